@@ -1,0 +1,66 @@
+"""slopes: numerical differentiation and gradient-based optimisation of black-box functions.
+
+Derivatives, gradients, Jacobians and Hessians by finite differences with
+honest error estimates; gradient descent and its modern variants with
+diagnostics; minibatch training on real data; pictures of all of it; and
+parallel or distributed evaluation when one function call is expensive.
+
+Submodules and public functions are loaded lazily on first use, so that
+``import slopes`` (and the ``slopes`` command line) starts quickly and the
+plotting stack is only imported when a picture is drawn.
+
+Examples
+--------
+>>> import slopes
+>>> float(slopes.derivative(lambda x: 0.01 * x**2 + 0.1 * x, 5.0, step=1e-4))
+0.1999999999990898
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> (module, attribute or None for the module itself)
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "derivative": ("slopes.differentiate", "derivative"),
+    "gradient": ("slopes.differentiate", "gradient"),
+    "jacobian": ("slopes.differentiate", "jacobian"),
+    "hessian": ("slopes.differentiate", "hessian"),
+    "check_grad": ("slopes.differentiate", "check_grad"),
+    "minimize": ("slopes.descent", "minimize"),
+    "fit": ("slopes.training", "fit"),
+    "book": ("slopes.book", None),
+    "optim": ("slopes.optim", None),
+    "datasets": ("slopes.datasets", None),
+    "models": ("slopes.models", None),
+    "functions": ("slopes.functions", None),
+    "plot": ("slopes.plot", None),
+    "expr": ("slopes.expr", None),
+}
+
+__all__ = sorted([*_LAZY, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'slopes' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value  # cache: later look-ups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # pragma: no cover - for static type checkers and IDEs only
+    from slopes import book, datasets, expr, functions, models, optim, plot
+    from slopes.descent import minimize
+    from slopes.differentiate import check_grad, derivative, gradient, hessian, jacobian
+    from slopes.training import fit
