@@ -60,7 +60,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for static type checkers and IDEs only
-    from slopes import book, datasets, expr, functions, models, optim, plot
-    from slopes.descent import minimize
-    from slopes.differentiate import check_grad, derivative, gradient, hessian, jacobian
-    from slopes.training import fit
+    from slopes import book, datasets, expr, functions, models, optim, plot  # noqa: F401
+    from slopes.descent import minimize  # noqa: F401
+    from slopes.differentiate import (  # noqa: F401
+        check_grad,
+        derivative,
+        gradient,
+        hessian,
+        jacobian,
+    )
+    from slopes.training import fit  # noqa: F401

@@ -138,14 +138,6 @@ def _unflatten_from(treedef: TreeDef, iterator: Any) -> Any:
     return tuple(children) if node_type in (None, tuple) else node_type(children)
 
 
-def _structure_matches(first: TreeDef, other: TreeDef) -> bool:
-    if first.kind != other.kind or len(first.children) != len(other.children):
-        return False
-    if first.kind == "dict" and set(first.keys) != set(other.keys):
-        return False
-    return True
-
-
 def tree_map(fn: Callable[..., Any], tree: Any, *rest: Any) -> Any:
     """Apply ``fn`` leaf by leaf to one or more pytrees of the same structure.
 
