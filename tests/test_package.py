@@ -18,10 +18,10 @@ PACKAGE = ROOT / "src" / "slopes"
 LAYERS = [
     (0, r"_pytree|_result|_progress|_stencils|_steps|_parallel|_workers_.*|_evaluate"),
     (1, r"differentiate|_diff_.*|_richardson|_check|_validate"),
-    (2, r"optim|_schedules|functions|book"),
-    (3, r"descent|_diagnose|_history|datasets|_idx|models|_nn"),
+    (2, r"optim|_optim_.*|_schedules|functions|_functions_.*|book"),
+    (3, r"descent|_descent_.*|_diagnose|_history|datasets|_idx|models|_nn"),
     (4, r"training|_checkpoint"),
-    (5, r"plot|_plot_.*|expr"),
+    (5, r"plot|_plot_.*|expr|_expr_.*"),
     (6, r"tour|_tour_.*|cli|_cli_.*"),
 ]
 
@@ -48,8 +48,9 @@ def slopes_imports(path: Path) -> set[str]:
         else:
             continue
         for name in names:
-            if name.startswith("slopes."):
-                found.add(name.split(".")[1])
+            module = name.split(".")[1] if name.startswith("slopes.") else ""
+            if (PACKAGE / f"{module}.py").exists():  # skip `from slopes import __version__`
+                found.add(module)
     return found
 
 
