@@ -1,0 +1,272 @@
+"""The ``slopes`` command line.
+
+A thin layer over the library: every command parses its arguments, calls the
+library, and prints a short aligned report (or JSON with ``--json``).
+
+Exit codes
+----------
+- 0: success. A descent that diverged or ran out of steps is a *result*, not a
+  failure: ``slopes minimize`` exits 0 and reports the status (``"diverged"``,
+  with a learning rate to try) in its output and in ``--json``.
+- 2: bad usage or bad input: unknown command or function (the closest name is
+  suggested), malformed ``--at``/``--from`` (not numbers, wrong number of
+  coordinates), an expression outside the language, an unwritable output
+  folder. One line on stderr, no traceback.
+- 1: a runtime failure: the computation failed or gave a non-finite answer
+  (e.g. a derivative where f is undefined). One line on stderr.
+- 130: interrupted (Ctrl-C).
+
+``--traceback`` (any command) shows the full Python traceback instead of the
+one-line message, for debugging.
+
+Examples
+--------
+>>> main(["diff", "0.01*x**2 + 0.1*x", "--at", "5", "--step", "1e-4"])
+f(x) = 0.01*x**2 + 0.1*x
+f'(5) = 0.1999999999990898
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import re
+import sys
+import warnings
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from slopes._cli_support import CLIError, dump_json
+
+__all__ = ["main", "run"]
+
+_COMMANDS = ("diff", "grad", "hess", "minimize", "train", "functions", "tour")
+_METHODS = ("central", "forward", "backward", "complex")
+_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+# options whose value may start with "-" (a negative coordinate): argparse would take
+# "--at -3,4" for two options, so such values are glued on as "--at=-3,4"
+_POINT_OPTIONS = ("--at", "--from")
+
+
+class _Exit(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that reports errors in one line and never calls sys.exit."""
+
+    def error(self, message: str) -> NoReturn:
+        choice = re.search(r"invalid choice: '?([^'\s]+)'? \(choose from (.*)\)", message)
+        if choice:
+            options = re.findall(r"'?([\w-]+)'?", choice.group(2))
+            close = difflib.get_close_matches(choice.group(1), options, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            message = message.split(" (choose")[0] + hint
+            if message.startswith("argument COMMAND: invalid choice:"):
+                message = "unknown command" + message.split("invalid choice:")[1]
+        raise CLIError(f"{message} (see `{self.prog} --help`)")
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            sys.stderr.write(message)
+        raise _Exit(status)
+
+
+_EPILOG = """examples:
+  slopes tour --out slopes-tour              the chapter, with figures
+  slopes diff "0.01*x**2 + 0.1*x" --at 5,10  derivatives
+  slopes grad "x0**2 + x1**2" --at 3,4       a gradient
+  slopes minimize rosenbrock --from -1.5,2 --optimizer adam --lr 0.05 --steps 2000
+  slopes train --model twolayer --gradient analytic --epochs 10
+
+Add --json to any command for machine-readable output.
+Exit codes: 0 success, 1 runtime failure, 2 bad usage or input."""
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from slopes import __version__
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    common.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
+    parser = _Parser(
+        prog="slopes",
+        description="Numerical differentiation and gradient descent, from the chapter "
+        "to real use. FUNCTION is an expression in x (or x0, x1, ...), like "
+        "'0.01*x**2 + 0.1*x', or a name from `slopes functions`, like rosenbrock.",
+        epilog=_EPILOG,
+        # keeps the examples' layout; the wider column keeps "functions" on one line
+        formatter_class=lambda prog: argparse.RawDescriptionHelpFormatter(
+            prog, max_help_position=32
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"slopes {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help_text, description=help_text, parents=[common])
+
+    def differentiation(sub: argparse.ArgumentParser, at_help: str) -> None:
+        sub.add_argument("function", metavar="FUNCTION", help="expression or function name")
+        sub.add_argument("--at", required=True, metavar="X", help=at_help)
+        sub.add_argument("--method", choices=_METHODS, default="central")
+        sub.add_argument("--order", type=int, default=2, help="accuracy order (default 2)")
+        sub.add_argument("--step", type=float, help="fixed step h (default: automatic)")
+
+    sub = command("diff", "derivative of a function of one variable")
+    differentiation(sub, "point(s), comma-separated: 5 or 5,10")
+    sub.add_argument("--n", type=int, default=1, help="derivative order (default 1)")
+    differentiation(command("grad", "gradient of a function"), "point, like 3,4")
+    differentiation(command("hess", "Hessian matrix of a function"), "point, like 3,4")
+
+    sub = command("minimize", "gradient descent from a starting point")
+    sub.add_argument("function", metavar="FUNCTION", help="expression or function name")
+    sub.add_argument(
+        "--from", dest="start", required=True, metavar="X0", help="starting point, like -3,4"
+    )
+    sub.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
+    sub.add_argument("--steps", type=int, default=100, help="steps (default 100)")
+    sub.add_argument("--optimizer", choices=_OPTIMIZERS, default="sgd")
+    sub.add_argument("--momentum", type=float, default=0.9, help="for momentum/nesterov")
+    sub.add_argument(
+        "--tol", type=float, help="converged when the gradient norm is at most this (default 1e-9)"
+    )
+    sub.add_argument(
+        "--numerical",
+        action="store_true",
+        help="numerical gradient even when the function's analytic one is known",
+    )
+    sub.add_argument("--plot", metavar="PATH.png", help="draw the path over contours")
+    sub.add_argument("--animate", metavar="PATH.gif", help="animate the descent")
+
+    sub = command("train", "minibatch SGD on the digits (or MNIST)")
+    sub.add_argument("--model", choices=("softmax", "twolayer"), default="softmax")
+    sub.add_argument("--data", default="digits", help="'digits' or an MNIST folder")
+    sub.add_argument("--limit", type=int, help="use only the first N training images")
+    sub.add_argument(
+        "--test-size",
+        type=float,
+        default=0.2,
+        help="test fraction of the digits (or of MNIST t10k when the training files are absent)",
+    )
+    sub.add_argument("--hidden", type=int, default=50, help="hidden units of twolayer")
+    sub.add_argument("--epochs", type=int, default=5)
+    sub.add_argument("--lr", type=float, default=0.1)
+    sub.add_argument("--batch-size", type=int, default=100)
+    sub.add_argument("--optimizer", choices=_OPTIMIZERS, default="sgd")
+    sub.add_argument("--momentum", type=float, default=0.9, help="for momentum/nesterov")
+    sub.add_argument("--gradient", choices=("numerical", "analytic"), default="numerical")
+    sub.add_argument("--seed", type=int, default=0)
+    sub.add_argument("--checkpoint", metavar="PATH", help="save and resume training here")
+    sub.add_argument("--plot", metavar="PATH.png", help="draw the training curves")
+    sub.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    command("functions", "list the test functions")
+
+    sub = command("tour", "walk through the chapter, printing results and drawing figures")
+    sub.add_argument("--out", default="slopes-tour", help="folder for the figures")
+    sub.add_argument("--lang", choices=("en", "ko"), default="en")
+    sub.add_argument("--quick", action="store_true", help="shorter runs")
+    return parser
+
+
+def _glue_point_values(argv: Sequence[str]) -> list[str]:
+    glued: list[str] = []
+    args = list(argv)
+    i = 0
+    while i < len(args):
+        if args[i] in _POINT_OPTIONS and i + 1 < len(args) and args[i + 1].startswith("-"):
+            glued.append(f"{args[i]}={args[i + 1]}")
+            i += 2
+        else:
+            glued.append(args[i])
+            i += 1
+    return glued
+
+
+def _handler(command: str) -> Any:
+    from slopes import _cli_commands, _cli_train
+
+    return {
+        "diff": _cli_commands.diff,
+        "grad": _cli_commands.grad,
+        "hess": _cli_commands.hess,
+        "minimize": _cli_commands.minimize,
+        "train": _cli_train.train,
+        "functions": _cli_commands.functions_list,
+        "tour": _cli_commands.tour,
+    }[command]
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())  # one line, whatever the message
+    return text or type(error).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name, e.g. ``["grad", "x0**2", "--at", "3"]``.
+
+    Returns
+    -------
+    int
+        0 on success, 2 on bad usage or input, 1 on a runtime failure.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(_glue_point_values(argv))
+    except _Exit as done:
+        return done.code
+    except CLIError as error:
+        print(f"slopes: error: {error}", file=sys.stderr)
+        return error.code
+    if args.command is None:
+        print(
+            f"slopes: error: choose a command: {', '.join(_COMMANDS)} (see `slopes --help`)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        with warnings.catch_warnings():
+            # overflow/invalid-value warnings are noise here: non-finite answers are reported
+            warnings.simplefilter("ignore", RuntimeWarning)
+            payload, text = _handler(args.command)(args)
+    except KeyboardInterrupt:
+        print("slopes: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if args.traceback:
+            raise
+        code = error.code if isinstance(error, CLIError) else _exit_code(error)
+        kind = "error" if code == 2 else "failed"
+        print(f"slopes {args.command}: {kind}: {_one_line(error)}", file=sys.stderr)
+        return code
+    if args.json:
+        print(dump_json(payload))
+    elif text:
+        print(text)
+    return 0
+
+
+def _exit_code(error: Exception) -> int:
+    # the library raises ValueError (with the argument's name) for bad input, and
+    # OSError subclasses for missing or unreadable files: both are the user's to fix
+    if isinstance(error, (ValueError, FileNotFoundError, NotADirectoryError, PermissionError)):
+        return 2
+    return 1
+
+
+def run() -> NoReturn:
+    """Entry point of the ``slopes`` console script."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()
