@@ -1,0 +1,219 @@
+"""Building blocks of :mod:`slopes.optim`: types, validation, leafwise pieces.
+
+Private: everything public here is re-exported by :mod:`slopes.optim`. Every
+function returns new arrays; nothing is updated in place, because NumPy arrays
+(unlike JAX's) are mutable and a caller may still hold the old ones.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from slopes._pytree import tree_map
+
+LearningRate = float | Callable[[int], float]
+
+
+class Optimizer(NamedTuple):
+    """An optimiser: ``init(params) -> state`` and ``update(grads, state, params)``.
+
+    ``update`` returns ``(updates, new_state)``; apply the updates with
+    :func:`apply_updates`. Any pair of functions with these signatures is an
+    optimiser that :func:`slopes.minimize` and :func:`slopes.fit` accept.
+    """
+
+    init: Callable[[Any], Any]
+    update: Callable[..., tuple[Any, Any]]
+
+
+class _Described(Optimizer):
+    """An :class:`Optimizer` that remembers its name and hyperparameters for printing."""
+
+    name: str
+    hyperparams: dict[str, Any]
+
+    def __repr__(self) -> str:
+        hyperparams = getattr(self, "hyperparams", {})
+        args = ", ".join(f"{key}={value!r}" for key, value in hyperparams.items())
+        return f"{getattr(self, 'name', 'Optimizer')}({args})"
+
+
+def _describe(name: str, init: Callable, update: Callable, **hyperparams: Any) -> Optimizer:
+    optimizer = _Described(init, update)
+    optimizer.name = name
+    optimizer.hyperparams = hyperparams
+    return optimizer
+
+
+class SGDState(NamedTuple):
+    """State of :func:`sgd`: updates made so far and the momentum buffer (or None)."""
+
+    count: int
+    momentum: Any
+
+
+class AdagradState(NamedTuple):
+    """State of :func:`adagrad`: updates made so far and the sum of squared gradients."""
+
+    count: int
+    sum: Any
+
+
+class RMSpropState(NamedTuple):
+    """State of :func:`rmsprop`: the running averages (None where unused)."""
+
+    count: int
+    square_avg: Any
+    grad_avg: Any
+    momentum: Any
+
+
+class AdamState(NamedTuple):
+    """State of :func:`adam` and :func:`adamw`: the two moments and, for AMSGrad, max(v)."""
+
+    count: int
+    exp_avg: Any
+    exp_avg_sq: Any
+    max_exp_avg_sq: Any
+
+
+# ---------------------------------------------------------------------------
+# validation: one place, every message names the argument
+# ---------------------------------------------------------------------------
+
+
+def _real(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"`{name}` must be finite, got {value}")
+    return value
+
+
+def _at_least(name: str, value: Any, low: float = 0.0) -> float:
+    value = _real(name, value)
+    if value < low:
+        raise ValueError(f"`{name}` must be >= {low}, got {value}")
+    return value
+
+
+def _unit_interval(name: str, value: Any) -> float:
+    value = _real(name, value)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"`{name}` must be in [0, 1), got {value}")
+    return value
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"`{name}` must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _learning_rate(lr: Any) -> LearningRate:
+    if callable(lr):
+        return lr
+    value = _real("lr", lr)
+    if value <= 0:
+        raise ValueError(f"`lr` must be positive, got {value}")
+    return value
+
+
+def _lr_at(lr: LearningRate, count: int) -> float:
+    """The learning rate of update number ``count + 1``."""
+    if not callable(lr):
+        return lr
+    value = lr(count)
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"`lr` schedule returned {value!r} at step {count}, not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"`lr` schedule returned {value} at step {count}; it must be >= 0")
+    return value
+
+
+# ---------------------------------------------------------------------------
+# building blocks, leaf by leaf; each returns new arrays
+# ---------------------------------------------------------------------------
+
+
+def _map(fn: Callable[..., Any], tree: Any, *rest: Any) -> Any:
+    """:func:`tree_map`, with a shortcut for the common case of plain arrays.
+
+    Optimisers run once per step of a loop, so the pytree walk is skipped
+    when there is nothing to walk (one or two bare ndarrays).
+    """
+    if type(tree) is np.ndarray and (not rest or (len(rest) == 1 and type(rest[0]) is np.ndarray)):
+        return fn(tree, *rest)
+    return tree_map(fn, tree, *rest)
+
+
+def _zeros_like(tree: Any) -> Any:
+    def zeros(leaf: Any) -> np.ndarray:
+        leaf = np.asarray(leaf)
+        dtype = leaf.dtype if np.issubdtype(leaf.dtype, np.floating) else np.float64
+        return np.zeros(leaf.shape, dtype=dtype)
+
+    return _map(zeros, tree)
+
+
+def _full_like(tree: Any, value: float) -> Any:
+    return _map(lambda leaf: leaf + value, _zeros_like(tree))
+
+
+def _with_weight_decay(grads: Any, params: Any, weight_decay: float) -> Any:
+    """``g + λ θ``: L2 regularisation folded into the gradient (SGD, Adagrad, RMSprop, Adam)."""
+    if weight_decay == 0:
+        return grads
+    if params is None:
+        raise ValueError("`params` must be passed to `update` when `weight_decay` is not 0")
+    return _map(lambda g, p: g + weight_decay * p, grads, params)
+
+
+def _ema(average: Any, new: Any, decay: float) -> Any:
+    """Exponential moving average ``decay * average + (1 - decay) * new``."""
+    return _map(lambda a, n: decay * a + (1 - decay) * n, average, new)
+
+
+def _ema_square(average: Any, new: Any, decay: float) -> Any:
+    """``decay * average + (1 - decay) * new²``."""
+    return _map(lambda a, n: decay * a + (1 - decay) * (n * n), average, new)
+
+
+def _scale(tree: Any, factor: float) -> Any:
+    if type(tree) is np.ndarray:
+        return factor * tree
+    return _map(lambda leaf: factor * leaf, tree)
+
+
+def apply_updates(params: Any, updates: Any) -> Any:
+    """Return ``params + updates`` leaf by leaf, as new arrays.
+
+    Floating-point parameters keep their dtype (float32 stays float32);
+    integer parameters become float64.
+
+    Examples
+    --------
+    >>> apply_updates({"w": np.ones(2)}, {"w": np.array([0.5, -1.0])})
+    {'w': array([1.5, 0. ])}
+    """
+
+    def add(param: Any, update: Any) -> np.ndarray:
+        param = np.asarray(param)
+        result = np.asarray(param + update)
+        if result.dtype != param.dtype and param.dtype.kind == "f":
+            result = result.astype(param.dtype)
+        return result
+
+    if type(params) is np.ndarray and type(updates) is np.ndarray:  # the common case, fast
+        result = params + updates
+        if result.dtype is params.dtype:
+            return result
+    return _map(add, params, updates)
