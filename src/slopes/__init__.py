@@ -39,6 +39,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "functions": ("slopes.functions", None),
     "plot": ("slopes.plot", None),
     "expr": ("slopes.expr", None),
+    "tour": ("slopes.tour", None),
 }
 
 __all__ = sorted([*_LAZY, "__version__"])
@@ -60,7 +61,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for static type checkers and IDEs only
-    from slopes import book, datasets, expr, functions, models, optim, plot  # noqa: F401
+    from slopes import book, datasets, expr, functions, models, optim, plot, tour  # noqa: F401
     from slopes.descent import minimize  # noqa: F401
     from slopes.differentiate import (  # noqa: F401
         check_grad,

@@ -1,0 +1,353 @@
+"""Pictures of descent: paths over contours and the learning-rate comparison.
+
+Public through :mod:`slopes.plot` as :func:`trajectory` and :func:`learning_rates`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from slopes._plot_common import (
+    as_window,
+    batch_caller,
+    clip_path,
+    extract_path,
+    field,
+    new_axes,
+    path_window,
+)
+
+__all__ = ["draw_contours", "learning_rates", "mark_minima", "square_up", "trajectory"]
+
+CONTOUR_CMAP = "Greys"  # pale, so coloured paths stand out; white near the minimum
+
+
+def draw_contours(
+    ax: Any,
+    f: Callable,
+    xlim: Sequence[float],
+    ylim: Sequence[float],
+    levels: int | Sequence[float] | None = None,
+    *,
+    filled: bool = True,
+    resolution: int | None = None,
+) -> Any:
+    """Contours of f(x0, x1) over the window; returns the contour set (None if f is flat).
+
+    When f's values over the window are mostly small next to its largest ones
+    (a bowl seen from far away, Rosenbrock's valley), the levels are spaced
+    geometrically above the minimum, so the region near the minimum is not one
+    flat colour.
+    """
+    batch = batch_caller(f, dim=2)
+    n = resolution or (160 if batch.vectorized else 60)
+    grid_x, grid_y = np.meshgrid(np.linspace(*xlim, n), np.linspace(*ylim, n))
+    values = batch(np.column_stack([grid_x.ravel(), grid_y.ravel()])).reshape(grid_x.shape)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0 or finite.min() == finite.max():
+        return None
+    values = np.ma.masked_invalid(values)
+    if levels is None:
+        low, high = float(finite.min()), float(finite.max())
+        if high - low > 20 * (float(np.median(finite)) - low):
+            levels = low + np.concatenate([[0.0], np.geomspace(1e-4, 1.0, 21) * (high - low)])
+        else:
+            levels = np.linspace(low, high, 22)
+    if not filled:
+        return ax.contour(
+            grid_x, grid_y, values, levels=levels, colors="0.7", linewidths=0.7, zorder=1
+        )
+    from matplotlib.colors import BoundaryNorm
+
+    levels = np.unique(np.asarray(levels, dtype=float)) if np.ndim(levels) else levels
+    # one colour step per band, however unevenly the levels are spaced
+    norm = BoundaryNorm(levels, 256) if np.ndim(levels) and len(levels) > 1 else None
+    contour_set = ax.contourf(
+        grid_x, grid_y, values, levels=levels, cmap=CONTOUR_CMAP, norm=norm, alpha=0.55, zorder=0
+    )
+    ax.contour(
+        grid_x,
+        grid_y,
+        values,
+        levels=contour_set.levels,
+        colors="white",
+        linewidths=0.4,
+        alpha=0.6,
+        zorder=1,
+    )
+    return contour_set
+
+
+def mark_minima(ax: Any, f: Any, xlim: Sequence[float], ylim: Sequence[float]) -> None:
+    """Mark the known minimisers of a :mod:`slopes.functions` function (black crosses)."""
+    try:
+        points = np.array([np.asarray(m.x, dtype=float) for m in f.minima]).reshape(-1, 2)
+    except Exception:  # f is a plain callable, or its minima are not 2-D points
+        return
+    inside = (
+        (xlim[0] <= points[:, 0])
+        & (points[:, 0] <= xlim[1])
+        & (ylim[0] <= points[:, 1])
+        & (points[:, 1] <= ylim[1])
+    )
+    if inside.any():
+        ax.plot(*points[inside].T, "x", color="black", markersize=9, mew=2, zorder=6)
+
+
+def square_up(ax: Any, xlim: Sequence[float], ylim: Sequence[float]) -> None:
+    """Equal scales on both axes (right angles look right) unless the window is too thin."""
+    ratio = (ylim[1] - ylim[0]) / (xlim[1] - xlim[0])
+    if 0.25 <= ratio <= 4.0:
+        ax.set_aspect("equal", adjustable="box")
+
+
+def _as_runs(res: Any) -> list[Any]:
+    if isinstance(res, (list, tuple)) and res and not np.isscalar(res[0]):
+        # a list of results, or a list of raw paths; a bare (k, 2) list is one path
+        first = res[0]
+        if field(first, "history") is not None or np.ndim(first) == 2:
+            return list(res)
+    return [res]
+
+
+def trajectory(
+    res: Any,
+    f: Callable | None = None,
+    *,
+    labels: Sequence[str] | None = None,
+    ax: Any = None,
+    levels: int | Sequence[float] | None = None,
+    xlim: Sequence[float] | None = None,
+    ylim: Sequence[float] | None = None,
+    legend: bool = True,
+    title: str | None = None,
+) -> Any:
+    """Draw one or several descent paths over filled contours of f.
+
+    Parameters
+    ----------
+    res : minimize result, array of shape (k, 2), or a list of them
+        Each path is ``res.history.x`` (every iterate, x0 included) or the
+        array itself. Points need 2 coordinates.
+    f : callable, optional
+        The function descended, drawn as filled contours (vectorized f is
+        detected and called once for the whole grid).
+    labels : sequence of str, optional
+        One legend label per path (e.g. the optimisers' names); by default a
+        result's ``label`` field, or ``"descent"`` / ``"run i"``. A path whose
+        status is ``"diverged"`` gets ``" (diverged)"`` appended.
+    ax : matplotlib Axes, optional
+        Draw into this Axes instead of a new figure.
+    levels : int or sequence of float, optional
+        Contour levels for matplotlib; by default 22 levels, spaced
+        geometrically above the minimum when f is steep far from it.
+    xlim, ylim : (float, float), optional
+        The window. By default it is fitted to the starting points and every
+        path that did not run away, with a margin; a diverged path is drawn
+        leaving the window, and is cut (finite, at most 50 window widths
+        out) so that values like 1e300 never reach the renderer.
+    legend : bool
+        Draw the legend (one entry per path).
+    title : str, optional
+        Title of the Axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Three lines per path, in order: the path (with a dot per iterate), the
+        start (hollow circle) and the end (star).
+
+    Raises
+    ------
+    ValueError
+        If a path does not have 2 coordinates, ``labels`` has the wrong
+        length, or a window is malformed.
+    TypeError
+        If ``res`` is neither a result with a history nor an array of points.
+
+    Examples
+    --------
+    >>> import numpy as np, matplotlib.pyplot as plt
+    >>> path = 0.8 ** np.arange(21)[:, None] * np.array([-3.0, 4.0])  # lr=0.1 on x0²+x1²
+    >>> ax = trajectory(path, f=lambda x: x[0] ** 2 + x[1] ** 2, labels=["lr=0.1"])
+    >>> len(ax.lines), [text.get_text() for text in ax.get_legend().get_texts()]
+    (3, ['lr=0.1'])
+    >>> plt.close(ax.figure)
+    """
+    runs = _as_runs(res)
+    if labels is not None:
+        labels = [str(label) for label in labels]
+        if len(labels) != len(runs):
+            raise ValueError(f"`labels` has {len(labels)} entries for {len(runs)} paths")
+    paths = [extract_path(run, "res") for run in runs]
+    statuses = [field(run, "status") for run in runs]
+    auto_x, auto_y = path_window(paths, statuses)
+    xlim = as_window(xlim, "xlim") if xlim is not None else auto_x
+    ylim = as_window(ylim, "ylim") if ylim is not None else auto_y
+
+    outside = len(runs) > 1  # several paths: the legend goes beside the picture, not on it
+    if ax is None:
+        ratio = (ylim[1] - ylim[0]) / (xlim[1] - xlim[0])
+        ratio = ratio if 0.25 <= ratio <= 4.0 else 0.8  # as square_up will draw it
+        width = 5.6 + (2.4 if outside and legend else 0.0)
+        # generous height: the box is then limited by its width, which keeps room for the
+        # legend and labels when square_up shrinks it to equal scales
+        ax = new_axes(None, figsize=(width, float(np.clip(5.6 * ratio + 1.6, 3.2, 7.5))))
+    if f is not None:
+        draw_contours(ax, f, xlim, ylim, levels)
+    for index, (run, path, status) in enumerate(zip(runs, paths, statuses)):
+        label = (
+            labels[index]
+            if labels
+            else field(run, "label") or ("descent" if len(runs) == 1 else f"run {index + 1}")
+        )
+        if status == "diverged":
+            label = f"{label} (diverged)"
+        color = f"C{index % 10}"
+        drawn = clip_path(path, xlim, ylim)
+        ax.plot(
+            drawn[:, 0],
+            drawn[:, 1],
+            "-",
+            marker=".",
+            markersize=4,
+            linewidth=1.6,
+            color=color,
+            label=label,
+            zorder=3,
+        )
+        ax.plot(
+            *drawn[0],
+            "o",
+            markersize=8,
+            markerfacecolor="white",
+            markeredgewidth=1.8,
+            color=color,
+            zorder=4,
+        )
+        # the end is where the run stopped, unless it left the picture (diverged)
+        ax.plot(
+            *drawn[-1],
+            "*",
+            markersize=13,
+            markeredgecolor="black",
+            markeredgewidth=0.6,
+            color=color,
+            zorder=5,
+        )
+    mark_minima(ax, f, xlim, ylim)
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    square_up(ax, xlim, ylim)
+    ax.set_xlabel("x0")
+    ax.set_ylabel("x1")
+    if title:
+        ax.set_title(title)
+    if legend:
+        placement = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0)} if outside else {}
+        ax.legend(
+            fontsize="small",
+            framealpha=0.85,
+            title="o start   * end",
+            title_fontsize="small",
+            **placement,
+        )
+    return ax
+
+
+def _optimizer_for(optimizer: Any, lr: float) -> Any:
+    if optimizer is None:
+        return None
+    if isinstance(optimizer, str):
+        from slopes import optim
+
+        factory = getattr(optim, optimizer, None)
+        if not callable(factory) or optimizer.startswith("_"):
+            raise ValueError(f"`optimizer` {optimizer!r} is not an optimiser in slopes.optim")
+        return factory(lr=lr)
+    if callable(optimizer):
+        return optimizer(lr=lr)
+    raise TypeError(
+        "`optimizer` must be None, a name in slopes.optim (e.g. 'adam') or a factory "
+        f"called as optimizer(lr=...), got {type(optimizer).__name__}"
+    )
+
+
+def learning_rates(
+    f: Callable,
+    x0: Sequence[float],
+    lrs: Sequence[float] = (1e-10, 0.1, 10.0),
+    *,
+    steps: int = 100,
+    optimizer: Any = None,
+    grad: Callable | None = None,
+) -> Any:
+    """Run :func:`slopes.minimize` once per learning rate and draw the runs side by side.
+
+    The chapter's lesson in one figure: too small a learning rate barely
+    moves (``stalled``), a good one walks to the minimum, too large a one
+    overshoots and flies off (``diverged``). All panels share one window, so
+    the distances travelled compare at a glance.
+
+    Parameters
+    ----------
+    f : callable
+        The function to descend (2 coordinates).
+    x0 : sequence of 2 floats
+        The common starting point, e.g. the chapter's (-3, 4).
+    lrs : sequence of float
+        The learning rates, one panel each; default the chapter's 1e-10,
+        0.1 and 10.
+    steps : int
+        Steps of each run (the chapter's 100).
+    optimizer : None, str or callable
+        None: plain gradient descent with ``lr``. A name in
+        :mod:`slopes.optim` (``"adam"``) or a factory called as
+        ``optimizer(lr=lr)``.
+    grad : callable, optional
+        Analytic gradient, passed on to minimize.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One Axes per learning rate, titled ``"lr = <lr>"`` and, on a second
+        line, the run's status and final f. The minimize results are kept on
+        the figure as ``fig.slopes_results``.
+
+    Raises
+    ------
+    ValueError
+        If ``lrs`` is empty or ``optimizer`` names no optimiser; minimize's
+        own errors (a non-positive ``lr``...) pass through.
+    """
+    from slopes.descent import minimize
+
+    lrs = [float(lr) for lr in np.atleast_1d(np.asarray(lrs, dtype=float))]
+    if not lrs:
+        raise ValueError("`lrs` must hold at least one learning rate")
+    results = []
+    for lr in lrs:
+        opt = _optimizer_for(optimizer, lr)
+        if opt is None:
+            results.append(minimize(f, x0, lr=lr, steps=steps, grad=grad))
+        else:
+            results.append(minimize(f, x0, optimizer=opt, steps=steps, grad=grad))
+    paths = [extract_path(result) for result in results]
+    xlim, ylim = path_window(paths, [field(result, "status") for result in results])
+
+    import matplotlib.pyplot as plt
+
+    ratio = (ylim[1] - ylim[0]) / (xlim[1] - xlim[0])
+    panel_width = float(np.clip(3.4 / (ratio if 0.25 <= ratio <= 4.0 else 0.8) + 0.9, 2.8, 5.0))
+    fig, axes = plt.subplots(
+        1, len(lrs), figsize=(panel_width * len(lrs), 4.6), layout="constrained", squeeze=False
+    )
+    for ax, lr, result in zip(axes[0], lrs, results):
+        trajectory(result, f, ax=ax, xlim=xlim, ylim=ylim, legend=False, labels=[f"lr={lr:g}"])
+        ax.set_title(f"lr = {lr:g}\n{field(result, 'status')}, f = {field(result, 'fun'):.3g}")
+    fig.suptitle(f"Gradient descent from {tuple(float(v) for v in x0)}, {steps} steps")
+    fig.slopes_results = results  # the runs behind the panels, for whoever wants numbers
+    return fig

@@ -1,0 +1,132 @@
+"""The chapter tour: numerical differentiation and gradient descent, computed and drawn.
+
+:func:`run` walks through the textbook chapter in order -- forward versus
+central differences and the choice of h, the derivatives of 0.01x² + 0.1x,
+partial derivatives and the gradient of x0² + x1², gradient descent and the
+learning-rate experiments, the chapter 6 optimiser comparison, minibatch SGD
+on handwritten digits, and a gradient check of backpropagation -- printing
+every result and writing every figure as a PNG. ``slopes tour`` on the
+command line calls it.
+
+Everything is computed on the spot with the library's public functions; the
+explanations come in English or Korean (:mod:`slopes._tour_text`), the
+numbers and figures are the same in both.
+
+Examples
+--------
+From Python (``slopes tour --out DIR --lang ko`` does the same)::
+
+    res = slopes.tour.run("slopes-tour", lang="en")
+    res.figures                      # [PosixPath('slopes-tour/01_step_size.png'), ...]
+    res.numbers["derivative_at_5"]   # 0.1999999999990898
+
+Only the two languages are spoken:
+
+>>> run("slopes-tour", lang="fr")
+Traceback (most recent call last):
+    ...
+ValueError: `lang` must be one of 'en', 'ko', got 'fr'
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+from slopes._result import Result
+from slopes._tour_steps import SECTIONS, Tour
+from slopes._tour_text import LANGUAGES
+
+__all__ = ["TourResult", "run"]
+
+
+class TourResult(Result):
+    """Result of :func:`run`.
+
+    Attributes
+    ----------
+    out_dir : pathlib.Path
+        Where the figures are.
+    figures : list of pathlib.Path
+        Every PNG written, in the order of the tour.
+    numbers : dict
+        The key numbers by name (``derivative_at_5``, ``gradient_at_3_4``,
+        ``descent_x``, ``lr_10_status``, ``test_accuracy``, ...).
+    lang : str
+    seconds : float
+        Wall time of the whole tour.
+    """
+
+    def __repr__(self) -> str:
+        return (
+            f"TourResult(out_dir={str(self.out_dir)!r}, figures={len(self.figures)}, "
+            f"lang={self.lang!r}, seconds={self.seconds:.1f})"
+        )
+
+
+def _prepare_folder(out_dir: str | os.PathLike) -> Path:
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".slopes-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OSError(
+            f"cannot write the tour's figures into the folder {str(folder)!r}: {reason}"
+        ) from None
+    return folder
+
+
+def run(
+    out_dir: str | os.PathLike = "slopes-tour",
+    *,
+    lang: str = "en",
+    quick: bool = False,
+    stream: IO[str] | None = None,
+) -> TourResult:
+    """Walk through the chapter: print every result and write every figure.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        Folder for the figures (created if needed); default ``./slopes-tour``.
+    lang : {"en", "ko"}
+        Language of the explanations. Numbers and figures are the same.
+    quick : bool
+        Train for 2 epochs instead of 15 (for tests: a few seconds in all).
+    stream : text stream, optional
+        Where to print; default ``sys.stdout``.
+
+    Returns
+    -------
+    TourResult
+        ``figures`` (the PNG paths), ``numbers`` (the key results),
+        ``out_dir``, ``lang`` and ``seconds``.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not one of ``"en"``, ``"ko"``.
+    OSError
+        If ``out_dir`` cannot be created or written; the message names the folder.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"`lang` must be one of {', '.join(map(repr, LANGUAGES))}, got {lang!r}")
+    stream = sys.stdout if stream is None else stream
+    folder = _prepare_folder(out_dir)
+    start = time.perf_counter()
+    tour = Tour(folder, lang, bool(quick), stream)
+    tour.say("intro", out_dir=folder)
+    for section in SECTIONS:
+        getattr(tour, section)()
+    seconds = time.perf_counter() - start
+    print(file=stream)
+    tour.say("done", seconds=f"{seconds:.1f}", count=len(tour.figures), out_dir=folder)
+    return TourResult(
+        out_dir=folder, figures=tour.figures, numbers=tour.numbers, lang=lang, seconds=seconds
+    )
