@@ -1,0 +1,449 @@
+"""Minibatch training: the chapter's stochastic gradient descent as a reusable loop.
+
+:func:`fit` shuffles the data every epoch, walks through it in minibatches
+without replacement, takes one optimiser step per minibatch -- with a
+numerical gradient by default (the chapter's point) or an analytic one --
+and records the loss of every step and the metrics of every epoch. It can
+checkpoint and resume, and stops with a clear status when the loss diverges.
+
+Examples
+--------
+>>> import slopes
+>>> from slopes.models import SoftmaxRegression
+>>> (X, y), (X_test, y_test) = slopes.datasets.load_digits(seed=0)
+>>> model = SoftmaxRegression(64, 10)
+>>> res = fit(model.loss, model.params, X, y, optimizer=slopes.optim.sgd(lr=0.5),
+...           grad=model.grad, epochs=5, eval_data=(X_test, y_test), progress=False)
+>>> res.status, len(res.history.loss), len(res.history.test_accuracy)
+('completed', 75, 5)
+>>> bool(res.history.test_accuracy[-1] > 0.9)
+True
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from slopes import _checkpoint
+from slopes._progress import progress_bar
+from slopes._pytree import flatten, ravel, unflatten
+from slopes._result import Result
+
+__all__ = ["FitResult", "fit"]
+
+Metric = Callable[[Any, np.ndarray, np.ndarray], float]
+
+
+class FitResult(Result):
+    """Result of :func:`fit`.
+
+    Attributes
+    ----------
+    params : pytree
+        The trained parameters (the last finite ones if the run diverged).
+    history : Result
+        ``loss``: the minibatch loss of every step (before its update);
+        ``epoch`` and ``step``: epoch number and steps done at every epoch's end;
+        ``train_<name>`` and ``test_<name>`` for each metric: one value per epoch.
+    status : str
+        ``"completed"``, ``"diverged"`` or ``"stopped"`` (by a callback).
+    message : str
+    nit : int
+        Optimiser steps taken in all (resumed runs included).
+    nfev : int
+        Loss evaluations in this call (each point of a numerical gradient counts).
+    elapsed : float
+        Seconds this call took.
+    checkpoint : str or None
+        The checkpoint file, if any.
+    """
+
+    def __repr__(self) -> str:
+        last = {
+            k: float(v[-1]) for k, v in self.history.items() if k.startswith("test_") and len(v)
+        }
+        extra = "".join(f", {k}={v:.4g}" for k, v in last.items())
+        return f"FitResult(status={self.status!r}, nit={self.nit}, nfev={self.nfev}{extra})"
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _check_data(X: Any, y: Any, owner: Any, names: tuple[str, str]) -> tuple[np.ndarray, Any]:
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim == 0 or y.ndim == 0:
+        raise ValueError(f"`{names[0]}` and `{names[1]}` must be arrays with one row per sample")
+    if len(X) != len(y):
+        raise ValueError(
+            f"`{names[0]}` has {len(X)} samples but `{names[1]}` has {len(y)}; they must match"
+        )
+    for array, name in zip((X, y), names):
+        if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+            raise TypeError(f"`{name}` must be numeric, got dtype {array.dtype}")
+        if np.issubdtype(array.dtype, np.inexact) and not np.all(np.isfinite(array)):
+            row = int(np.argmax(~np.isfinite(array.reshape(len(array), -1)).all(axis=1)))
+            raise ValueError(f"`{name}` contains NaN or inf (first in sample {row})")
+    if owner is not None and hasattr(owner, "check_data"):
+        try:
+            owner.check_data(X, y)
+        except (ValueError, TypeError) as exc:  # the model's words, with the caller's names
+            message = str(exc).replace("`X`", f"`{names[0]}`").replace("`y`", f"`{names[1]}`")
+            raise type(exc)(message) from None
+    return X, y
+
+
+def _resolve_metrics(metrics: Any, loss: Callable, owner: Any) -> dict[str, Metric]:
+    def by_name(name: str) -> Metric:
+        if name == "loss":
+            return loss
+        method = getattr(owner, name, None)
+        if owner is None or not callable(method):
+            raise ValueError(
+                f"`metrics` names {name!r}, but `loss` is not a method of a model that has "
+                f"one; pass a callable instead, e.g. metrics={{{name!r}: fn}} with "
+                "fn(params, X, y) -> float"
+            )
+        return method
+
+    if metrics is None:
+        default = ["loss"] + (["accuracy"] if callable(getattr(owner, "accuracy", None)) else [])
+        return {name: by_name(name) for name in default}
+    if isinstance(metrics, dict):
+        items = list(metrics.items())
+    elif isinstance(metrics, (list, tuple)):
+        items = [
+            (m if isinstance(m, str) else getattr(m, "__name__", f"metric{i}"), m)
+            for i, m in enumerate(metrics)
+        ]
+    else:
+        raise TypeError(f"`metrics` must be a dict, a list or None, got {type(metrics).__name__}")
+    resolved: dict[str, Metric] = {}
+    for name, metric in items:
+        if isinstance(metric, str):
+            metric = by_name(metric)
+        if not callable(metric):
+            raise TypeError(f"`metrics[{name!r}]` must be callable(params, X, y), got {metric!r}")
+        resolved[str(name)] = metric
+    return resolved
+
+
+def _stack_unraveler(params: Any) -> Callable[[np.ndarray], Any]:
+    """Map a (k, n) stack of flat vectors to a pytree whose leaves have a leading k axis."""
+    leaves, treedef = flatten(params)
+    shapes = [np.shape(leaf) for leaf in leaves]
+    offsets = np.cumsum([0] + [int(np.prod(s, dtype=int)) for s in shapes])
+
+    def unravel_stack(stack: np.ndarray) -> Any:
+        k = stack.shape[0]
+        pieces = [
+            stack[:, a:b].reshape((k, *shape)) for a, b, shape in zip(offsets, offsets[1:], shapes)
+        ]
+        return unflatten(treedef, pieces)
+
+    return unravel_stack
+
+
+class _NumericalGradient:
+    """The numerical gradient of ``loss(params, Xb, yb)`` through slopes.gradient."""
+
+    def __init__(self, loss: Callable, params: Any, step: float, workers: Any, vectorized: bool):
+        self.loss, self.step, self.workers, self.vectorized = loss, step, workers, vectorized
+        self.unravel = ravel(params)[1]
+        self.unravel_stack = _stack_unraveler(params)
+        self.nfev = 0
+
+    def __call__(self, params: Any, Xb: np.ndarray, yb: np.ndarray) -> Any:
+        from slopes.differentiate import gradient
+
+        loss, unravel, unravel_stack = self.loss, self.unravel, self.unravel_stack
+        counted = [0]
+
+        def flat_loss(point: np.ndarray) -> Any:
+            # one flat parameter vector, or (vectorized) a stack of them, one per row
+            if point.ndim == 1:
+                counted[0] += 1
+                return loss(unravel(point), Xb, yb)
+            counted[0] += point.shape[0]
+            return np.asarray(loss(unravel_stack(point), Xb, yb))
+
+        out = gradient(
+            flat_loss,
+            ravel(params)[0],
+            step=self.step,
+            workers=self.workers,
+            vectorized=self.vectorized,
+            full_output=True,
+        )
+        if isinstance(out, dict):
+            value, nfev = out["value"], int(out.get("nfev", counted[0]))
+        else:  # a gradient without full_output support
+            value, nfev = out, counted[0]
+        self.nfev += max(nfev, counted[0]) if self.workers is None else nfev
+        return unravel(np.asarray(value))
+
+
+def _fit_iv(batch_size, epochs, step, checkpoint_every, n, optimizer, grad, callbacks):
+    if not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
+        raise TypeError(
+            "`optimizer` must have init and update, e.g. slopes.optim.sgd(lr=0.1); "
+            f"got {optimizer!r}"
+        )
+    if not _is_int(batch_size) or not 1 <= batch_size <= n:
+        raise ValueError(
+            f"`batch_size` must be an integer in 1..{n} (the data size), got {batch_size!r}"
+        )
+    if not _is_int(epochs) or epochs < 1:
+        raise ValueError(f"`epochs` must be a positive integer, got {epochs!r}")
+    if not isinstance(step, (int, float)) or not (np.isfinite(step) and step > 0):
+        raise ValueError(f"`step` must be a positive number, got {step!r}")
+    if not _is_int(checkpoint_every) or checkpoint_every < 1:
+        raise ValueError(f"`checkpoint_every` must be a positive integer, got {checkpoint_every!r}")
+    if grad is not None and not callable(grad):
+        raise TypeError(f"`grad` must be callable(params, X, y) or None, got {grad!r}")
+    callbacks = [] if callbacks is None else callbacks
+    callbacks = [callbacks] if callable(callbacks) else list(callbacks)
+    for callback in callbacks:
+        if not callable(callback):
+            raise TypeError(f"`callbacks` must be callables, got {callback!r}")
+    return callbacks
+
+
+def _all_finite(tree: Any) -> bool:
+    return all(np.all(np.isfinite(leaf)) for leaf in flatten(tree)[0] if leaf is not None)
+
+
+def fit(
+    loss: Callable[[Any, np.ndarray, np.ndarray], float],
+    params: Any,
+    X: Any,
+    y: Any,
+    *,
+    optimizer: Any,
+    batch_size: int = 100,
+    epochs: int = 1,
+    grad: Callable[[Any, np.ndarray, np.ndarray], Any] | None = None,
+    step: float = 1e-4,
+    seed: int = 0,
+    eval_data: tuple[Any, Any] | None = None,
+    metrics: Any = None,
+    progress: bool | str = True,
+    callbacks: Any = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    checkpoint_every: int = 100,
+    workers: Any = None,
+    vectorized: bool = False,
+) -> FitResult:
+    """Train ``params`` by minibatch gradient descent on ``(X, y)``.
+
+    Parameters
+    ----------
+    loss : callable
+        ``loss(params, X_batch, y_batch) -> float``, e.g. ``model.loss``.
+    params : pytree
+        Initial parameters (a dict of arrays for the models); never modified.
+    X, y : array_like
+        Training data, one sample per row (labels: integers or one-hot rows).
+    optimizer : slopes.optim.Optimizer
+        E.g. ``slopes.optim.sgd(lr=0.1)``.
+    batch_size : int
+        Samples per step. Each epoch shuffles the data and visits every
+        sample once, in ``ceil(n / batch_size)`` minibatches.
+    epochs : int
+        Passes over the data (in all, when resuming from a checkpoint).
+    grad : callable, optional
+        ``grad(params, X_batch, y_batch) -> pytree``, e.g. ``model.grad``.
+        Without it the gradient is numerical: central differences with the
+        fixed ``step`` through :func:`slopes.gradient`, 2 loss evaluations per parameter.
+    step : float
+        Finite-difference step of the numerical gradient (the chapter's 1e-4).
+    seed : int
+        Seed of the shuffling; the same seed gives the same run.
+    eval_data : (X_test, y_test), optional
+        Data the metrics are also computed on at the end of every epoch.
+    metrics : dict, list or None
+        ``{name: fn(params, X, y)}``, or a list of names and callables. Names
+        ``"loss"`` (the loss) and ``"accuracy"`` (when ``loss`` is a model's
+        method, the model's accuracy) are understood. None: both of those
+        that apply.
+    progress : bool or "always"
+        A progress bar with the loss and accuracy (quiet when stderr is not a terminal).
+    callbacks : callable or list of callables, optional
+        Called after every step with a Result ``(step, epoch, loss, params)``;
+        returning True stops the run (status ``"stopped"``).
+    checkpoint : str or path-like, optional
+        A ``.npz`` file (or a folder for ``fit-checkpoint.npz``) saved every
+        ``checkpoint_every`` steps and at the end. If it exists, training
+        resumes from it and the result is bit-identical to an uninterrupted run.
+    checkpoint_every : int
+        Steps between checkpoints.
+    workers, vectorized
+        Passed to :func:`slopes.gradient` for the numerical gradient.
+        ``vectorized=True`` promises that ``loss`` accepts a stack of
+        parameter sets (every leaf with a leading axis of length k) and
+        returns k losses, as the models in :mod:`slopes.models` do.
+
+    Returns
+    -------
+    FitResult
+        ``params``, ``history``, ``status``, ``message``, ``nit``, ``nfev``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For data of different lengths, NaN in the data, labels the model
+        does not have, a batch size outside 1..n, parameters that do not fit
+        the model, or a checkpoint from another run.
+
+    Notes
+    -----
+    One step on the minibatch :math:`B`:
+    :math:`\\theta \\leftarrow \\theta + \\mathrm{update}(\\nabla_\\theta L_B(\\theta))`.
+    A non-finite loss, gradient or parameter stops the run with status
+    ``"diverged"``; the result then holds the last finite parameters.
+    """
+    owner = getattr(loss, "__self__", None)
+    if not callable(loss):
+        raise TypeError(f"`loss` must be callable(params, X, y), got {loss!r}")
+    X, y = _check_data(X, y, owner, ("X", "y"))
+    callbacks = _fit_iv(
+        batch_size, epochs, step, checkpoint_every, len(X), optimizer, grad, callbacks
+    )
+    test = None if eval_data is None else _check_data(*eval_data, owner, ("X_test", "y_test"))
+    metric_fns = _resolve_metrics(metrics, loss, owner)
+    start_value = loss(params, X[:batch_size], y[:batch_size])  # also checks params fit the model
+    if np.ndim(start_value) != 0:
+        raise ValueError(f"`loss` must return a scalar, got shape {np.shape(start_value)}")
+    params = ravel(params)[1](ravel(params)[0])  # a private copy, floats, same structure
+    run = _checkpoint.TrainingState(
+        params, optimizer.init(params), seed, list(metric_fns), test is not None
+    )
+    n_batches = -(-len(X) // batch_size)
+    fingerprint = {
+        "seed": seed,
+        "batch_size": batch_size,
+        "n_samples": len(X),
+        "optimizer": repr(optimizer),
+        "params": repr(flatten(params)[1]),
+        "shapes": [list(np.shape(p)) for p in flatten(params)[0]],
+        "metrics": list(run.history),
+    }
+    path = None if checkpoint is None else _checkpoint.checkpoint_path(checkpoint)
+    resumed_from = None
+    if path is not None and os.path.exists(path):
+        run.restore(path, fingerprint)
+        resumed_from = run.step
+    numerical = (
+        None if grad is not None else _NumericalGradient(loss, params, step, workers, vectorized)
+    )
+    gradient_fn = grad if grad is not None else numerical
+    nfev, started = 1, time.perf_counter()  # 1: the check of `loss` above
+    postfix: dict[str, str] = {}
+    total = epochs * n_batches
+    if run.status in ("completed", "stopped"):
+        run.status = "running"
+    with progress_bar(total=total, desc="fit", progress=progress) as bar:
+        bar.update(min(run.step, total))
+        while run.status == "running" and run.epoch < epochs:
+            if run.perm is None:
+                run.perm = run.rng.permutation(len(X))
+            batch = run.perm[run.batch * batch_size : (run.batch + 1) * batch_size]
+            Xb, yb = X[batch], y[batch]
+            value = float(loss(run.params, Xb, yb))
+            nfev += 1
+            grads = gradient_fn(run.params, Xb, yb) if np.isfinite(value) else None
+            new_params = None
+            if grads is not None and _all_finite(grads):
+                updates, new_state = optimizer.update(grads, run.opt_state, run.params)
+                new_params = _apply_updates(run.params, updates)
+            if new_params is None or not _all_finite(new_params):
+                what = "loss" if not np.isfinite(value) else "gradient or update"
+                run.status = "diverged"
+                lr = getattr(optimizer, "hyperparams", {}).get("lr")
+                advice = (
+                    f"lr={lr / 10:g}" if isinstance(lr, (int, float)) else "one 10 times smaller"
+                )
+                run.message = (
+                    f"the {what} became non-finite at step {run.step + 1} (epoch "
+                    f"{run.epoch + 1}); the learning rate is probably too large: try {advice}"
+                )
+                break
+            run.params, run.opt_state = new_params, new_state
+            run.history["loss"].append(value)
+            run.step += 1
+            run.batch += 1
+            bar.update(1)
+            postfix["loss"] = f"{value:.4f}"
+            if run.batch == n_batches:
+                postfix.update(_end_epoch(run, metric_fns, X, y, test))
+            bar.set_postfix(postfix, refresh=False)
+            if path is not None and run.step % checkpoint_every == 0:
+                run.save(path, fingerprint)
+            # callbacks run after the step is saved, so a callback sees a checkpointed state
+            info = Result(step=run.step, epoch=run.epoch, loss=value, params=run.params)
+            if any([callback(info) is True for callback in callbacks]):
+                run.status = "stopped"
+                run.message = f"stopped by a callback after step {run.step}"
+                if path is not None:
+                    run.save(path, fingerprint)
+    if run.status == "running":
+        run.status = "completed"
+        run.message = f"completed {run.epoch} epochs ({run.step} steps)"
+        if path is not None:
+            run.save(path, fingerprint)
+    if resumed_from is not None:
+        run.message += f"; resumed from {path} at step {resumed_from}"
+    if numerical is not None:
+        nfev += numerical.nfev
+    history = Result(
+        {
+            k: np.asarray(v, dtype=int if k in ("epoch", "step") else float)
+            for k, v in run.history.items()
+        }
+    )
+    return FitResult(
+        params=run.params,
+        history=history,
+        status=run.status,
+        message=run.message,
+        nit=run.step,
+        nfev=nfev,
+        elapsed=time.perf_counter() - started,
+        checkpoint=path,
+    )
+
+
+def _apply_updates(params: Any, updates: Any) -> Any:
+    from slopes.optim import apply_updates
+
+    return apply_updates(params, updates)
+
+
+def _end_epoch(
+    run: _checkpoint.TrainingState,
+    metric_fns: dict[str, Metric],
+    X: np.ndarray,
+    y: Any,
+    test: tuple[np.ndarray, Any] | None,
+) -> dict[str, str]:
+    """Close an epoch: record the metrics; return the accuracies for the progress bar."""
+    run.epoch += 1
+    run.batch = 0
+    run.perm = None
+    run.history["epoch"].append(run.epoch)
+    run.history["step"].append(run.step)
+    shown = {}
+    for part, data in (("train", (X, y)), ("test", test)):
+        if data is None:
+            continue
+        for name, metric in metric_fns.items():
+            value = float(metric(run.params, *data))
+            run.history[f"{part}_{name}"].append(value)
+            if name != "loss":
+                shown[f"{part}_{name}"[:9]] = f"{value:.4f}"  # train_acc..., test_accu...
+    return shown
