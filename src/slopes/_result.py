@@ -11,6 +11,8 @@ Examples
 (1.5, 3)
 >>> res
 Result(x=1.5, status='converged', nit=3)
+>>> Result(value=np.float64(0.25), ok=np.True_)
+Result(value=0.25, ok=True)
 """
 
 from __future__ import annotations
@@ -47,9 +49,17 @@ class Result(dict):
 
     def __repr__(self) -> str:
         with np.printoptions(threshold=8, edgeitems=2, precision=8):
-            body = ", ".join(f"{key}={value!r}" for key, value in self.items())
+            body = ", ".join(f"{key}={_show(value)}" for key, value in self.items())
         return f"{type(self).__name__}({body})"
 
     # dicts pickle fine, but attribute access must survive a round trip too
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (dict(self),))
+
+
+def _show(value: Any) -> str:
+    """repr of a value, with NumPy scalars shown as plain numbers (``1.5``, not
+    ``np.float64(1.5)``)."""
+    if isinstance(value, np.generic):
+        return repr(value.item())
+    return repr(value)
