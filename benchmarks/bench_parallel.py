@@ -1,0 +1,232 @@
+"""workers= against serial: a slow f spread over processes and a Dask cluster, a cheap f kept fast.
+
+Targets (issue 4), each a ratio against the serial run measured in the same process:
+
+- f sleeps 50 ms per call, 32 variables, central gradient: ``workers=8`` >= 6x faster;
+  a Dask ``LocalCluster`` of 4 workers x 2 threads >= 5x faster;
+- a cheap f (microseconds), n = 100: ``workers=2`` no more than 3x slower.
+
+A sleeping f parallelises beyond the cores of a small machine, so the slow-f figures
+measure the overhead of the machinery, not the CPU count. Pools are started (and
+timed) once before the timed runs: a user's second gradient reuses the same pool.
+Every parallel result is checked to be bit-identical to the serial one. The medium f
+(1 ms a call) shows the grouping at work between the two extremes.
+
+Run::
+
+    .venv/bin/python benchmarks/bench_parallel.py            # full (about a minute)
+    .venv/bin/python benchmarks/bench_parallel.py --quick    # smoke run, a few seconds
+    .venv/bin/python benchmarks/bench_parallel.py --no-dask
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import functools
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import slopes
+from slopes import _parallel
+
+
+def sleepy_quadratic(x: np.ndarray, seconds: float) -> float:
+    time.sleep(seconds)
+    return float(np.sum((x - 0.5) ** 2))
+
+
+def cheap_quadratic(x: np.ndarray) -> float:
+    return float(x @ x)
+
+
+def engine_is_wired() -> bool:
+    """Does slopes.gradient(..., workers=...) reach parallel_map yet?"""
+    original, seen = _parallel.parallel_map, []
+
+    def spy(*args: Any, **kwargs: Any) -> list:
+        seen.append(1)
+        return original(*args, **kwargs)
+
+    _parallel.parallel_map = spy
+    try:
+        slopes.gradient(cheap_quadratic, np.ones(3), step=1e-4, workers=map)
+    except TypeError:
+        return False
+    finally:
+        _parallel.parallel_map = original
+    return bool(seen)
+
+
+def stencil_gradient(f: Callable, x: np.ndarray, step: float, workers: Any) -> np.ndarray:
+    """Stand-in for the engine: central differences, blocks of 8 stencil points per task."""
+    n = x.size
+    points = np.repeat(x[None, :], 2 * n, axis=0)
+    points[np.arange(n), np.arange(n)] += step
+    points[n + np.arange(n), np.arange(n)] -= step
+    tasks = [points[i : i + 8] for i in range(0, 2 * n, 8)]
+    values = np.concatenate(
+        [np.asarray(v) for v in _parallel.parallel_map(functools.partial(_rows, f), tasks, workers)]
+    )
+    return (values[:n] - values[n:]) / (2 * step)
+
+
+def _rows(f: Callable, block: np.ndarray) -> list:
+    return [f(row) for row in block]
+
+
+def start_pool(k: int) -> float:
+    """Start (or resize to) the reusable pool of k processes, as a first gradient would."""
+    from slopes._workers_backends import LokyBackend
+    from slopes._workers_remote import Payload, run_chunk
+
+    start = time.perf_counter()
+    executor = LokyBackend(k)._executor()
+    # k tasks that each hold a worker for a while: every process must be up and have
+    # imported numpy before this returns (a resize serves the first tasks early)
+    data, key = Payload(lambda seconds: time.sleep(seconds) or np.sum(np.ones(2))).args(True)
+    list(executor.map(run_chunk, [data] * k, [key] * k, [[0.3]] * k))
+    return time.perf_counter() - start
+
+
+def timed(call: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    seconds, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = call()
+        seconds.append(time.perf_counter() - start)
+    return statistics.median(seconds), result
+
+
+class Table:
+    """Rows of (case, workers, seconds, ratio to that case's serial run, target, identical)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, float, str, str, str]] = []
+        self.serial: dict[str, tuple[float, Any]] = {}
+
+    def serial_row(self, case: str, call: Callable[[], Any], repeats: int) -> None:
+        self.serial[case] = timed(call, repeats)
+        self.rows.append((case, "serial", self.serial[case][0], "1", "-", "-"))
+
+    def row(
+        self, case: str, name: str, call: Callable[[], Any], repeats: int, target: str = "-"
+    ) -> None:
+        base_s, reference = self.serial[case]
+        seconds, result = timed(call, repeats)
+        same = "yes" if np.asarray(result).tobytes() == np.asarray(reference).tobytes() else "NO"
+        if base_s >= seconds:
+            ratio = f"{base_s / seconds:.2f}x faster"
+        else:
+            ratio = f"{seconds / base_s:.2f}x slower"
+        self.rows.append((case, name, seconds, ratio, target, same))
+
+    def print(self) -> None:
+        print(f"\n{'case':<27} {'workers':<27} {'seconds':>9}  {'ratio':<13} {'target':<13} same")
+        for case, name, seconds, ratio, target, same in self.rows:
+            print(f"{case:<27} {name:<27} {seconds:>9.4f}  {ratio:<13} {target:<13} {same}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask cluster rows")
+    args = parser.parse_args(argv)
+    n_slow, sleep_s = (8, 0.01) if args.quick else (32, 0.05)
+    wired = engine_is_wired()
+    if wired:
+        how = "slopes.gradient(f, x, step=1e-4, workers=...)"
+
+        def gradient(f, x, workers):
+            return slopes.gradient(f, x, step=1e-4, workers=workers)
+    else:
+        how = "parallel_map over 8-point central-difference blocks (engine not wired yet)"
+
+        def gradient(f, x, workers):
+            return stencil_gradient(f, x, 1e-4, workers)
+
+    print(f"path: {how}")
+    table = Table()
+
+    # -- slow f: the targets ----------------------------------------------------------
+    slow = functools.partial(sleepy_quadratic, seconds=sleep_s)
+    x = np.linspace(-1.0, 1.0, n_slow)
+    case = f"slow f ({sleep_s * 1e3:.0f} ms), n={n_slow}"
+    table.serial_row(case, lambda: gradient(slow, x, None), 1)
+    start = time.perf_counter()
+    gradient(slow, x, 8)  # starts the pool of 8
+    cold_8 = time.perf_counter() - start
+    table.row(case, "workers=8 (loky)", lambda: gradient(slow, x, 8), 3, ">= 6x faster")
+    with cf.ThreadPoolExecutor(8) as executor:
+        table.row(case, "ThreadPoolExecutor(8)", lambda: gradient(slow, x, executor), 3)
+    cold_dask = None
+    if not args.no_dask:
+        from distributed import Client, LocalCluster
+
+        start = time.perf_counter()
+        cluster = LocalCluster(
+            n_workers=4, threads_per_worker=2, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+        gradient(slow, x, client)
+        cold_dask = time.perf_counter() - start
+        table.row(
+            case, "dask LocalCluster 4x2", lambda: gradient(slow, x, client), 3, ">= 5x faster"
+        )
+        client.close()
+        cluster.close()
+
+    # -- cheap f: workers must not hurt --------------------------------------------------
+    x = np.linspace(-1.0, 1.0, 100)
+    repeats = 20 if args.quick else 200
+    case = "cheap f (x @ x), n=100"
+    table.serial_row(case, lambda: gradient(cheap_quadratic, x, None), repeats)
+    start_pool(2)
+    table.row(
+        case, "workers=2 (loky)", lambda: gradient(cheap_quadratic, x, 2), repeats, "<= 3x slower"
+    )
+    # a brand-new f on every call: its cost is unknown, so the probe thread runs
+    table.row(
+        case,
+        "workers=2, new f each call",
+        lambda: gradient(lambda v: cheap_quadratic(v), x, 2),
+        repeats,
+        "<= 3x slower",
+    )
+    table.row(case, "workers=8 (loky)", lambda: gradient(cheap_quadratic, x, 8), repeats)
+    if wired:
+        case = "cheap f, step=None, n=100"
+        table.serial_row(case, lambda: slopes.gradient(cheap_quadratic, x), repeats // 4)
+        table.row(
+            case,
+            "workers=2 (loky)",
+            lambda: slopes.gradient(cheap_quadratic, x, workers=2),
+            repeats // 4,
+            "<= 3x slower",
+        )
+
+    # -- in between: 1 ms per call, where the grouping matters --------------------------
+    medium = functools.partial(sleepy_quadratic, seconds=0.001)
+    x = np.linspace(-1.0, 1.0, 16 if args.quick else 100)
+    case = f"medium f (1 ms), n={x.size}"
+    table.serial_row(case, lambda: gradient(medium, x, None), 1)
+    start_pool(2)  # one reusable pool: each size is started before its rows
+    table.row(case, "workers=2 (loky)", lambda: gradient(medium, x, 2), 3)
+    start_pool(8)
+    table.row(case, "workers=8 (loky)", lambda: gradient(medium, x, 8), 3)
+
+    table.print()
+    print(
+        f"\nfirst call, pool start-up included (not in the table): workers=8 {cold_8:.2f} s", end=""
+    )
+    print("" if cold_dask is None else f"; dask cluster start + first call {cold_dask:.2f} s")
+    return 0 if all(row[-1] != "NO" for row in table.rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

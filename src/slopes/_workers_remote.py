@@ -1,0 +1,142 @@
+"""What runs inside a worker: one chunk of tasks, with errors sent back as data.
+
+The caller pickles ``func`` once with cloudpickle (so lambdas and closures
+travel); the worker unpickles it once and keeps a small cache, so a pool that
+runs many chunks pays for it once (see :class:`Payload` for large closures).
+
+An exception raised by ``func`` is *returned*, not raised: the caller must be
+able to tell "f failed at this point" (re-raise it, exactly as serial code
+would) from "the worker process died" (retry the chunk elsewhere). Exceptions
+that cannot be pickled come back as their type name, message and traceback.
+
+Examples
+--------
+>>> payload = Payload(lambda block: [2 * v for v in block])
+>>> run_chunk(*payload.args(inline=True), [[1, 2], [3]])
+('ok', [[2, 4], [6]])
+>>> status, index, failure = run_chunk(*Payload(lambda b: 1 / b).args(True), [1.0, 0.0])
+>>> status, index, failure.type_name
+('error', 1, 'ZeroDivisionError')
+>>> run_chunk(None, b"never seen", [1.0])
+('missing',)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import traceback
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import cloudpickle
+
+__all__ = ["Payload", "RemoteFailure", "RemoteTraceback", "load_func", "run_chunk", "run_item"]
+
+# A few recently used functions per worker process: enough for the calls of
+# one gradient (several stencils) without holding many large closures alive.
+_CACHE_SIZE = 4
+_FUNC_CACHE: OrderedDict[bytes, Callable[[Any], Any]] = OrderedDict()
+
+
+class RemoteTraceback(Exception):
+    """The traceback of an exception raised in a worker, shown as its cause."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class RemoteFailure:
+    """An exception raised by ``func`` in a worker, in a form that always pickles."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.type_name = type(exc).__qualname__
+        self.message = str(exc)
+        self.traceback = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        try:
+            self.pickled: bytes | None = cloudpickle.dumps(exc)
+            cloudpickle.loads(self.pickled)  # some exceptions pickle but cannot be rebuilt
+        except Exception:
+            self.pickled = None
+
+    def __repr__(self) -> str:
+        return f"RemoteFailure({self.type_name}: {self.message})"
+
+    def rebuild(self) -> BaseException:
+        """The original exception (same type and message), with the remote traceback attached."""
+        exc: BaseException
+        if self.pickled is not None:
+            exc = cloudpickle.loads(self.pickled)
+        else:
+            exc = RuntimeError(f"{self.type_name}: {self.message}")
+        exc.__cause__ = RemoteTraceback(f'\n"""\n{self.traceback}"""')
+        return exc
+
+
+class Payload:
+    """``func`` pickled once per call, with the key workers cache it under.
+
+    A large payload (a closure over a data set) is sent inline only with the
+    first few chunks; the others carry just the key, and a worker that has not
+    seen it yet answers ``("missing",)`` so the chunk is sent again in full.
+    That way each worker process receives the bytes about once, not once per
+    chunk.
+    """
+
+    INLINE_LIMIT = 256 * 1024  # bytes: below this, inline every time (no extra round trip)
+
+    def __init__(self, func: Callable[[Any], Any]) -> None:
+        self.data = cloudpickle.dumps(func)
+        self.key = hashlib.blake2b(self.data, digest_size=16).digest()
+        self.large = len(self.data) > self.INLINE_LIMIT
+
+    def __repr__(self) -> str:
+        return f"Payload({len(self.data)} bytes, key={self.key.hex()[:8]})"
+
+    def args(self, inline: bool) -> tuple[bytes | None, bytes]:
+        """``(data or None, key)``: the first two arguments of :func:`run_chunk`."""
+        return (self.data if inline or not self.large else None, self.key)
+
+
+def load_func(data: bytes | None, key: bytes) -> Callable[[Any], Any] | None:
+    """The function for ``key``: from this process's cache, else unpickled from ``data``."""
+    func = _FUNC_CACHE.get(key)
+    if func is not None:
+        _FUNC_CACHE.move_to_end(key)
+        return func
+    if data is None:
+        return None
+    func = cloudpickle.loads(data)
+    _FUNC_CACHE[key] = func
+    while len(_FUNC_CACHE) > _CACHE_SIZE:
+        _FUNC_CACHE.popitem(last=False)
+    return func
+
+
+def run_chunk(data: bytes | None, key: bytes, chunk: Sequence[Any]) -> tuple[Any, ...]:
+    """Apply the pickled function to each task of ``chunk`` in order.
+
+    Returns ``("ok", results)``; ``("error", index, RemoteFailure)`` for the
+    first task that raised (later tasks are not run, as in a serial loop); or
+    ``("missing",)`` when only the key came and this process has no copy.
+    """
+    func = load_func(data, key)
+    if func is None:
+        return ("missing",)
+    results = []
+    for index, task in enumerate(chunk):
+        try:
+            results.append(func(task))
+        except Exception as exc:
+            return ("error", index, RemoteFailure(exc))
+    return ("ok", results)
+
+
+def run_item(key: bytes, item: tuple[bytes | None, Sequence[Any]]) -> tuple[Any, ...]:
+    """:func:`run_chunk` for map-like workers: ``item`` is ``(data or None, chunk)``."""
+    data, chunk = item
+    return run_chunk(data, key, chunk)

@@ -1,0 +1,367 @@
+"""parallel_map and workers=: same results as serial, errors, progress, dead workers."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import functools
+import multiprocessing
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from slopes import _parallel
+from slopes._parallel import WorkerError, parallel_map, resolve_workers
+from slopes._progress import NullBar
+from slopes._workers_backends import _WARM_LOKY, Backend
+
+CALLER_PID = os.getpid()
+
+
+def stencil_block(block: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """A stand-in for the evaluation layer's func: f at every row of a block of points."""
+    return np.array([scale * np.sin(row).sum() / 3.0 + np.exp(-row @ row) for row in block])
+
+
+def blocks(n_tasks: int, n_vars: int = 4, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.normal(size=(int(rng.integers(1, 4)), n_vars)) for _ in range(n_tasks)]
+
+
+def assert_bit_identical(got: list, expected: list) -> None:
+    assert len(got) == len(expected)
+    for a, b in zip(got, expected):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        assert a.tobytes() == b.tobytes()
+
+
+@pytest.fixture
+def force_dispatch(monkeypatch):
+    """Send every task past the probe to the workers, however cheap f is."""
+    monkeypatch.setattr(_parallel, "_worth_dispatching", lambda backend, remaining_s: True)
+
+
+@pytest.fixture
+def bars(monkeypatch):
+    made = []
+
+    def fake_progress_bar(total, desc, progress=True, **kwargs):
+        made.append(NullBar(total=total))
+        return made[-1]
+
+    monkeypatch.setattr(_parallel, "progress_bar", fake_progress_bar)
+    return made
+
+
+# -- validation -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [0, -1, np.int64(-3)])
+def test_nonpositive_worker_count_is_refused(bad):
+    with pytest.raises(ValueError, match="`workers` must be a positive integer, got"):
+        parallel_map(abs, [1], workers=bad)
+
+
+@pytest.mark.parametrize("bad", [True, 2.0, "4", object(), [1, 2]])
+def test_wrong_worker_type_is_refused(bad):
+    with pytest.raises(TypeError, match="`workers` must be None, a positive integer"):
+        parallel_map(abs, [1], workers=bad)
+
+
+def test_resolve_workers_kinds():
+    assert resolve_workers(None) is None
+    assert resolve_workers(1) is None  # one process: just serial
+    assert type(resolve_workers(np.int32(3))).__name__ == "LokyBackend"
+    with cf.ThreadPoolExecutor(2) as executor:
+        assert resolve_workers(executor).n_workers == 2
+    assert resolve_workers(map) is None  # the builtin map: serial
+    assert type(resolve_workers(lambda fn, xs: list(map(fn, xs)))).__name__ == "MapBackend"
+
+
+# -- same results as serial ---------------------------------------------------------------
+
+
+def list_map(fn, items):
+    return list(map(fn, items))
+
+
+@pytest.mark.parametrize("workers", [None, 1, 2, map, list_map, "threads", "processes"])
+def test_results_bit_identical_and_in_order(workers, force_dispatch):
+    tasks = blocks(9)
+    expected = [stencil_block(task) for task in tasks]
+    if workers == "threads":
+        with cf.ThreadPoolExecutor(3) as executor:
+            got = parallel_map(stencil_block, tasks, workers=executor)
+    elif workers == "processes":
+        with cf.ProcessPoolExecutor(2) as executor:  # plain pickle: cloudpickle payload helps
+            got = parallel_map(lambda block: stencil_block(block), tasks, workers=executor)
+    else:
+        got = parallel_map(stencil_block, tasks, workers=workers)
+    assert_bit_identical(got, expected)
+
+
+def test_lambda_and_closure_travel_to_processes(force_dispatch):
+    offset = np.array([0.5, -1.0, 2.0, 0.0])
+
+    def closure(block):
+        return stencil_block(block + offset, scale=2.0)
+
+    tasks = blocks(6, seed=1)
+    expected = [closure(task) for task in tasks]
+    assert_bit_identical(parallel_map(closure, tasks, workers=2), expected)
+    assert_bit_identical(parallel_map(lambda b: closure(b), tasks, workers=2), expected)
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        assert_bit_identical(parallel_map(closure, tasks, workers=pool.map), expected)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 5), min_size=0, max_size=12),
+    n_workers=st.integers(1, 4),
+)
+def test_any_grouping_gives_the_serial_list(sizes, n_workers):
+    rng = np.random.default_rng(len(sizes))
+    tasks = [rng.normal(size=(size, 3)) for size in sizes]
+    expected = [stencil_block(task) for task in tasks]
+    with cf.ThreadPoolExecutor(n_workers) as executor:
+        got = parallel_map(stencil_block, tasks, workers=executor)
+    assert_bit_identical(got, expected)
+
+
+def test_cheap_work_stays_in_the_caller():
+    # Microsecond tasks are never worth a pool: all run here (and no pool starts).
+    pids = parallel_map(lambda block: os.getpid(), blocks(50), workers=7)
+    assert set(pids) == {CALLER_PID}
+    assert 7 not in _WARM_LOKY
+
+
+def test_expensive_work_goes_to_the_workers():
+    def slow(block):
+        time.sleep(0.03)
+        return os.getpid()
+
+    pids = parallel_map(slow, blocks(12), workers=2)
+    assert pids[0] == CALLER_PID  # the probe
+    assert set(pids[1:]) - {CALLER_PID}  # the rest went out
+
+
+def test_cold_pool_starts_once_staying_serial_has_cost_as_much(monkeypatch):
+    from slopes._workers_backends import _FOREGONE_S, LokyBackend
+
+    for k in list(_WARM_LOKY):  # pretend no pool has run yet (restored afterwards)
+        monkeypatch.delitem(_WARM_LOKY, k)
+    _FOREGONE_S.clear()
+    dispatched = []
+    original_run = LokyBackend.run
+
+    def counting_run(self, payload, chunks, *args):
+        dispatched.append(len(chunks))
+        return original_run(self, payload, chunks, *args)
+
+    monkeypatch.setattr(LokyBackend, "run", counting_run)
+
+    def medium(block):  # 20 tasks of 5 ms: 0.1 s a call, too little to start a pool for
+        time.sleep(0.005)
+        return block.sum()
+
+    tasks = blocks(20)
+    calls_until_dispatch = None
+    for call in range(1, 9):
+        assert parallel_map(medium, tasks, workers=2) == [task.sum() for task in tasks]
+        if dispatched:
+            calls_until_dispatch = call
+            break
+    # each serial call gives up ~0.05 s of saving; the pool (~0.22 s) pays after ~5 calls
+    assert calls_until_dispatch is not None and 4 <= calls_until_dispatch <= 7
+
+
+class _Stub(Backend):
+    def __init__(self, n_workers, per_chunk_s):
+        self.n_workers = n_workers
+        self.per_chunk_s = per_chunk_s
+
+
+def test_chunk_size_rule():
+    # expensive tasks: one per chunk; cheap ones: one chunk per worker
+    assert _parallel._chunk_size(_Stub(4, 0.001), task_s=0.05, n_left=100) == 1
+    assert _parallel._chunk_size(_Stub(4, 0.001), task_s=1e-6, n_left=100) == 25
+    # in between: each chunk holds ~10x the per-chunk overhead of work
+    assert _parallel._chunk_size(_Stub(4, 0.001), task_s=0.001, n_left=100) == 10
+
+
+class RecordingExecutor(cf.ThreadPoolExecutor):
+    """Notes, for every chunk submitted, whether it carried f's bytes in full."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.carried_bytes = []
+
+    def submit(self, fn, *args, **kwargs):
+        self.carried_bytes.append(args[0] is not None)
+        return super().submit(fn, *args, **kwargs)
+
+
+def big_closure(seed):
+    table = np.random.default_rng(seed).normal(size=60_000)  # 480 kB: a "large" payload
+
+    def f(block):
+        return np.array([row @ table[: row.size] + table[-1] for row in block])
+
+    return f
+
+
+def test_large_closure_is_sent_about_once_per_worker(force_dispatch, monkeypatch):
+    monkeypatch.setattr(_parallel, "_chunk_size", lambda backend, task_s, n_left: 1)
+    f = big_closure(1)
+    tasks = blocks(20, seed=6)
+    with RecordingExecutor(2) as executor:
+        got = parallel_map(f, tasks, workers=executor)
+    assert_bit_identical(got, [f(task) for task in tasks])
+    n_chunks = len(executor.carried_bytes)
+    assert n_chunks >= 10 and sum(executor.carried_bytes) <= 3  # not once per chunk
+
+
+@pytest.mark.parametrize("workers", [2, "pool.map"])
+def test_large_closure_on_processes_is_exact(workers, force_dispatch, monkeypatch):
+    monkeypatch.setattr(_parallel, "_chunk_size", lambda backend, task_s, n_left: 1)
+    f = big_closure(2)
+    tasks = blocks(12, seed=7)
+    if workers == "pool.map":  # plain pickle, and processes that first see only the key
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            got = parallel_map(f, tasks, workers=pool.map)
+    else:
+        got = parallel_map(f, tasks, workers=workers)
+    assert_bit_identical(got, [f(task) for task in tasks])
+
+
+# -- errors -----------------------------------------------------------------------------
+
+
+def fail_on_large(block):
+    if block[0, 0] >= 5:
+        raise ValueError(f"f failed at x = {block[0].tolist()}")
+    return block.sum()
+
+
+@pytest.mark.parametrize("workers", [2, list_map, "threads"])
+def test_exception_in_f_reraised_for_the_earliest_task(workers, force_dispatch):
+    tasks = [np.full((1, 2), float(i)) for i in range(10)]
+    tasks[3], tasks[7] = tasks[7], tasks[3]  # failing tasks at 3 (value 7) and 5, 6, 8, 9
+    with pytest.raises(ValueError, match=r"f failed at x = \[7.0, 7.0\]"):
+        if workers == "threads":
+            with cf.ThreadPoolExecutor(2) as executor:
+                parallel_map(fail_on_large, tasks, workers=executor)
+        else:
+            parallel_map(fail_on_large, tasks, workers=workers)
+
+
+class TwoArgError(Exception):
+    def __init__(self, where, why):
+        super().__init__(f"{why} at {where}")
+
+
+def raise_two_arg(block):
+    raise TwoArgError(block[0].tolist(), "cannot rebuild me")
+
+
+def test_unpicklable_exception_keeps_type_name_and_message(force_dispatch):
+    tasks = [np.ones((1, 2)), np.full((1, 2), 2.0)]
+    with pytest.raises(TwoArgError, match=r"cannot rebuild me at \[1.0, 1.0\]"):
+        parallel_map(raise_two_arg, tasks, workers=2)  # task 0 fails in the caller
+    with pytest.raises(RuntimeError, match=r"TwoArgError: cannot rebuild me at \[2.0, 2.0\]"):
+        parallel_map(lambda b: b if b[0, 0] < 2 else raise_two_arg(b), tasks, workers=2)
+
+
+def test_probe_failure_wins_over_later_failures(force_dispatch):
+    def f(block):
+        if block[0, 0] == 0:
+            time.sleep(0.1)  # still running when the rest is dispatched
+            raise KeyError("first point")
+        raise IndexError("later point")
+
+    with pytest.raises(KeyError, match="first point"):
+        parallel_map(f, [np.full((1, 1), float(i)) for i in range(5)], workers=2)
+
+
+def test_map_that_drops_results_is_refused(force_dispatch):
+    def lossy_map(fn, items):
+        return list(map(fn, items))[:-1]
+
+    with pytest.raises(WorkerError, match="refusing to build a partial result"):
+        parallel_map(stencil_block, blocks(5), workers=lossy_map)
+
+
+# -- progress ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dispatch", [False, True])
+def test_progress_counts_points(dispatch, bars, monkeypatch):
+    if dispatch:
+        monkeypatch.setattr(_parallel, "_worth_dispatching", lambda backend, remaining_s: True)
+    tasks = blocks(7, seed=3)
+    with cf.ThreadPoolExecutor(2) as executor:
+        parallel_map(stencil_block, tasks, workers=executor, progress=True)
+    n_points = sum(len(task) for task in tasks)
+    assert bars[-1].total == n_points and bars[-1].n == n_points
+
+
+# -- dead workers -----------------------------------------------------------------------
+
+
+def sleepy(block, seconds=0.1):
+    time.sleep(seconds)
+    return stencil_block(block)
+
+
+def test_killed_loky_worker_is_replaced_and_result_is_whole(force_dispatch):
+    parallel_map(stencil_block, blocks(4), workers=2)  # make sure the pool is up
+    victim = next(iter(_WARM_LOKY[2]._processes))
+    killer = threading.Timer(0.25, os.kill, (victim, signal.SIGKILL))
+    tasks = blocks(12, seed=4)
+    killer.start()
+    with pytest.warns(RuntimeWarning, match="died; re-running"):
+        got = parallel_map(sleepy, tasks, workers=2)
+    killer.join()
+    assert_bit_identical(got, [stencil_block(task) for task in tasks])
+
+
+def die_unless_in(caller_pid, block):
+    if os.getpid() != caller_pid:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return block
+
+
+# the caller's pid travels as data: a worker that re-imports this module sees its own pid
+die_in_worker = functools.partial(die_unless_in, CALLER_PID)
+
+
+@pytest.mark.slow
+def test_worker_that_always_dies_gives_a_clear_error(force_dispatch):
+    with pytest.warns(RuntimeWarning), pytest.raises(WorkerError, match="died 3 times"):
+        parallel_map(die_in_worker, blocks(3), workers=2)
+
+
+def test_broken_user_executor_gives_a_clear_error(force_dispatch):
+    with (
+        cf.ProcessPoolExecutor(2) as executor,
+        pytest.warns(RuntimeWarning),
+        pytest.raises(WorkerError, match="cannot take work"),
+    ):
+        parallel_map(die_in_worker, blocks(3), workers=executor)
+
+
+def test_importing_parallel_loads_no_dask_and_starts_no_pool():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, slopes._parallel; "
+        "print(sorted(m for m in ('dask', 'distributed', 'loky') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
