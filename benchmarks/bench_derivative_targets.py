@@ -1,0 +1,186 @@
+"""The differentiation issue's target table: slopes.derivative against the references.
+
+For each case: the value, relative error against the closed form, function
+evaluations and status of ``slopes.derivative`` at default settings, and the
+same for ``numdifftools.Derivative`` and ``scipy.differentiate.derivative``
+(both at their defaults), measured in the same run.
+
+Target: relative error <= 1e-12 on every case with a median of at most 11
+evaluations.
+
+Run: ``python benchmarks/bench_derivative_targets.py`` (needs the ``bench``
+extra: numdifftools, scipy). With ``--speed`` it also prints the engine's
+speed figures of the benchmark issue (scalar call overhead, the n = 1,000
+vectorized gradient against its floor and scipy, the n = 50 Rosenbrock
+Hessian against numdifftools), each as a ratio measured in the same run;
+the full comparison suite is ``benchmarks/run.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import timeit
+import warnings
+
+import numpy as np
+
+import slopes
+
+
+def function_1(x):
+    return 0.01 * x**2 + 0.1 * x
+
+
+CASES = [
+    ("exp at 1", np.exp, 1.0, math.e),
+    ("sin at 1000", np.sin, 1000.0, math.cos(1000.0)),
+    ("log at 1e-3", np.log, 1e-3, 1e3),
+    ("log at 1e20", np.log, 1e20, 1e-20),
+    ("0.01x²+0.1x at 5", function_1, 5.0, 0.2),
+    ("0.01x²+0.1x at 10", function_1, 10.0, 0.3),
+    ("1/(1+x²) at 0.5", lambda x: 1 / (1 + x * x), 0.5, -1.0 / 1.5625),
+    (
+        "exp(-x²)cos(5x) at 0.3",
+        lambda x: np.exp(-x * x) * np.cos(5 * x),
+        0.3,
+        math.exp(-0.09) * (-0.6 * math.cos(1.5) - 5 * math.sin(1.5)),
+    ),
+]
+
+
+class Counter:
+    """Wrap f and count evaluations (elements of x for elementwise callers, else calls)."""
+
+    def __init__(self, f, elementwise=True):
+        self.f, self.count, self.elementwise = f, 0, elementwise
+
+    def __call__(self, x):
+        self.count += int(np.size(x)) if self.elementwise else 1
+        return self.f(x)
+
+
+def run_slopes(f, x):
+    counted = Counter(f)
+    res = slopes.derivative(counted, x, full_output=True)
+    status = "success" if res.success else f"status {int(res.status)}"
+    return float(res.value), counted.count, status
+
+
+def run_numdifftools(f, x):
+    import numdifftools as nd
+
+    counted = Counter(f)
+    value = float(nd.Derivative(counted)(x))
+    return value, counted.count, "-"
+
+
+def run_scipy(f, x):
+    from scipy.differentiate import derivative
+
+    counted = Counter(f)
+    res = derivative(counted, x)
+    status = "success" if res.success else f"status {int(res.status)}"
+    return float(res.df), counted.count, status
+
+
+def main() -> None:
+    tools = [("slopes", run_slopes), ("numdifftools", run_numdifftools), ("scipy", run_scipy)]
+    rows, nfevs = [], {name: [] for name, _ in tools}
+    worst = {name: 0.0 for name, _ in tools}
+    for case, f, x, exact in CASES:
+        for name, runner in tools:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                try:
+                    value, nfev, status = runner(f, x)
+                except Exception as exc:  # a reference failing is a result too
+                    value, nfev, status = math.nan, 0, f"raised {type(exc).__name__}"
+            rel = abs(value - exact) / abs(exact) if math.isfinite(value) else math.inf
+            worst[name] = max(worst[name], rel)
+            nfevs[name].append(nfev)
+            rows.append((case, name, value, rel, nfev, status))
+    print(f"{'case':24} {'tool':13} {'value':>24} {'rel error':>10} {'nfev':>5}  status")
+    for case, name, value, rel, nfev, status in rows:
+        print(f"{case:24} {name:13} {value:24.16e} {rel:10.1e} {nfev:5d}  {status}")
+    print()
+    for name, _ in tools:
+        median = np.median(nfevs[name])
+        print(f"{name:13} median nfev {median:5.1f}   worst rel error {worst[name]:.1e}")
+    ok = worst["slopes"] <= 1e-12 and np.median(nfevs["slopes"]) <= 11
+    print(f"\ntarget (rel error <= 1e-12, median nfev <= 11): {'MET' if ok else 'NOT MET'}")
+
+
+def _best(func, number=1, repeat=5):
+    return min(timeit.repeat(func, number=number, repeat=repeat)) / number
+
+
+def speed() -> None:
+    import numdifftools as nd
+    from scipy.differentiate import derivative as scipy_derivative
+    from scipy.differentiate import jacobian as scipy_jacobian
+
+    ours = _best(lambda: slopes.derivative(np.exp, 1.0), number=200)
+    theirs_nd = _best(lambda: nd.Derivative(np.exp)(1.0), number=20)
+    theirs_sp = _best(lambda: scipy_derivative(np.exp, 1.0), number=20)
+    print(
+        f"\nscalar derivative(np.exp, 1.0): slopes {ours * 1e6:.0f} us, numdifftools "
+        f"{theirs_nd * 1e6:.0f} us, scipy {theirs_sp * 1e6:.0f} us (target <= 100 us)"
+    )
+
+    n = 1000
+    x = np.random.default_rng(0).standard_normal(n)
+    exact = 2 * x + np.cos(x)
+
+    def f(X):  # (batch, n) -> (batch,)
+        return np.sum(X**2, axis=-1) + np.sum(np.sin(X), axis=-1)
+
+    def f_scipy(X):  # scipy's convention: (n, ...) -> (...)
+        return np.sum(X**2, axis=0) + np.sum(np.sin(X), axis=0)
+
+    res = slopes.gradient(f, x, vectorized=True, full_output=True)
+    points = np.repeat(x[None], res.nfev, axis=0)
+    chunk = 2**18 // n
+
+    def floor():  # f once on all of slopes' stencil points, stacked
+        for start in range(0, res.nfev, chunk):
+            f(points[start : start + chunk])
+
+    t_ours = _best(lambda: slopes.gradient(f, x, vectorized=True))
+    res_error = np.max(np.abs(res.value - exact))
+    t_floor = _best(floor)
+    t_scipy = _best(lambda: scipy_jacobian(f_scipy, x), repeat=3)
+    err_scipy = np.max(np.abs(scipy_jacobian(f_scipy, x).df - exact))
+    print(
+        f"gradient n=1000 vectorized: slopes {t_ours:.4f} s at {res_error:.1e}"
+        f" ({res.nfev} evaluations); floor {t_floor:.4f} s -> x{t_ours / t_floor:.2f} (target"
+        f" <= 1.5); scipy {t_scipy:.4f} s at {err_scipy:.1e} -> x{t_ours / t_scipy:.2f} (target"
+        " <= 0.33)"
+    )
+
+    n = 50
+    x = np.random.default_rng(0).uniform(-2, 2, n)
+
+    def rosen(v):
+        return np.sum(100.0 * (v[1:] - v[:-1] ** 2) ** 2 + (1 - v[:-1]) ** 2)
+
+    count = Counter(rosen, elementwise=False)
+    t_ours = _best(lambda: slopes.hessian(rosen, x), repeat=3)
+    H = slopes.hessian(count, x)
+    nfev = count.count
+    count_nd = Counter(rosen, elementwise=False)
+    t_nd = _best(lambda: nd.Hessian(rosen)(x), repeat=1)
+    H_nd = nd.Hessian(count_nd)(x)
+    scale = np.max(np.abs(H_nd))
+    print(
+        f"Rosenbrock Hessian n=50 (f values, not vectorized): slopes {t_ours:.3f} s, {nfev} "
+        f"evaluations; numdifftools {t_nd:.3f} s, {count_nd.count} evaluations -> numdifftools"
+        f" / slopes = x{t_nd / t_ours:.1f} (target >= 3); |slopes - numdifftools| / max|H| = "
+        f"{np.max(np.abs(H - H_nd)) / scale:.1e}"
+    )
+
+
+if __name__ == "__main__":
+    main()
+    if "--speed" in sys.argv[1:]:
+        speed()

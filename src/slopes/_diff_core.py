@@ -1,0 +1,212 @@
+"""Shared machinery behind derivative, gradient, jacobian and hessian.
+
+``elementwise`` differentiates f(x_j) for every element of x; ``along_coordinates``
+differentiates f(x + t e_j) for every coordinate j (gradient and jacobian).
+Both run :mod:`slopes._richardson` on an :class:`slopes._evaluate.Evaluator`,
+and return the flat value, error, step, status and nfev.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from slopes._evaluate import Evaluator
+from slopes._result import Result
+from slopes._richardson import (
+    CONVERGED,
+    FIXED_STEP,
+    MESSAGES,
+    NONFINITE,
+    UNRELIABLE,
+    Lines,
+    adaptive,
+    fixed_step,
+)
+from slopes._validate import Prepared
+
+__all__ = ["DERIVATIVE_LEVELS", "GRADIENT_LEVELS", "DiffResult", "along_coordinates", "elementwise"]
+
+# stencil levels of the adaptive family: derivative uses orders 2..8 (8 points),
+# gradient/jacobian orders 2..6 (6 points per coordinate: the fewest that give an
+# error estimate of the best level, which matters when n is large)
+DERIVATIVE_LEVELS = 4
+GRADIENT_LEVELS = 3
+
+
+class DiffResult(Result):
+    """Result of a differentiation with ``full_output=True``.
+
+    Attributes
+    ----------
+    value : ndarray or pytree
+        The derivative (same as the plain return value).
+    error : ndarray or pytree
+        Estimated absolute error of each element (nan with a fixed step).
+    nfev : int or ndarray
+        Function evaluations (per element for ``derivative``, total otherwise).
+    step : ndarray or pytree
+        The step used for each element (or coordinate).
+    success : ndarray of bool
+        True where the value is finite and its error estimate is meaningful.
+    status : ndarray of int
+        ``CONVERGED`` (0), ``ONE_SIDED`` (1), ``FIXED_STEP`` (2),
+        ``UNRELIABLE`` (-1) or ``NONFINITE`` (-2); see ``message``.
+    message : str
+        The statuses that occur, in words.
+    """
+
+    CONVERGED = CONVERGED
+    ONE_SIDED = 1
+    FIXED_STEP = FIXED_STEP
+    UNRELIABLE = UNRELIABLE
+    NONFINITE = NONFINITE
+
+
+def summarise(status: np.ndarray) -> str:
+    codes = sorted({int(s) for s in np.ravel(status)}, reverse=True)
+    if len(codes) == 1:
+        return MESSAGES[codes[0]]
+    return "; ".join(f"{int(np.sum(status == c))} element(s): {MESSAGES[c]}" for c in codes)
+
+
+def success_of(value: np.ndarray, status: np.ndarray) -> np.ndarray:
+    finite = np.isfinite(value)
+    if finite.ndim > status.ndim:
+        finite = finite.reshape((*status.shape, -1)).all(axis=-1)
+    return (status >= 0) & finite
+
+
+def elementwise(
+    f: Any,
+    prepared: Prepared,
+    *,
+    n: int,
+    method: str,
+    order: int,
+    vectorized: bool,
+    workers: Any,
+    progress: Any,
+) -> dict[str, Any]:
+    """Derivative of an elementwise f at every element of x (flat arrays out)."""
+    x = prepared.flat
+    evaluator = Evaluator(
+        f,
+        x_flat=x,
+        spec=None,
+        kind="elementwise",
+        vectorized=vectorized,
+        workers=workers,
+        progress=progress,
+        out_shape=(),
+        complex_step=method == "complex",
+    )
+    lines = Lines(evaluator, shared_base=False)
+    if prepared.step is not None or method == "complex":
+        return _fixed(
+            lines, x, prepared, evaluator, n=n, method=method, order=order, k=1, per_element=True
+        )
+    out = adaptive(
+        lines, x, method=method, n=n, order=order, levels=DERIVATIVE_LEVELS, k=1, dtype=x.dtype
+    )
+    out["value"] = out["value"][:, 0].astype(x.dtype, copy=False)
+    out["error"] = out["error"][:, 0]
+    return out
+
+
+def _fixed(
+    lines: Lines,
+    x: np.ndarray,
+    prepared: Prepared,
+    evaluator: Evaluator,
+    *,
+    n: int,
+    method: str,
+    order: int,
+    k: int,
+    per_element: bool,
+) -> dict[str, Any]:
+    step = prepared.step
+    status_code = FIXED_STEP
+    if step is None:  # complex step, automatic: a step so small that h**2 terms vanish
+        scale = np.where(x != 0, np.abs(x), 1.0)
+        step = (scale * float(np.finfo(x.dtype).eps) ** 2).astype(x.dtype)
+        status_code = CONVERGED
+    value = fixed_step(lines, step, method=method, n=n, order=order, k=k)
+    value = value.astype(np.result_type(x.dtype, np.float32), copy=False)
+    if status_code == CONVERGED:
+        # Im f(x + ih) / h has no cancellation: only f's own rounding remains
+        error = 4 * float(np.finfo(x.dtype).eps) * np.abs(value)
+    else:
+        error = np.full(value.shape, np.nan)
+    m = x.size
+    nfev = np.full(m, evaluator.nfev // max(m, 1)) if per_element else evaluator.nfev
+    status = np.full(m, status_code)
+    if k == 1 and per_element:
+        value, error = value[:, 0], error[:, 0]
+    return {"value": value, "error": error, "step": step, "status": status, "nfev": nfev}
+
+
+def along_coordinates(
+    f: Any,
+    prepared: Prepared,
+    *,
+    method: str,
+    order: int,
+    vectorized: bool,
+    workers: Any,
+    progress: Any,
+    scalar: bool,
+    value_noise: float = 0.0,
+    n: int = 1,
+) -> dict[str, Any]:
+    """d^n f(x + t e_j) / dt^n for every coordinate j; value has shape (size, k)."""
+    x = prepared.flat
+    evaluator = Evaluator(
+        f,
+        x_flat=x,
+        spec=prepared.spec,
+        kind="coordinate",
+        vectorized=vectorized,
+        workers=workers,
+        progress=progress,
+        out_shape=() if scalar else None,
+        complex_step=method == "complex",
+    )
+    if scalar:
+        out_shape: tuple[int, ...] = ()
+    else:
+        # one evaluation at x tells the output shape (and gives the centre point)
+        base = evaluator.first_output()
+        if method == "complex":
+            base = base.real
+        out_shape = base.shape
+    k = int(np.prod(out_shape, dtype=np.int64))
+    lines = Lines(evaluator, shared_base=True)
+    if prepared.step is not None or method == "complex":
+        out = _fixed(
+            lines, x, prepared, evaluator, n=n, method=method, order=order, k=k, per_element=False
+        )
+    else:
+        # coordinates share a scale: a coordinate near 0 gets the typical |x|
+        typical = float(np.sqrt(np.mean(np.square(x, dtype=float)))) if x.size else 0.0
+        if typical < float(np.finfo(x.dtype).tiny) ** 0.25:
+            typical = 1.0  # x is 0 up to dust: no scale to go by, take 1 as for x = 0
+        out = adaptive(
+            lines,
+            x,
+            method=method,
+            n=n,
+            order=order,
+            levels=GRADIENT_LEVELS,
+            k=k,
+            dtype=x.dtype,
+            value_noise=value_noise,
+            scale_floor=typical,
+        )
+        out["value"] = out["value"].astype(np.result_type(x.dtype, np.float32), copy=False)
+    out["nfev"] = evaluator.nfev
+    out["out_shape"] = out_shape
+    out["evaluator"] = evaluator
+    return out

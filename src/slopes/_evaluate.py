@@ -1,0 +1,332 @@
+"""How f is called: one point at a time, in vectorized chunks, or on workers.
+
+The differentiation engine asks for f at sets of *stencil points*. A point
+is described by a line ``j`` and an offset ``t`` along it:
+
+- ``"elementwise"`` (``derivative``): the point is the scalar ``x[j] + t``;
+- ``"coordinate"`` (``gradient``, ``jacobian``): the point is the vector
+  ``x + t e_j``; it is built only for one chunk at a time, so that an
+  ``n = 10,000`` gradient never holds all ``n * points`` vectors at once.
+
+With ``vectorized=True`` f receives a stack of points (leading batch axis;
+for a pytree ``x``, every leaf gets the leading batch axis) and returns one
+value per point; chunks hold at most ``CHUNK_ELEMENTS`` numbers. Otherwise f
+is called once per point. When ``workers`` is given (or a progress bar is
+wanted) the blocks go through :func:`slopes._parallel.parallel_map`: a task
+is one block of points (an ndarray) and the function applied is a picklable
+:func:`functools.partial` of :func:`evaluate_block`, so chunking, and hence
+every result, is the same with and without workers.
+
+When f raises, the error is raised again in the caller naming the point
+(``f raised ValueError at x=[...]: ...``), chained from the original.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from slopes._pytree import TreeDef, unflatten
+
+__all__ = [
+    "CHUNK_ELEMENTS",
+    "Evaluator",
+    "PointError",
+    "TreeSpec",
+    "evaluate_block",
+    "raise_at",
+]
+
+# numbers per vectorized chunk: 2**18 float64 = 2 MiB, small enough to stay
+# in cache (f's temporaries included) yet large enough to amortise the call
+CHUNK_ELEMENTS = 2**18
+# points per task for a non-vectorized f on workers
+POINTS_PER_TASK = 8
+# numbers handed to parallel_map at once (64 MiB of float64)
+WAVE_ELEMENTS = 2**23
+
+
+class PointError(Exception):
+    """f raised at a point; carries a description of the point and the original error."""
+
+    def __init__(self, where: str, original: BaseException) -> None:
+        super().__init__(where, original)
+        self.where = where
+        self.original = original
+
+
+@dataclass(frozen=True)
+class TreeSpec:
+    """Enough of a pytree's structure to rebuild it from a flat vector (picklable)."""
+
+    treedef: TreeDef | None  # None: x was a bare array
+    shapes: tuple[tuple[int, ...], ...]
+
+    def single(self, vector: np.ndarray) -> Any:
+        if self.treedef is None:
+            return vector.reshape(self.shapes[0])
+        return unflatten(self.treedef, self._split(vector, ()))
+
+    def batch(self, matrix: np.ndarray) -> Any:
+        if self.treedef is None:
+            return matrix.reshape((matrix.shape[0], *self.shapes[0]))
+        return unflatten(self.treedef, self._split(matrix, (matrix.shape[0],)))
+
+    def _split(self, array: np.ndarray, lead: tuple[int, ...]) -> list[np.ndarray]:
+        pieces, start = [], 0
+        for shape in self.shapes:
+            size = int(np.prod(shape, dtype=np.int64))
+            piece = array[..., start : start + size].reshape(lead + shape)
+            pieces.append(piece[()] if piece.ndim == 0 else piece)
+            start += size
+        return pieces
+
+
+def _describe(point: Any) -> str:
+    with np.printoptions(threshold=6, edgeitems=2, precision=6):
+        if isinstance(point, np.ndarray) and point.ndim == 0:
+            point = point[()]
+        return repr(point) if not isinstance(point, np.ndarray) else np.array2string(point)
+
+
+def evaluate_block(f: Any, spec: TreeSpec | None, vectorized: bool, block: np.ndarray) -> Any:
+    """Evaluate f on one block of points (runs on a worker; must stay picklable).
+
+    ``block`` has shape ``(b,)`` (scalar points, ``spec`` None) or ``(b, size)``.
+    Returns f's raw output on the stack (vectorized) or a list of raw outputs.
+    """
+    # probing near the edge of f's domain is expected: f's warnings are noise here
+    with np.errstate(all="ignore"):
+        return _evaluate_block(f, spec, vectorized, block)
+
+
+def _evaluate_block(f: Any, spec: TreeSpec | None, vectorized: bool, block: np.ndarray) -> Any:
+    if vectorized:
+        arg = block if spec is None else spec.batch(block)
+        try:
+            return np.asarray(f(arg))
+        except Exception as exc:
+            where = f"a stack of {block.shape[0]} points from x={_describe(_point(spec, block[0]))}"
+            raise PointError(where, exc) from exc
+    outputs = []
+    for row in block:
+        arg = _point(spec, row)
+        try:
+            outputs.append(f(arg))
+        except Exception as exc:
+            raise PointError(f"x={_describe(arg)}", exc) from exc
+    return outputs
+
+
+def _point(spec: TreeSpec | None, row: np.ndarray) -> Any:
+    if spec is None:
+        return row  # a numpy scalar: works with math functions and numpy alike
+    if spec.treedef is None and len(spec.shapes[0]) == 1:
+        return row  # already x's shape
+    return spec.single(row)
+
+
+def raise_at(error: PointError) -> None:
+    """Raise f's error again, naming the point, chained from the original."""
+    original = error.original
+    message = f"f raised {type(original).__name__} at {error.where}: {original}"
+    try:
+        new = type(original)(message)
+    except Exception:  # exotic constructors: fall back to a plain RuntimeError
+        new = RuntimeError(message)
+    raise new from original
+
+
+class Evaluator:
+    """Counts and performs evaluations of f for the engine.
+
+    ``out_shape`` is the shape of one value (``()`` for scalar functions);
+    ``what`` names the function's role in shape errors.
+    """
+
+    def __init__(
+        self,
+        f: Any,
+        *,
+        x_flat: np.ndarray,
+        spec: TreeSpec | None,
+        kind: str,
+        vectorized: bool,
+        workers: Any = None,
+        progress: Any = False,
+        out_shape: tuple[int, ...] | None = (),
+        complex_step: bool = False,
+    ) -> None:
+        self.f = f
+        self.x = x_flat
+        self.spec = spec
+        self.kind = kind
+        self.vectorized = vectorized
+        self.workers = workers
+        self.progress = progress
+        self.out_shape = out_shape
+        self.complex_step = complex_step
+        self.nfev = 0
+        self._base_value: np.ndarray | None = None
+
+    # ----------------------------------------------------------------- points
+    def _points(self, lines: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        if self.kind == "elementwise":
+            return self.x[lines] + offsets
+        dtype = np.result_type(self.x, offsets)
+        block = np.empty((lines.shape[0], self.x.size), dtype=dtype)
+        block[...] = self.x
+        rows = np.arange(lines.shape[0])
+        if lines.ndim == 1:
+            # x_j + t is rounded exactly as the textbook's `x[idx] = tmp + h` is
+            block[rows, lines] = self.x[lines] + offsets
+        else:  # several coordinates moved at once (Hessian pairs): one column each
+            for column in range(lines.shape[1]):
+                moved = lines[:, column]
+                block[rows, moved] = block[rows, moved] + offsets[:, column]
+        return block
+
+    def _row_size(self) -> int:
+        return 1 if self.kind == "elementwise" else max(1, self.x.size)
+
+    # --------------------------------------------------------------- checking
+    def _check(self, raw: Any, count: int) -> np.ndarray:
+        """Turn f's output(s) for ``count`` points into an array (count,) + out_shape."""
+        if self.vectorized:
+            values = np.asarray(raw)
+            expected = None if self.out_shape is None else (count, *self.out_shape)
+            if expected is not None and values.shape != expected:
+                if values.size == count and self.out_shape == ():
+                    values = values.reshape(count)
+                else:
+                    raise ValueError(
+                        f"with `vectorized=True`, `f` must return shape {expected} for a stack "
+                        f"of {count} points, got shape {values.shape}"
+                    )
+            return self._check_dtype(values)
+        if self.out_shape == () and not self.complex_step:
+            try:  # the common case, one float per point, without per-point numpy calls
+                values = np.array(raw, dtype=float)
+            except (TypeError, ValueError):
+                values = None
+            if values is not None and values.shape == (count,):
+                return values
+        values = [np.asarray(v) for v in raw]
+        if self.out_shape == ():
+            for value in values:
+                if value.size != 1:
+                    raise ValueError(
+                        f"`f` must return a scalar, got an array of shape {value.shape}"
+                    )
+            stacked = np.array([v.reshape(()) for v in values])
+        else:
+            for value in values:
+                if value.shape != self.out_shape:
+                    raise ValueError(
+                        f"`f` returned shape {value.shape} at one point and {self.out_shape} "
+                        "at another"
+                    )
+            stacked = np.stack(values) if values else np.zeros((0, *self.out_shape))
+        return self._check_dtype(stacked)
+
+    def _check_dtype(self, values: np.ndarray, real_input: bool = False) -> np.ndarray:
+        if self.complex_step and not real_input:
+            if not np.iscomplexobj(values):
+                raise TypeError(
+                    "`f` dropped the imaginary part of its complex input (it returned "
+                    f"{values.dtype}): the complex-step method needs f to accept and return "
+                    "complex numbers (avoid abs, np.real, float() and math functions)"
+                )
+            return values
+        if values.dtype == object or not (
+            np.issubdtype(values.dtype, np.number) or values.dtype == np.bool_
+        ):
+            raise TypeError(f"`f` must return numbers, got {values.dtype}")
+        if np.iscomplexobj(values):
+            raise TypeError("`f` returned complex values; use a real-valued f")
+        if not np.issubdtype(values.dtype, np.floating):
+            values = values.astype(np.float64)
+        return values
+
+    # ------------------------------------------------------------- evaluating
+    def base_value(self) -> np.ndarray:
+        """f at x itself, for coordinate lines (evaluated once and remembered)."""
+        if self._base_value is None:
+            zero_line = np.zeros(1, dtype=np.intp)
+            self._base_value = self(zero_line, np.zeros(1, self.x.dtype))[0]
+        return self._base_value
+
+    def first_output(self) -> np.ndarray:
+        """Evaluate f(x) to learn its output shape (coordinate kind, jacobian)."""
+        if self.vectorized:
+            raw = evaluate_block_safe(self.f, self.spec, True, self.x[None, :])
+            value = np.asarray(raw)
+            if value.ndim == 0 or value.shape[0] != 1:
+                raise ValueError(
+                    "with `vectorized=True`, `f` must return one value per point along a "
+                    f"leading axis; for a stack of 1 point it returned shape {value.shape}"
+                )
+            value = value[0]
+        else:
+            value = np.asarray(evaluate_block_safe(self.f, self.spec, False, self.x[None, :])[0])
+        self.nfev += 1
+        self.out_shape = value.shape
+        # f(x) at the real x: with the complex step f may return real numbers here
+        real = value.real if np.iscomplexobj(value) and self.complex_step else value
+        self._base_value = self._check_dtype(real[None], real_input=True)[0]
+        return self._base_value
+
+    def __call__(self, lines: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """f at the points (lines[k], offsets[k]); returns (p,) + out_shape."""
+        count = lines.shape[0]
+        self.nfev += count
+        row_size = self._row_size()
+        use_map = self.workers is not None or bool(self.progress)
+        if self.vectorized:
+            per_task = max(1, CHUNK_ELEMENTS // row_size)
+        elif use_map:
+            per_task = POINTS_PER_TASK
+        else:  # in this process: blocks only bound the memory of the points
+            per_task = max(1, min(1024, CHUNK_ELEMENTS // row_size))
+        starts = range(0, count, per_task)
+        if not use_map:
+            pieces = []
+            for start in starts:
+                stop = min(start + per_task, count)
+                block = self._points(lines[start:stop], offsets[start:stop])
+                raw = evaluate_block_safe(self.f, self.spec, self.vectorized, block)
+                pieces.append(self._check(raw, stop - start))
+        else:
+            from slopes._parallel import parallel_map
+
+            func = functools.partial(evaluate_block, self.f, self.spec, self.vectorized)
+            # parallel_map takes a list of tasks; hand them over in waves of bounded
+            # memory so that the points of a large gradient never exist all at once
+            per_wave = max(1, WAVE_ELEMENTS // (per_task * row_size))
+            starts = list(starts)
+            pieces = []
+            for wave in range(0, len(starts), per_wave):
+                tasks = [
+                    self._points(lines[s : s + per_task], offsets[s : s + per_task])
+                    for s in starts[wave : wave + per_wave]
+                ]
+                try:
+                    raws = parallel_map(func, tasks, workers=self.workers, progress=self.progress)
+                except PointError as error:
+                    raise_at(error)
+                pieces.extend(self._check(raw, len(task)) for raw, task in zip(raws, tasks))
+        if not pieces:
+            shape = (0,) if self.out_shape is None else (0, *self.out_shape)
+            return np.zeros(shape)
+        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+
+
+def evaluate_block_safe(f: Any, spec: TreeSpec | None, vectorized: bool, block: np.ndarray) -> Any:
+    """:func:`evaluate_block` in this process, re-raising f's errors with the point."""
+    try:
+        return evaluate_block(f, spec, vectorized, block)
+    except PointError as error:
+        raise_at(error)

@@ -1,0 +1,392 @@
+"""The finite-difference engine: one stencil, or adaptive steps with an error estimate.
+
+The engine differentiates ``m`` independent *lines*: line ``j`` is the
+function ``t -> g_j(t)`` (``f(x_j + t)`` for ``derivative``, ``f(x + t e_j)``
+for ``gradient`` and ``jacobian``), with ``k`` outputs per point.
+
+Adaptive algorithm (``step=None``)
+----------------------------------
+1. Evaluate a *family* of nested central stencils at a step ``h`` (default:
+   orders 2, 4, 6, 8 on the points ``+-h .. +-4h``, eight evaluations). Level
+   ``l`` is Richardson extrapolation of the central difference at the steps
+   ``h .. (l+1) h``, so one evaluation gives a whole table of estimates
+   ``D_0, .., D_{L-1}``.
+2. Their differences ``d_l = |D_l - D_{L-1}|`` measure the truncation error of
+   the lower orders. When the differences shrink geometrically (ratio
+   ``q = d_{L-2} / d_{L-3} < 1/2``) the Taylor series is in its asymptotic
+   regime and the error of the best level is about ``d_{L-2} q``. Differences
+   below the rounding level ``R ~ 2 eps |f| sum|w| / h^n`` carry no
+   information; they bound the truncation error from above.
+3. The error estimate is truncation plus rounding. From the two measured
+   terms the step that minimises their sum is predicted (see
+   :mod:`slopes._steps`). If the current estimate is within a factor
+   ``ACCEPT_FACTOR`` of that optimum, stop; otherwise evaluate again at the
+   predicted step (a step far too large, where the differences do not
+   shrink, is cut by 16). Each line keeps its best trial and stops as soon
+   as a new trial does not improve the estimate.
+4. Where f is not finite at some stencil points, the line continues with a
+   one-sided stencil on the side where f is finite (or a smaller step), and
+   its status says so. A result whose differences never became asymptotic
+   has status ``UNRELIABLE`` and ``success=False``.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from slopes._stencils import family, stencil
+from slopes._steps import (
+    exact_step,
+    initial_step,
+    optimal_step,
+    relative_factor,
+    smallest_step,
+)
+
+__all__ = [
+    "CONVERGED",
+    "FIXED_STEP",
+    "MESSAGES",
+    "NONFINITE",
+    "ONE_SIDED",
+    "RATIO_SAFETY",
+    "UNRELIABLE",
+    "adaptive",
+    "fixed_step",
+]
+
+CONVERGED = 0
+ONE_SIDED = 1
+FIXED_STEP = 2
+UNRELIABLE = -1
+NONFINITE = -2
+
+MESSAGES = {
+    CONVERGED: "converged: the error estimate is reliable",
+    ONE_SIDED: "converged with a one-sided stencil: f is not finite on the other side",
+    FIXED_STEP: "one stencil with the given step: no error estimate",
+    UNRELIABLE: "the error estimate is not reliable: differences of successive orders "
+    "did not shrink (f may be noisy, non-smooth, or vary on a scale below the smallest step)",
+    NONFINITE: "f is not finite at x or on both sides of it",
+}
+
+ACCEPT_FACTOR = 5.0  # accept a step whose error estimate is within this of the predicted optimum
+SHRINK = 1.0 / 16.0  # step cut when the differences are not asymptotic
+MAX_GROWTH = 1e6  # largest step change in one trial
+BLIND_GROWTH = 100.0  # largest growth when no difference is resolved (truncation unknown)
+NOISE_FACTOR = 2.0  # f's values are taken to be accurate to 2 eps |f|
+RESOLVED = 3.0  # a difference counts when above this many rounding levels
+ASYMPTOTIC_RATIO = 0.5
+RATIO_SAFETY = 4.0  # the next order's error is taken as at most this times the last ratio
+
+
+class Lines:
+    """Adapter: f along lines; when all lines start at the same x (gradient,
+    jacobian), the point ``t = 0`` is evaluated once and shared."""
+
+    def __init__(self, evaluator: Any, shared_base: bool) -> None:
+        self.evaluator = evaluator
+        self.shared_base = shared_base  # coordinate lines all start at the same x
+
+    def values(self, lines: np.ndarray, offsets: np.ndarray, k: int) -> np.ndarray:
+        """g at (lines[i], offsets[i]) as an array (p, k)."""
+        zero = offsets == 0
+        out = None
+        if self.shared_base and zero.any():
+            base = np.asarray(self.evaluator.base_value()).reshape(1, k)
+            rows = np.zeros(int(zero.sum()), dtype=np.intp)
+            out = np.empty((offsets.size, k), dtype=np.result_type(base, np.float32))
+            out[zero] = base[rows]
+            if zero.all():
+                return out
+        moved = ~zero if out is not None else np.ones(offsets.size, dtype=bool)
+        values = self.evaluator(lines[moved], offsets[moved]).reshape(-1, k)
+        if out is None:
+            return values
+        out = out.astype(np.result_type(out, values), copy=False)
+        out[moved] = values
+        return out
+
+
+def _grid(lines: np.ndarray, h: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    point_lines = np.repeat(lines, offsets.size)
+    point_offsets = (h[:, None] * offsets.astype(h.dtype)[None, :]).ravel()
+    return point_lines, point_offsets
+
+
+def fixed_step(g: Lines, h: np.ndarray, *, method: str, n: int, order: int, k: int) -> np.ndarray:
+    """One stencil per line with step ``h`` (shape (m,)); returns (m, k)."""
+    offsets, weights = stencil(method, n, order)
+    m = h.size
+    lines = np.arange(m)
+    if method == "complex":
+        values = g.values(lines, 1j * h, k)
+        return values.imag / h[:, None]
+    point_lines, point_offsets = _grid(lines, h, offsets)
+    values = g.values(point_lines, point_offsets, k).reshape(m, offsets.size, k)
+    # for the textbook stencil this is (f(x+h) - f(x-h)) / (2h) bit for bit:
+    # w = +-1/2 scale exactly, and the single rounded sum is the same
+    total = np.einsum("p,mpk->mk", weights, values)
+    return total / (h**n)[:, None]
+
+
+def _table(
+    values: np.ndarray,
+    weights: np.ndarray,
+    orders: tuple,
+    h: np.ndarray,
+    n: int,
+    eps: float,
+    value_noise: float = 0.0,
+) -> dict[str, np.ndarray]:
+    """Estimates of every level and their error analysis, per line and output."""
+    hn = (h**n)[None, :, None]
+    estimates = np.einsum("lp,apk->lak", weights, values) / hn
+    scale = np.max(np.abs(values), axis=1)  # (a, k)
+    # rounding level of each estimate: f's values carry about NOISE_FACTOR eps |f|
+    # (plus value_noise when f is itself a finite difference, as in hessian)
+    level = NOISE_FACTOR * (eps * scale + value_noise)
+    noise = np.abs(weights).sum(axis=1)[:, None, None] * level[None] / hn
+    best = estimates[-1]
+    diffs = np.abs(estimates[:-1] - best[None])  # (L-1, a, k)
+    resolved = diffs > RESOLVED * (noise[:-1] + noise[-1][None])
+    top = diffs[-1]
+    rounding = noise[-1]
+    truncation = top.copy()  # conservative: bounded by the next-lower order's error
+    asymptotic = np.ones_like(top, dtype=bool)
+    if diffs.shape[0] >= 2:
+        below = diffs[-2]
+        with np.errstate(all="ignore"):
+            ratio = np.where(below > 0, top / below, np.inf)
+        both = resolved[-1] & resolved[-2]
+        good = both & (ratio < ASYMPTOTIC_RATIO)
+        # the next ratio is not always smaller than this one (2 sin t + e^t at 0
+        # has derivatives -1, 3, -1, 3, ..): take the largest measured ratio
+        # and a safety factor
+        largest = ratio
+        if diffs.shape[0] >= 3:
+            with np.errstate(all="ignore"):
+                lower = np.where(diffs[-3] > 0, below / diffs[-3], np.inf)
+            largest = np.where(resolved[-3], np.maximum(ratio, lower), ratio)
+        with np.errstate(all="ignore"):
+            shrink = np.minimum(1.0, RATIO_SAFETY * largest)
+            truncation = np.where(good, top * shrink, truncation)
+        # a resolved top difference that does not shrink: the step is too large
+        asymptotic = ~resolved[-1] | good
+    else:
+        asymptotic = ~resolved[-1] | (top < 0.1 * np.abs(best))
+    any_resolved = resolved.any(axis=0)
+    # for predicting the best step, an unresolved top difference is known only
+    # to lie below the rounding level: use that bound, never zero
+    bound = RESOLVED * (noise[-2] + noise[-1])
+    # below that bound, extrapolate from the lowest order: if the derivatives
+    # grow geometrically, relative errors scale as (h / scale)**order, so
+    # T_top ~ |D| (d_0 / |D|)**(p_top / p_0). Used only to choose the next step
+    # (which is then measured); the reported error stays measured.
+    p_ratio = orders[-1] / orders[0]
+    with np.errstate(all="ignore"):
+        magnitude = np.maximum(np.abs(best), np.finfo(float).tiny)
+        guess = magnitude * np.minimum(diffs[0] / magnitude, 1.0) ** p_ratio
+    # an output with nothing resolved tells nothing about truncation: 0 here
+    guess = np.where(resolved[0], np.minimum(bound, guess), 0.0)
+    model = np.where(resolved[-1], truncation, guess)
+    return {
+        "best": best,
+        "truncation": model,
+        "rounding": rounding,
+        "error": truncation + rounding,
+        "asymptotic": asymptotic,
+        "any_resolved": any_resolved,
+    }
+
+
+def adaptive(
+    g: Lines,
+    x: np.ndarray,
+    *,
+    method: str,
+    n: int,
+    order: int,
+    levels: int,
+    k: int,
+    dtype: np.dtype,
+    max_trials: int = 6,
+    value_noise: float = 0.0,
+    h0: np.ndarray | None = None,
+    scale_floor: float = 0.0,
+) -> dict[str, np.ndarray]:
+    """Adaptive step with error estimate for each of the ``m = x.size`` lines."""
+    m = x.size
+    eps = float(np.finfo(dtype).eps)
+    central = family("central", n, order, levels) if method == "central" else None
+    one_sided = {side: family(side, n, order, levels) for side in ("forward", "backward")}
+    families = {"central": central, **one_sided}
+    start_method = method
+    p_top = families[start_method][2][-1]
+    factor = relative_factor(dtype, p_top, n)
+    h = initial_step(x, factor, floor=scale_floor, n=n) if h0 is None else h0
+    h_min = smallest_step(dtype, n)
+    mode = np.full(m, start_method, dtype=object)
+    value = np.full((m, k), np.nan)
+    error = np.full((m, k), np.inf)
+    best_step = h.copy()
+    status = np.full(m, UNRELIABLE)
+    nfev = np.zeros(m, dtype=np.int64)
+    active = np.ones(m, dtype=bool)
+    tried = np.zeros(m, dtype=np.int64)
+    sided = np.zeros(m, dtype=np.int64)  # one-sided trials per line
+    previous = np.full((m, k), np.nan)
+    previous_error = np.full((m, k), np.inf)
+    previous_step = np.full(m, np.inf)
+    while active.any():
+        next_h = h.copy()
+        for name in ("central", "forward", "backward"):
+            lines = np.flatnonzero(active & (mode == name))
+            if lines.size == 0 or families[name] is None:
+                continue
+            offsets, weights, orders = families[name]
+            hl = h[lines]
+            point_lines, point_offsets = _grid(lines, hl, offsets)
+            values = g.values(point_lines, point_offsets, k).reshape(lines.size, offsets.size, k)
+            nfev[lines] += int(np.count_nonzero(offsets)) + (0 if np.all(offsets) else 1)
+            tried[lines] += 1
+            finite = np.isfinite(values).all(axis=(1, 2))
+            _handle_nonfinite(
+                g, lines[~finite], values[~finite], offsets, name, mode, next_h, status, active, k
+            )
+            ok = lines[finite]
+            if ok.size == 0:
+                continue
+            table = _table(values[finite], weights, orders, h[ok], n, eps, value_noise)
+            _update(
+                table,
+                ok,
+                h,
+                next_h,
+                orders[-1],
+                n,
+                eps,
+                name,
+                value,
+                error,
+                best_step,
+                status,
+                active,
+                start_method,
+            )
+            if name != start_method:
+                confirm_state = SimpleNamespace(
+                    sided=sided,
+                    previous=previous,
+                    previous_error=previous_error,
+                    previous_step=previous_step,
+                    status=status,
+                    active=active,
+                    next_h=next_h,
+                    best_step=best_step,
+                )
+                _confirm(table, ok, h, confirm_state)
+        active &= tried < max_trials
+        h = exact_step(x, np.maximum(next_h, h_min))
+    # a one-sided result never confirmed by a second step is not trusted
+    status[(sided < 2) & (status == ONE_SIDED)] = UNRELIABLE
+    return {"value": value, "error": error, "step": best_step, "status": status, "nfev": nfev}
+
+
+def _confirm(table, lines, h, state) -> None:
+    """One-sided stencils next to a singularity (sqrt at 0) can look asymptotic at
+    one step while diverging as h -> 0. So a one-sided line that would stop with
+    success is evaluated once more at a quarter of its best step, and the two
+    results must agree within their error estimates (a confirmation that could
+    not use a smaller step, at the smallest step allowed, confirms nothing)."""
+    estimate, error = table["best"], table["error"]
+    checking = state.sided[lines] == 1  # this trial was the confirmation
+    checked = lines[checking]
+    with np.errstate(all="ignore"):
+        agree = np.all(
+            np.abs(estimate[checking] - state.previous[checked])
+            <= error[checking] + state.previous_error[checked],
+            axis=1,
+        )
+    agree &= h[checked] < state.previous_step[checked]
+    state.status[checked[~agree]] = UNRELIABLE
+    state.sided[checked] = 2
+    state.active[checked] = False
+    wants = (
+        ~checking
+        & ~state.active[lines]
+        & (state.status[lines] == ONE_SIDED)
+        & (state.sided[lines] == 0)
+    )
+    starting = lines[wants]
+    state.sided[starting] = 1
+    state.previous[starting] = estimate[wants]
+    state.previous_error[starting] = error[wants]
+    state.previous_step[starting] = h[starting]
+    state.next_h[starting] = state.best_step[starting] / 4
+    state.active[starting] = True
+
+
+def _handle_nonfinite(g, lines, values, offsets, name, mode, next_h, status, active, k) -> None:
+    if lines.size == 0:
+        return
+    base = g.values(lines, np.zeros(lines.size), k)
+    base_finite = np.isfinite(base).all(axis=1)
+    plus = np.isfinite(values[:, offsets > 0]).all(axis=(1, 2))
+    minus = np.isfinite(values[:, offsets < 0]).all(axis=(1, 2))
+    for i, line in enumerate(lines):
+        if not base_finite[i]:
+            status[line] = NONFINITE
+            active[line] = False
+        elif name == "central" and plus[i]:
+            mode[line] = "forward"
+        elif name == "central" and minus[i]:
+            mode[line] = "backward"
+        else:  # both sides touch the trouble (or one-sided already): smaller step
+            next_h[line] = next_h[line] * SHRINK
+
+
+def _update(
+    table, lines, h, next_h, p, n, eps, name, value, error, best_step, status, active, start_method
+) -> None:
+    """Keep each line's best trial, then decide: accept, stop, or move the step."""
+    # a line's figures are the worst over its outputs
+    line_error = table["error"].max(axis=1)
+    improved = line_error < error[lines].max(axis=1)
+    chosen = lines[improved]
+    value[chosen] = table["best"][improved]
+    error[chosen] = table["error"][improved]
+    best_step[chosen] = h[chosen]
+    asymptotic = table["asymptotic"].all(axis=1)
+    ok_status = CONVERGED if name == start_method else ONE_SIDED
+    status[chosen] = np.where(asymptotic[improved], ok_status, UNRELIABLE)
+    # not improving any more: stop with the best trial so far
+    active[lines[~improved]] = False
+    truncation = table["truncation"].max(axis=1)
+    rounding = table["rounding"].max(axis=1)
+    hl = h[lines]
+    h_star, e_star = optimal_step(hl, truncation, rounding, p, n)
+    resolved = table["any_resolved"].any(axis=1)
+    magnitude = np.abs(table["best"]).max(axis=1)
+    # nothing resolved: truncation is below the rounding level even for the
+    # lowest order, so the step is too small (or f is a low-degree polynomial)
+    aim = 1e3 * eps * magnitude
+    small_enough = rounding <= aim
+    with np.errstate(all="ignore"):
+        growth = np.where(aim > 0, (rounding / np.where(aim > 0, aim, 1.0)) ** (1.0 / n), 1e3)
+    growth = np.clip(growth, 4.0, BLIND_GROWTH)
+    # compare the model with itself: the measured error also holds unresolved noise
+    accept_resolved = resolved & asymptotic & (truncation + rounding <= ACCEPT_FACTOR * e_star)
+    accept_unresolved = ~resolved & small_enough
+    accept = accept_resolved | accept_unresolved
+    active[lines[accept & improved]] = False
+    move = np.where(
+        ~asymptotic,
+        hl * SHRINK,
+        np.where(resolved, np.clip(h_star, hl / MAX_GROWTH, hl * MAX_GROWTH), hl * growth),
+    )
+    still = improved & ~accept
+    next_h[lines[still]] = move[still]

@@ -1,0 +1,103 @@
+"""Step-size rules for finite differences.
+
+A finite difference of accuracy order ``p`` for the ``n``-th derivative has
+two errors that pull the step ``h`` in opposite directions:
+
+.. math::
+
+    E(h) \\approx T h^p + \\frac{R}{h^n}
+
+the truncation error of the Taylor series (``T h^p``) and the rounding
+error of f's values (about ``eps |f| sum|w| / h^n``). Their sum is smallest at
+
+.. math::
+
+    h^* = \\left(\\frac{n R}{p T}\\right)^{1/(p+n)}.
+
+Before anything is known about f the step is a fixed fraction of ``|x|``
+(``log`` at ``1e20`` needs a step near ``1e18``, ``log`` at ``1e-3`` one near
+``1e-5``), with ``|x| = 0`` taken as 1. The fraction is ``eps**(1/(p+n))``
+scaled so that for float64 and the default eighth-order stencil it is 0.015,
+a value at which the error terms balance for functions whose scale is ``|x|``.
+The engine then moves the step using the measured ``T`` and ``R``.
+
+This module imports nothing but numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["exact_step", "initial_step", "optimal_step", "relative_factor", "smallest_step"]
+
+_FLOAT64_FACTOR = 0.015
+
+
+def relative_factor(dtype: np.dtype, p: int, n: int) -> float:
+    """The initial step as a fraction of ``|x|`` for accuracy ``p`` and derivative ``n``.
+
+    Examples
+    --------
+    >>> relative_factor(np.dtype(np.float64), 8, 1)
+    0.015
+    >>> round(relative_factor(np.dtype(np.float32), 8, 1), 3)
+    0.141
+    """
+    eps = float(np.finfo(dtype).eps)
+    eps64 = float(np.finfo(np.float64).eps)
+    # the balance point moves as eps**(1/(p+n)); anchor it at the float64 value
+    return _FLOAT64_FACTOR * (eps / eps64) ** (1.0 / (p + n))
+
+
+def smallest_step(dtype: np.dtype, n: int) -> float:
+    """The smallest step allowed: ``h**n`` times a weight must not underflow.
+
+    Examples
+    --------
+    >>> smallest_step(np.dtype(np.float64), 1) < 1e-300 < smallest_step(np.dtype(np.float64), 2)
+    True
+    """
+    # h**n must stay a normal number, with room for the weights' size
+    return (float(np.finfo(dtype).tiny) * 1024.0) ** (1.0 / n)
+
+
+def initial_step(x: np.ndarray, factor: float, floor: float = 0.0, n: int = 1) -> np.ndarray:
+    """``factor * max(|x|, floor)`` (``factor`` where that is 0), made exactly representable.
+
+    Never below :func:`smallest_step` (``x = 1e-300`` would otherwise give a
+    step whose square is 0).
+
+    Examples
+    --------
+    >>> initial_step(np.array([0.0, 2.0, -1e20]), 0.01)
+    array([1.e-02, 2.e-02, 1.e+18])
+    """
+    scale = np.maximum(np.abs(x), floor)
+    scale = np.where(scale > 0, scale, 1.0)
+    h = np.maximum(factor * scale, smallest_step(x.dtype, n)).astype(x.dtype, copy=False)
+    return exact_step(x, h)
+
+
+def exact_step(x: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """The step ``(x + h) - x``: it makes ``x + h`` exact, removing one rounding error."""
+    with np.errstate(all="ignore"):
+        exact = (x + h) - x
+    return np.where((exact > 0) & np.isfinite(exact), exact, h)
+
+
+def optimal_step(
+    h: np.ndarray, truncation: np.ndarray, rounding: np.ndarray, p: int, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The step minimising ``T h^p + R / h^n`` given both terms at ``h``, and that minimum.
+
+    Examples
+    --------
+    >>> h_star, e_star = optimal_step(np.array([1.0]), np.array([1.0]), np.array([1.0]), 1, 1)
+    >>> h_star, e_star
+    (array([1.]), array([2.]))
+    """
+    with np.errstate(all="ignore"):
+        ratio = np.where(truncation > 0, n * rounding / (p * truncation), np.inf)
+        factor = ratio ** (1.0 / (p + n))
+        best = truncation * factor**p + rounding / factor**n
+    return h * factor, best

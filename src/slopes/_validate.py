@@ -1,0 +1,174 @@
+"""Input validation for the differentiation functions: one ``_xxx_iv`` per public function.
+
+Each raises ``ValueError`` or ``TypeError`` naming the offending argument in
+backquotes, so that bad input never turns into a silent wrong number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from slopes._evaluate import TreeSpec
+from slopes._pytree import flatten, ravel
+from slopes._stencils import stencil_order_error
+
+__all__ = [
+    "Prepared",
+    "_check_grad_iv",
+    "_derivative_iv",
+    "_gradient_iv",
+    "_hessian_iv",
+    "_jacobian_iv",
+]
+
+
+@dataclass
+class Prepared:
+    """Validated inputs: x as a fresh flat float vector, its structure and the step."""
+
+    flat: np.ndarray
+    unravel: Any
+    spec: TreeSpec | None
+    shape: tuple[int, ...] | None  # x's shape when x is a bare array, else None
+    step: np.ndarray | None
+    dtype: np.dtype
+
+
+def _check_callable(f: Any, name: str = "f") -> None:
+    if not callable(f):
+        raise TypeError(f"`{name}` must be callable, got {type(f).__name__}")
+
+
+def _check_flags(vectorized: Any, full_output: Any) -> None:
+    if not isinstance(vectorized, (bool, np.bool_)):
+        raise TypeError(f"`vectorized` must be True or False, got {vectorized!r}")
+    if not isinstance(full_output, (bool, np.bool_)):
+        raise TypeError(f"`full_output` must be True or False, got {full_output!r}")
+
+
+def _as_array_if_plain(x: Any) -> Any:
+    """A (nested) list or tuple of plain numbers is an array, as numpy reads it."""
+    if not isinstance(x, (list, tuple)) or hasattr(x, "_fields"):
+        return x
+    leaves, _ = flatten(x)
+    if not leaves or any(isinstance(leaf, np.ndarray) or np.ndim(leaf) for leaf in leaves):
+        return x
+    try:
+        array = np.asarray(x)
+    except ValueError:  # ragged: a genuine pytree
+        return x
+    return array if array.dtype != object else x
+
+
+def _prepare_x(x: Any) -> tuple[np.ndarray, Any, TreeSpec | None, tuple[int, ...] | None]:
+    x = _as_array_if_plain(x)
+    leaves, treedef = flatten(x)
+    try:
+        flat, unravel = ravel(x)
+    except TypeError as exc:
+        raise TypeError(f"`x` must be numbers, an array or a pytree of arrays: {exc}") from None
+    if np.iscomplexobj(flat):
+        raise TypeError("`x` must be real")
+    if not np.isfinite(flat).all():
+        bad = int(np.flatnonzero(~np.isfinite(flat))[0])
+        raise ValueError(f"`x` must be finite, got {flat[bad]} at flat index {bad}")
+    if treedef.kind == "leaf":
+        shape = np.shape(leaves[0])
+        return flat, unravel, TreeSpec(None, (shape,)), shape
+    spec = TreeSpec(treedef, tuple(np.shape(leaf) for leaf in leaves))
+    return flat, unravel, spec, None
+
+
+def _prepare_step(step: Any, x: Any, flat: np.ndarray, name: str = "step") -> np.ndarray | None:
+    if step is None:
+        return None
+    try:
+        _leaves, treedef = flatten(step)
+        if treedef.kind == "leaf":
+            array = np.asarray(step)
+            if array.dtype == object or not np.issubdtype(array.dtype, np.number):
+                raise TypeError
+            array = array.astype(
+                flat.dtype
+                if np.issubdtype(array.dtype, np.floating) and flat.dtype == np.float32
+                else np.float64
+            )
+        else:
+            array, _ = ravel(step)
+    except (TypeError, ValueError):
+        raise TypeError(f"`{name}` must be a positive number or array, got {step!r}") from None
+    if np.iscomplexobj(array):
+        raise TypeError(f"`{name}` must be real, got {step!r}")
+    if not (np.isfinite(array).all() and (array > 0).all()):
+        raise ValueError(f"`{name}` must be positive and finite, got {step!r}")
+    if array.ndim == 0 or array.size == 1:
+        return np.full(flat.size, array.reshape(-1)[0] if array.size else 0, dtype=array.dtype)
+    if array.size != flat.size:
+        raise ValueError(
+            f"`{name}` must be a number or have x's shape, got {array.size} values for "
+            f"{flat.size} entries of `x`"
+        )
+    return array.reshape(-1).astype(flat.dtype if flat.dtype == np.float32 else array.dtype)
+
+
+def _check_method(method: Any, n: int, order: Any) -> None:
+    if not isinstance(method, str):
+        raise TypeError(f"`method` must be a string, got {method!r}")
+    problem = stencil_order_error(method, n, order)
+    if problem:
+        raise ValueError(problem)
+
+
+def _common(f, x, method, n, order, step, vectorized, full_output) -> Prepared:
+    _check_callable(f)
+    _check_flags(vectorized, full_output)
+    _check_method(method, n, order)
+    flat, unravel, spec, shape = _prepare_x(x)
+    steps = _prepare_step(step, x, flat)
+    return Prepared(flat, unravel, spec, shape, steps, flat.dtype)
+
+
+def _derivative_iv(f, x, n, method, order, step, vectorized, full_output) -> Prepared:
+    prepared = _common(f, x, method, n, order, step, vectorized, full_output)
+    if prepared.shape is None:
+        raise TypeError(
+            "`x` must be a number or an array for `derivative`; use `gradient` "
+            "or `jacobian` for a pytree"
+        )
+    return prepared
+
+
+def _gradient_iv(f, x, method, order, step, vectorized, full_output) -> Prepared:
+    return _common(f, x, method, 1, order, step, vectorized, full_output)
+
+
+def _jacobian_iv(f, x, method, order, step, vectorized, full_output) -> Prepared:
+    return _common(f, x, method, 1, order, step, vectorized, full_output)
+
+
+def _hessian_iv(f, x, grad, method, order, step, vectorized, full_output) -> Prepared:
+    if grad is not None:
+        _check_callable(grad, "grad")
+    if method == "complex":
+        raise ValueError(
+            "`method` 'complex' gives first derivatives only; a Hessian needs "
+            "'central', 'forward' or 'backward'"
+        )
+    return _common(f, x, method, 1, order, step, vectorized, full_output)
+
+
+def _check_grad_iv(f, grad, x, rtol, atol) -> Prepared:
+    _check_callable(f)
+    _check_callable(grad, "grad")
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"`{name}` must be a number, got {value!r}")
+        if not (np.isfinite(value) and value >= 0):
+            raise ValueError(f"`{name}` must be non-negative and finite, got {value!r}")
+    flat, unravel, spec, shape = _prepare_x(x)
+    return Prepared(flat, unravel, spec, shape, None, flat.dtype)

@@ -1,0 +1,211 @@
+"""slopes.derivative: the textbook numbers, the target table, methods, statuses, dtypes."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import slopes
+from slopes.differentiate import DiffResult, derivative
+
+
+def function_1(x):
+    return 0.01 * x**2 + 0.1 * x
+
+
+# the issue's target table: (name, f, x, exact derivative)
+TARGETS = [
+    ("exp at 1", np.exp, 1.0, math.e),
+    ("sin at 1000", np.sin, 1000.0, math.cos(1000.0)),
+    ("log at 1e-3", np.log, 1e-3, 1e3),
+    ("log at 1e20", np.log, 1e20, 1e-20),
+    ("0.01x^2+0.1x at 5", function_1, 5.0, 0.2),
+    ("0.01x^2+0.1x at 10", function_1, 10.0, 0.3),
+    ("1/(1+x^2) at 0.5", lambda x: 1 / (1 + x * x), 0.5, -1.0 / 1.5625),
+    (
+        "exp(-x^2)cos(5x) at 0.3",
+        lambda x: np.exp(-x * x) * np.cos(5 * x),
+        0.3,
+        math.exp(-0.09) * (-0.6 * math.cos(1.5) - 5 * math.sin(1.5)),
+    ),
+]
+
+
+def test_textbook_numbers_bit_for_bit():
+    assert derivative(function_1, 5.0, step=1e-4) == 0.1999999999990898
+    assert derivative(function_1, 10.0, step=1e-4) == 0.2999999999986347
+    # the same through arrays, a vectorized f, and an array of steps
+    both = derivative(function_1, np.array([5.0, 10.0]), step=1e-4, vectorized=True)
+    assert both.tolist() == [0.1999999999990898, 0.2999999999986347]
+    both = derivative(function_1, [5, 10], step=[1e-4, 1e-4])
+    assert both.tolist() == [0.1999999999990898, 0.2999999999986347]
+    # and by the public name
+    assert slopes.derivative(function_1, 5.0, step=1e-4) == 0.1999999999990898
+
+
+def test_target_table_accuracy_and_median_evaluations():
+    nfevs = []
+    for name, f, x, exact in TARGETS:
+        res = derivative(f, x, full_output=True)
+        assert res.success, name
+        assert abs(res.value - exact) <= 1e-12 * abs(exact), name
+        assert abs(res.value - exact) <= res.error, name  # the estimate covers the truth
+        nfevs.append(int(res.nfev))
+    assert np.median(nfevs) <= 11
+
+
+def test_array_engine_agrees_with_scalar_fast_path():
+    for name, f, x, _exact in TARGETS:
+        fast = derivative(f, x, full_output=True)
+        array = derivative(f, np.array([x]), full_output=True)
+        assert array.nfev[0] == fast.nfev, name
+        assert array.status[0] == fast.status, name
+        assert abs(array.value[0] - fast.value) <= fast.error + array.error[0], name
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_higher_derivatives_of_exp_and_sin(n):
+    x = np.array([-1.0, 0.5, 2.0])
+    res = derivative(np.exp, x, n=n, full_output=True)
+    assert res.success.all()
+    np.testing.assert_allclose(res.value, np.exp(x), rtol=10 ** (-11 + 1.5 * n))
+    assert (np.abs(res.value - np.exp(x)) <= res.error).all()
+    s = derivative(np.sin, 0.7, n=n)
+    assert s == pytest.approx(math.sin(0.7 + n * math.pi / 2), abs=10 ** (-11 + 1.5 * n))
+
+
+@pytest.mark.parametrize(
+    ("method", "tol"), [("forward", 1e-9), ("backward", 1e-9), ("complex", 1e-15)]
+)
+def test_other_methods(method, tol):
+    res = derivative(np.exp, 1.0, method=method, full_output=True)
+    assert res.success
+    assert abs(res.value - math.e) <= tol * math.e
+    assert abs(res.value - math.e) <= res.error
+
+
+def test_fixed_step_methods_have_their_order():
+    # forward difference, order 1: error ~ h f''/2
+    value = derivative(np.exp, 0.0, method="forward", order=1, step=1e-3)
+    assert value == pytest.approx(1 + 1e-3 / 2, rel=1e-6)
+    # order 2 (the default): error ~ -h**2 f'(x) / 3
+    value = derivative(np.exp, 0.0, method="forward", step=1e-3)
+    assert value == pytest.approx(1 - 1e-6 / 3, rel=1e-9)
+    # complex step with a fixed step: exact to rounding
+    assert derivative(np.sin, 1.0, method="complex", step=1e-8) == pytest.approx(
+        math.cos(1.0), rel=1e-15
+    )
+    res = derivative(np.exp, 1.0, step=1e-3, full_output=True)
+    assert res.status == DiffResult.FIXED_STEP and res.success and np.isnan(res.error)
+    assert res.nfev == 2 and res.step == 1e-3
+
+
+def test_every_status_code():
+    res = derivative(
+        lambda x: np.log(x - 1.0) if x > 1.0 else np.nan,  # log near its domain edge
+        np.array([2.0, 1.001, 1.0]),
+        full_output=True,
+    )
+    assert res.status.tolist() == [DiffResult.CONVERGED, DiffResult.ONE_SIDED, DiffResult.NONFINITE]
+    assert res.success.tolist() == [True, True, False]
+    assert res.value[1] == pytest.approx(1000.0, rel=1e-9)
+    assert "one-sided" in res.message and "not finite" in res.message
+    # sqrt at 0: the one-sided differences diverge, so no success
+    unreliable = derivative(np.sqrt, 0.0, full_output=True)
+    assert unreliable.status == DiffResult.UNRELIABLE and not unreliable.success
+    # a noisy function: differences never shrink
+    rng = np.random.default_rng(0)
+    noisy = derivative(lambda x: x + 1e-6 * rng.standard_normal(), 1.0, full_output=True)
+    assert noisy.status == DiffResult.UNRELIABLE and not noisy.success
+    fixed = derivative(np.exp, 1.0, step=0.1, full_output=True)
+    assert fixed.status == DiffResult.FIXED_STEP
+
+
+def test_nan_is_never_a_success():
+    res = derivative(lambda x: np.nan, np.array([0.0, 1.0]), full_output=True)
+    assert not res.success.any()
+    assert (res.status == DiffResult.NONFINITE).all()
+    res = derivative(np.log, -1.0, full_output=True)
+    assert np.isnan(res.value) and not res.success
+
+
+def test_float32_uses_float32_steps():
+    x = np.float32(1.0)
+    res = derivative(np.exp, np.array(x), full_output=True)
+    assert res.value.dtype == np.float32
+    assert abs(float(res.value) - math.e) <= 1e-5 * math.e
+    assert abs(float(res.value) - math.e) <= res.error
+    # the step comes from float32's eps (about 0.14 |x|), not float64's (0.015 |x|)
+    assert 0.05 < float(res.step) < 0.5
+
+
+def test_integer_input_is_promoted_and_arrays_keep_their_shape():
+    value = derivative(lambda x: x**3, 2)
+    assert value == pytest.approx(12.0, rel=1e-12)
+    grid = np.arange(6).reshape(2, 3)
+    out = derivative(lambda x: x**2, grid, vectorized=True)
+    assert out.shape == (2, 3) and out.dtype == np.float64
+    np.testing.assert_allclose(out, 2 * grid, atol=1e-11)
+    assert grid.dtype.kind == "i"
+
+
+def test_caller_array_is_not_modified_and_non_vectorized_f_gets_scalars():
+    x = np.array([0.5, 1.5])
+    before = x.copy()
+    seen = []
+
+    def f(t):
+        seen.append(type(t))
+        return math.log(t)  # a math function: scalars only
+
+    np.testing.assert_allclose(derivative(f, x), 1 / x, rtol=1e-12)
+    np.testing.assert_array_equal(x, before)
+    assert all(issubclass(t, float) for t in seen)
+
+
+def test_vectorized_calls_are_few():
+    calls = []
+
+    def f(t):
+        calls.append(np.shape(t))
+        return np.exp(t)
+
+    x = np.linspace(-1, 1, 100)
+    np.testing.assert_allclose(derivative(f, x, vectorized=True), np.exp(x), rtol=1e-12)
+    assert len(calls) <= 6  # one call per trial, not one per point
+    assert calls[0] == (800,)
+
+
+def test_full_output_repr_and_fields():
+    res = derivative(np.cos, np.array([0.0, 1.0]), full_output=True)
+    assert set(res) == {"value", "error", "nfev", "step", "success", "status", "message"}
+    assert "DiffResult(value=" in repr(res)
+    assert res.nfev.shape == (2,)
+
+
+def test_tiny_and_huge_arguments():
+    # the step scales with |x|: log at 1e-300 and at 1e300 are both fine
+    res = derivative(np.log, np.array([1e-300, 1e300]), full_output=True)
+    np.testing.assert_allclose(res.value, [1e300, 1e-300], rtol=1e-10)
+    assert res.success.all()
+    # second derivatives need h**2 to stay a normal number
+    assert derivative(lambda t: t**2, 1e-200, n=2) == pytest.approx(2.0, rel=1e-10)
+
+
+def test_workers_and_progress_give_the_same_numbers(monkeypatch):
+    import slopes._parallel
+
+    calls = []
+
+    def parallel_map(func, tasks, workers=None, progress=False):
+        calls.append((workers, progress))
+        return [func(task) for task in tasks]
+
+    monkeypatch.setattr(slopes._parallel, "parallel_map", parallel_map)
+    x = np.linspace(0.1, 2.0, 7)
+    serial = derivative(np.log, x)
+    assert (derivative(np.log, x, workers=4) == serial).all()
+    assert (derivative(np.log, x, progress="always") == serial).all()
+    assert (4, False) in calls and (None, "always") in calls

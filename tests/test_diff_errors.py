@@ -1,0 +1,131 @@
+"""Bad input gets a clear error naming the argument, never a silent wrong number."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from slopes.differentiate import check_grad, derivative, gradient, hessian, jacobian
+
+ALL = [derivative, gradient, jacobian, hessian]
+
+
+def square_sum(x):
+    return np.sum(np.asarray(x) ** 2)
+
+
+@pytest.mark.parametrize("func", ALL)
+def test_f_must_be_callable(func):
+    with pytest.raises(TypeError, match="`f` must be callable, got int"):
+        func(3, 1.0)
+
+
+@pytest.mark.parametrize("func", ALL)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_x_must_be_finite(func, bad):
+    with pytest.raises(ValueError, match="`x` must be finite"):
+        func(square_sum, np.array([1.0, bad]))
+
+
+@pytest.mark.parametrize("func", ALL)
+def test_unknown_method(func):
+    with pytest.raises(ValueError, match="`method` must be one of 'central', 'forward'"):
+        func(square_sum, 1.0, method="upwind")
+
+
+@pytest.mark.parametrize("func", ALL)
+def test_impossible_orders(func):
+    with pytest.raises(ValueError, match="`order` must be even for the central method, got 3"):
+        func(square_sum, 1.0, order=3)
+    with pytest.raises(ValueError, match="`order` must be a positive integer, got 0"):
+        func(square_sum, 1.0, order=0, method="forward")
+
+
+def test_impossible_derivative_orders():
+    with pytest.raises(ValueError, match="`n` must be a positive integer, got 0"):
+        derivative(np.exp, 1.0, n=0)
+    with pytest.raises(ValueError, match="complex-step method gives n=1, order=2 only"):
+        derivative(np.exp, 1.0, n=2, method="complex")
+    with pytest.raises(ValueError, match="`method` 'complex' gives first derivatives only"):
+        hessian(square_sum, np.ones(2), method="complex")
+
+
+@pytest.mark.parametrize("func", ALL)
+@pytest.mark.parametrize("step", [0.0, -1e-3, np.nan, np.inf])
+def test_step_must_be_positive_and_finite(func, step):
+    with pytest.raises(ValueError, match="`step` must be positive and finite"):
+        func(square_sum, np.ones(2), step=step)
+
+
+def test_step_array_must_match_x():
+    with pytest.raises(ValueError, match="`step` must be a number or have x's shape"):
+        gradient(square_sum, np.ones(3), step=[1e-3, 1e-3])
+    with pytest.raises(TypeError, match="`step` must be a positive number or array"):
+        gradient(square_sum, np.ones(3), step="small")
+
+
+def test_f_returning_a_non_scalar_says_the_shape():
+    with pytest.raises(ValueError, match=r"`f` must return a scalar, got an array of shape \(3,\)"):
+        gradient(lambda x: x * 2, np.ones(3))
+    with pytest.raises(ValueError, match=r"`f` must return a scalar, got an array of shape \(2,\)"):
+        derivative(lambda t: np.array([t, t]), 1.0)
+    with pytest.raises(ValueError, match=r"must return shape \(\d+,\) for a stack"):
+        gradient(lambda X: X, np.ones(3), vectorized=True)
+
+
+def test_f_raising_is_raised_again_with_the_point():
+    def f(t):
+        if t < 0.5:
+            raise ZeroDivisionError("boom")
+        return t
+
+    with pytest.raises(ZeroDivisionError, match=r"f raised ZeroDivisionError at x=.*0\.4.*boom"):
+        derivative(f, 0.5)
+    with pytest.raises(ZeroDivisionError, match="f raised ZeroDivisionError at x=") as info:
+        derivative(f, np.array([0.5, 2.0]))
+    assert isinstance(info.value.__cause__, ZeroDivisionError)
+
+    def g(v):
+        raise KeyError("missing")
+
+    with pytest.raises(KeyError, match=r"f raised KeyError at x=\{'a'"):
+        gradient(g, {"a": np.ones(2)})
+
+
+def test_complex_step_on_a_function_that_drops_the_imaginary_part():
+    with pytest.raises(TypeError, match="`f` dropped the imaginary part"):
+        derivative(lambda t: np.abs(t) ** 2, 1.0, method="complex")
+    with pytest.raises(TypeError, match="`f` dropped the imaginary part"):
+        gradient(lambda v: np.sum(np.real(v) ** 2), np.ones(2), method="complex")
+    # math.sin turns a numpy complex into a float (with a ComplexWarning)
+    with (
+        pytest.warns(np.exceptions.ComplexWarning),
+        pytest.raises(TypeError, match="`f` dropped the imaginary part"),
+    ):
+        derivative(lambda t: math.sin(t), 1.0, method="complex")
+
+
+def test_flags_and_pytree_for_derivative():
+    with pytest.raises(TypeError, match="`vectorized` must be True or False"):
+        gradient(square_sum, np.ones(2), vectorized="yes")
+    with pytest.raises(TypeError, match="`full_output` must be True or False"):
+        gradient(square_sum, np.ones(2), full_output=1)
+    with pytest.raises(TypeError, match="`x` must be a number or an array for `derivative`"):
+        derivative(np.sin, {"a": 1.0})
+    with pytest.raises(TypeError, match="`x` must be numbers"):
+        gradient(square_sum, ["a", "b"])
+    with pytest.raises(TypeError, match="`x` must be real"):
+        gradient(square_sum, np.array([1j, 2.0]))
+
+
+def test_check_grad_validation():
+    with pytest.raises(TypeError, match="`grad` must be callable, got str"):
+        check_grad(square_sum, "grad", np.ones(2))
+    with pytest.raises(ValueError, match="`rtol` must be non-negative and finite, got -1"):
+        check_grad(square_sum, lambda x: 2 * x, np.ones(2), rtol=-1)
+    with pytest.raises(TypeError, match="`atol` must be a number"):
+        check_grad(square_sum, lambda x: 2 * x, np.ones(2), atol="tiny")
+    with pytest.raises(TypeError, match="`grad` must be callable"):
+        hessian(square_sum, np.ones(2), grad=5)

@@ -1,0 +1,188 @@
+"""slopes.gradient: textbook numbers, pytrees, vectorized chunks, workers, accuracy."""
+
+from __future__ import annotations
+
+import functools
+import pickle
+from collections import namedtuple
+
+import numpy as np
+import pytest
+
+import slopes._evaluate as evaluate_module
+import slopes._parallel
+from slopes._pytree import flatten, tree_map
+from slopes.differentiate import DiffResult, gradient
+
+
+def function_2(x):
+    return x[0] ** 2 + x[1] ** 2
+
+
+def sum_sq_sin(X):
+    return np.sum(X**2, axis=-1) + np.sum(np.sin(X), axis=-1)
+
+
+def test_textbook_partials_bit_for_bit():
+    g = gradient(function_2, np.array([3.0, 4.0]), step=1e-4)
+    assert g[0] == 6.00000000000378
+    assert g[1] == 7.999999999999119
+    np.testing.assert_allclose(gradient(function_2, [0.0, 2.0], step=1e-4), [0, 4], atol=1e-9)
+    np.testing.assert_allclose(gradient(function_2, [3.0, 0.0], step=1e-4), [6, 0], atol=1e-9)
+
+
+def test_integer_input_gives_the_right_gradient():
+    # the chapter's code gives [25000, 35000] here (integer arithmetic on x + h)
+    x = np.array([3, 4])
+    np.testing.assert_allclose(gradient(function_2, x), [6.0, 8.0], rtol=1e-12)
+    assert x.tolist() == [3, 4]
+
+
+def test_adaptive_gradient_accuracy_and_error_estimate():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(200)
+    res = gradient(sum_sq_sin, x, vectorized=True, full_output=True)
+    exact = 2 * x + np.cos(x)
+    assert res.success.all()
+    assert np.max(np.abs(res.value - exact)) <= 1e-10
+    assert (np.abs(res.value - exact) <= res.error).all()
+    assert res.nfev <= 6 * x.size * 1.2  # one pass, few coordinates re-done
+    np.testing.assert_array_equal(res.status, DiffResult.CONVERGED)
+
+
+def test_two_dimensional_parameters_keep_their_shape():
+    W = np.arange(6.0).reshape(2, 3)
+    g = gradient(lambda w: np.sum(w**2), W)
+    assert g.shape == (2, 3)
+    np.testing.assert_allclose(g, 2 * W, atol=1e-10)
+
+
+Params = namedtuple("Params", ["w", "b"])
+
+
+@pytest.mark.parametrize(
+    "tree",
+    [
+        {"W1": np.ones((2, 2)), "b1": np.zeros(2), "s": 0.5},
+        [np.arange(3.0), (np.ones(2), 2.0)],
+        Params(w=np.array([1.0, -2.0]), b=3.0),
+    ],
+)
+def test_pytrees_come_back_in_the_same_structure(tree):
+    def loss(p):
+        leaves = p.values() if isinstance(p, dict) else p
+        total = 0.0
+        stack = list(leaves)
+        while stack:
+            leaf = stack.pop()
+            if isinstance(leaf, (list, tuple)):
+                stack.extend(leaf)
+            else:
+                total = total + np.sum(np.asarray(leaf) ** 3)
+        return total
+
+    g = gradient(loss, tree)
+    assert type(g) is type(tree)
+    expected = tree_map(lambda leaf: 3 * np.asarray(leaf, float) ** 2, tree)
+    for got, want in zip(flatten(g)[0], flatten(expected)[0]):
+        assert np.shape(got) == np.shape(want)
+        np.testing.assert_allclose(got, want, atol=1e-9)
+
+
+def test_vectorized_pytree_gets_leaves_with_a_batch_axis():
+    shapes = []
+
+    def loss(p):
+        shapes.append((p["w"].shape, np.shape(p["b"])))
+        return np.sum(p["w"] ** 2, axis=(-2, -1)) + 3 * p["b"]
+
+    g = gradient(loss, {"w": np.ones((2, 2)), "b": 0.0}, vectorized=True)
+    np.testing.assert_allclose(g["w"], 2 * np.ones((2, 2)), atol=1e-10)
+    assert float(g["b"]) == pytest.approx(3.0, abs=1e-10)
+    batch = shapes[0][0][0]
+    assert shapes[0] == ((batch, 2, 2), (batch,))
+
+
+def test_vectorized_chunks_bound_the_memory():
+    n = 2000
+    rows = []
+
+    def f(X):
+        rows.append(X.shape)
+        return sum_sq_sin(X)
+
+    x = np.linspace(-1, 1, n)
+    g = gradient(f, x, vectorized=True)
+    np.testing.assert_allclose(g, 2 * x + np.cos(x), atol=1e-9)
+    largest = max(shape[0] * shape[1] for shape in rows)
+    assert largest <= evaluate_module.CHUNK_ELEMENTS  # never n x n (4e6) at once
+    assert largest < n * n / 10
+
+
+def test_step_per_coordinate():
+    x = np.array([1.0, 100.0])
+    g = gradient(lambda v: v[0] ** 2 + v[1] ** 3, x, step=np.array([1e-4, 1e-2]))
+    np.testing.assert_allclose(g, [2.0, 30000.0 + 1e-4], rtol=1e-7)
+
+
+def test_float32_gradient():
+    x = np.array([0.5, -1.5], dtype=np.float32)
+    res = gradient(lambda v: np.sum(np.sin(v)), x, full_output=True)
+    assert res.value.dtype == np.float32
+    np.testing.assert_allclose(res.value, np.cos(x.astype(float)), rtol=1e-4)
+
+
+def test_forward_backward_and_complex_gradients():
+    x = np.array([0.3, -0.7])
+    exact = np.cos(x)
+    for method in ("forward", "backward"):
+        np.testing.assert_allclose(
+            gradient(lambda v: np.sum(np.sin(v)), x, method=method), exact, atol=1e-9
+        )
+    g = gradient(lambda v: np.sum(np.sin(v)), x, method="complex")
+    np.testing.assert_allclose(g, exact, rtol=1e-15)
+
+
+def _recording_map(calls):
+    def parallel_map(func, tasks, workers=None, progress=False):
+        calls.append((func, list(tasks), workers))
+        return [func(task) for task in tasks]
+
+    return parallel_map
+
+
+def test_workers_route_through_parallel_map_with_picklable_blocks(monkeypatch):
+    calls = []
+    monkeypatch.setattr(slopes._parallel, "parallel_map", _recording_map(calls))
+    x = np.linspace(-1, 1, 30)
+    serial = gradient(sum_sq_sin, x, vectorized=True)
+    spread = gradient(sum_sq_sin, x, vectorized=True, workers=3)
+    np.testing.assert_array_equal(serial, spread)  # identical chunks, identical bits
+    assert calls and all(w == 3 for _, _, w in calls)
+    func, tasks, _ = calls[0]
+    assert isinstance(func, functools.partial)
+    pickle.dumps(func)  # a top-level f travels
+    assert all(isinstance(t, np.ndarray) and t.ndim == 2 for t in tasks)
+    # non-vectorized: small blocks of points, same numbers as the serial loop
+    calls.clear()
+    assert (gradient(sum_sq_sin, x, workers=2) == gradient(sum_sq_sin, x)).all()
+    assert max(len(t) for t in calls[0][1]) <= evaluate_module.POINTS_PER_TASK
+
+
+def test_errors_on_workers_name_the_point(monkeypatch):
+    monkeypatch.setattr(slopes._parallel, "parallel_map", _recording_map([]))
+
+    def f(v):
+        if v[0] > 1.0:
+            raise ValueError("too far")
+        return float(np.sum(v))
+
+    with pytest.raises(ValueError, match=r"f raised ValueError at x=\[1\.0\d* .*too far") as info:
+        gradient(f, np.array([1.0, 2.0]), step=1e-3, workers=2)
+    assert isinstance(info.value.__cause__, ValueError)
+
+
+def test_real_workers_give_the_same_gradient():
+    x = np.linspace(-1, 1, 12)
+    expected = gradient(sum_sq_sin, x, vectorized=True)
+    np.testing.assert_array_equal(gradient(sum_sq_sin, x, vectorized=True, workers=map), expected)
