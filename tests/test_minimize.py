@@ -189,16 +189,28 @@ def test_callback_sees_every_iterate_and_can_stop():
 
 
 def test_default_descent_is_bit_for_bit_explicit_sgd():
-    # the default optimiser takes a shortcut (x - lr * g); it must equal sgd's update exactly
+    # plain descent (the default, or sgd without extras) takes a shortcut, x - lr * g; it
+    # must equal sgd's own update exactly, run through the generic path by a wrapper pair
     x0 = np.array([-7.0, 2.0])
     counts = []
     default = minimize(
         chapter6, x0, lr=0.3, steps=40, callback=lambda k, s: counts.append(s.opt_state.count)
     )
-    explicit = minimize(chapter6, x0, optimizer=optim.sgd(lr=0.3), steps=40)
-    np.testing.assert_array_equal(default.history.x, explicit.history.x)
-    np.testing.assert_array_equal(default.history.f, explicit.history.f)
+    opt = optim.sgd(lr=0.3)
+    explicit = minimize(chapter6, x0, optimizer=opt, steps=40)
+    states = []
+
+    def update(grads, state, params=None):
+        states.append(state)
+        return opt.update(grads, state, params)
+
+    generic = minimize(chapter6, x0, optimizer=(opt.init, update), steps=40)
+    assert len(states) == generic.nit == default.nit > 0
+    for res in (explicit, generic):
+        np.testing.assert_array_equal(default.history.x, res.history.x)
+        np.testing.assert_array_equal(default.history.f, res.history.f)
     assert counts == list(range(default.nit + 1))
+    assert [state.count for state in states] == counts[:-1]
 
 
 def test_callback_returning_none_does_not_stop():
@@ -266,6 +278,43 @@ def test_x0_is_never_modified_and_results_are_fresh():
     res = minimize(function_2, x0, lr=0.1, steps=5, grad=lambda x: 2 * x)
     np.testing.assert_array_equal(x0, [-3.0, 4.0])
     assert not np.shares_memory(res.x, x0) and not np.shares_memory(res.x, res.history.x)
+
+
+def test_grad_that_reuses_its_buffer_gives_the_same_run():
+    # a gradient written into one buffer, returned every time: minimize must copy what it keeps
+    buffer = np.empty(2)
+
+    def reusing(x):
+        np.multiply(2.0, x, out=buffer)
+        return buffer
+
+    for lr in (0.1, 10.0, 1e-10):  # max_steps, diverged (with advice), stalled (with advice)
+        fresh = minimize(function_2, [-3.0, 4.0], lr=lr, grad=lambda x: 2 * x)
+        reused = minimize(function_2, [-3.0, 4.0], lr=lr, grad=reusing)
+        assert reused.status == fresh.status and reused.message == fresh.message
+        np.testing.assert_array_equal(reused.history.x, fresh.history.x)
+        np.testing.assert_array_equal(reused.grad, fresh.grad)
+        np.testing.assert_array_equal(reused.grad, 2 * reused.x)  # the gradient at res.x
+    assert "try lr=0.5" in minimize(function_2, [-3.0, 4.0], lr=10.0, grad=reusing).message
+
+
+def no_spare_rows(history_x):
+    """True when the memory behind history.x is just its own (no unused buffer rows)."""
+    base = history_x if history_x.base is None else history_x.base
+    return base.size == history_x.size
+
+
+def test_long_history_of_a_large_x_is_exact_and_fresh():
+    # many coordinates: the history buffer starts small and has to grow several times
+    x0 = np.linspace(-1.0, 1.0, 30_000)
+    res = minimize(lambda x: float(x @ x), x0, lr=0.25, steps=20, grad=lambda x: 2 * x)
+    assert res.history.x.shape == (21, x0.size) and no_spare_rows(res.history.x)
+    np.testing.assert_array_equal(res.history.x, 0.5 ** np.arange(21)[:, None] * x0)
+    np.testing.assert_array_equal(res.history.f, [float(x @ x) for x in res.history.x])
+    # converging early: the history holds exactly the iterates taken
+    res = minimize(lambda x: float(x @ x), x0, lr=0.5, steps=10**6, grad=lambda x: 2 * x)
+    assert res.status == "converged" and res.nit == 1 and res.history.x.shape == (2, x0.size)
+    assert no_spare_rows(res.history.x)
 
 
 def test_matrix_scalar_and_integer_x0():

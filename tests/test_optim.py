@@ -228,6 +228,14 @@ ALL = [
     lambda: rmsprop(lr=0.01, momentum=0.5, centered=True, weight_decay=0.1),
     lambda: adam(lr=0.05, amsgrad=True, weight_decay=0.1),
     lambda: adamw(lr=0.05, amsgrad=True),
+    # the plain configurations too: each has its own shortcut for bare arrays
+    lambda: sgd(lr=0.05),
+    lambda: sgd(lr=0.05, momentum=0.9),
+    lambda: adagrad(lr=0.3),
+    lambda: rmsprop(lr=0.01),
+    lambda: rmsprop(lr=0.01, momentum=0.5),
+    lambda: adam(lr=optim.exponential_decay(0.05, gamma=0.9)),
+    lambda: adamw(lr=0.05, weight_decay=0.1, betas=(0.8, 0.99)),
 ]
 
 
@@ -288,6 +296,33 @@ def test_nothing_is_modified_in_place(make, seed):
     for key in first:
         np.testing.assert_array_equal(first[key], second[key])
     assert new_state.count == state.count + 1
+
+
+@pytest.mark.parametrize("make", ALL)
+def test_plain_arrays_are_never_modified_and_old_states_stay_valid(make):
+    # bare arrays take a shortcut past the leafwise walk: it must be just as pure
+    rng = np.random.default_rng(7)
+    params, opt = rng.normal(size=4), make()
+    state = opt.init(params)
+    for _ in range(2):  # make the buffers non-trivial
+        _, state = opt.update(rng.normal(size=4), state, params)
+    grads = rng.normal(size=4)
+    snapshot = [v.copy() if isinstance(v, np.ndarray) else v for v in (params, grads, *state)]
+    first, new_state = opt.update(grads, state, params)
+    apply_updates(params, first)
+    second, again = opt.update(grads, state, params)  # the old state, reused
+    for before, after in zip(snapshot, (params, grads, *state)):
+        np.testing.assert_array_equal(before, after)
+    np.testing.assert_array_equal(first, second)
+    for a, b in zip(new_state, again):
+        np.testing.assert_array_equal(a, b)
+    # no array of the new state is one of the caller's or of the old state
+    olds = [params, grads, *state]
+    for new in new_state:
+        if isinstance(new, np.ndarray):
+            assert not any(
+                np.shares_memory(new, old) for old in olds if isinstance(old, np.ndarray)
+            )
 
 
 def test_float32_params_stay_float32():

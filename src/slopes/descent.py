@@ -46,6 +46,8 @@ from slopes.optim import Optimizer, SGDState, apply_updates
 __all__ = ["History", "MinimizeResult", "StepState", "minimize"]
 
 _FLOAT64 = np.dtype(np.float64)
+# the history buffer starts with room for this many numbers (at least 2 iterates)
+_FIRST_ROWS_ITEMS = 2**16
 
 
 class StepState(NamedTuple):
@@ -217,60 +219,70 @@ def minimize(
     size = flat0.size
     counted = CountedFunction(f)
     opt_state = optimizer.init(x)
+    update = optimizer.update
 
-    # history in flat form, one entry per iterate, x0 first (lists: memory grows
-    # with the steps actually taken, not with the `steps` budget)
-    hist_x: list[np.ndarray] = []
+    # history.x in flat form, one row per iterate (x0 first), in a buffer that doubles
+    # when full: memory follows the steps actually taken, not the `steps` budget
+    path = np.empty((min(steps + 1, max(2, _FIRST_ROWS_ITEMS // size)), size), flat0.dtype)
+    rows = len(path)
     hist_f: list[float] = []
     hist_g: list[float] = []
-    best = (0, math.inf, None)  # (step, f, flat gradient) of the lowest finite f so far
+    append_f, append_g = hist_f.append, hist_g.append
+    best_k, best_f, best_g = 0, math.inf, None  # the lowest finite f so far, and its gradient
     flat = flat0
-    grad_norm0 = math.nan
+    prev_f = math.inf  # f at the previous iterate (none before x0: nothing can exceed inf)
+    grad_norm0 = f_gate = math.nan
     g0_flat: np.ndarray | None = None
     first_step: tuple[np.ndarray, np.ndarray] | None = None
-    nfev = ngev = rises = 0
+    extra_nfev = rises = 0  # extra_nfev: the numerical gradient's evaluations
     status, info = "max_steps", {}
     k = 0
     one_d = leaf and len(shape) == 1
-    # plain gradient descent on a float64 array, the chapter's case, skips the optimiser
+    # plain gradient descent on a float64 array (the default optimiser, or sgd without
+    # momentum, weight decay or schedule: its update says so) skips the optimiser
     # machinery: x - lr * g is bit for bit what sgd's update and apply_updates give
-    plain_step = default_optimizer and leaf and not callable(lr) and flat0.dtype == _FLOAT64
-    lr_value = float(lr) if plain_step else math.nan
+    lr_value = getattr(update, "_descent_lr", None)
+    plain_step = lr_value is not None and leaf and flat0.dtype == _FLOAT64
     with progress_bar(total=steps, desc="minimize", progress=progress) as bar:
         show_bar = not isinstance(bar, NullBar)
         while True:
             fx = f(x)
             # np.float64 is a float: the common case skips the shape check
             fx = float(fx) if isinstance(fx, float) else scalar_value(fx)
-            nfev += 1
             if grad is None:
                 g_flat, used = numerical_gradient(counted, flat, unravel, leaf, shape, workers)
-                nfev += used
+                extra_nfev += used
                 g = g_flat.reshape(shape) if leaf else unravel(g_flat)
             else:
                 g = grad(x)
-                ngev += 1
                 if leaf and type(g) is np.ndarray and g.shape == shape and g.dtype is _FLOAT64:
-                    g_flat = g.reshape(-1)
+                    g_flat = g if one_d else g.reshape(-1)
                 else:
                     g_flat = flat_gradient(g, size)
                     if leaf:
                         g = g_flat.reshape(shape)
             grad_norm = math.sqrt(g_flat.dot(g_flat))
-            rises = rises + 1 if k > 0 and fx > hist_f[-1] else 0
-            hist_x.append(flat.copy())  # a copy: f or a callback might write into x
-            hist_f.append(fx)
-            hist_g.append(grad_norm)
+            rises = rises + 1 if fx > prev_f else 0
+            if k == rows:  # the history buffer is full: double it
+                path = np.concatenate([path, np.empty_like(path)])
+                rows = len(path)
+            path[k] = flat  # a copy, made after f and grad: they might write into x
+            append_f(fx)
+            append_g(grad_norm)
             finite = math.isfinite(fx) and math.isfinite(grad_norm)
-            if finite and fx < best[1]:
-                best = (k, fx, g_flat.copy())  # a copy: a user's grad may reuse its buffer
+            if finite and fx < best_f:
+                best_k, best_f, best_g = k, fx, g_flat.copy()  # a copy: grad may reuse it
             if k == 0:
-                grad_norm0, g0_flat = grad_norm, g_flat
+                grad_norm0, g0_flat = grad_norm, g_flat.copy()
+                f_gate = _diagnose.FTOL_GRADIENT_DROP * grad_norm0
             elif k == 1:
                 first_step = (flat - flat0, g_flat - g0_flat)
-            if plain_step and callback is not None:
-                opt_state = SGDState(k, None)  # what sgd's own state would say
-            stop = callback is not None and callback(k, StepState(x, fx, g, grad_norm, opt_state))
+            if callback is None:
+                stop = False
+            else:
+                if plain_step:
+                    opt_state = SGDState(k, None)  # what sgd's own state would say
+                stop = callback(k, StepState(x, fx, g, grad_norm, opt_state))
 
             if not finite:
                 what, value = ("f", fx) if not math.isfinite(fx) else ("the gradient", grad_norm)
@@ -280,9 +292,9 @@ def minimize(
             elif grad_norm <= tol:
                 status, info = "converged", dict(reason="grad")
             elif (
-                ftol > 0
+                grad_norm <= f_gate  # a cheap first filter, part of the f-change test
                 and k > 0
-                and _diagnose.f_converged(hist_f[k - 1], fx, grad_norm, grad_norm0, ftol)
+                and _diagnose.f_converged(prev_f, fx, grad_norm, grad_norm0, ftol)
             ):
                 status, info = "converged", dict(reason="f")
             elif rises >= _diagnose.RUNAWAY_STEPS and _diagnose.runaway(rises, fx, hist_f[0]):
@@ -291,9 +303,15 @@ def minimize(
                 if plain_step:
                     x = x - lr_value * g
                 else:
-                    updates, opt_state = optimizer.update(g, opt_state, x)
-                    x = apply_updates(x, updates)
+                    updates, opt_state = update(g, opt_state, x)
+                    # apply_updates' own shortcut for plain arrays, without the call
+                    if type(updates) is np.ndarray and type(x) is np.ndarray:
+                        new_x = x + updates
+                        x = new_x if new_x.dtype is x.dtype else apply_updates(x, updates)
+                    else:
+                        x = apply_updates(x, updates)
                 flat = (x if one_d else x.reshape(-1)) if leaf else ravel(x)[0]
+                prev_f = fx
                 k += 1
                 if show_bar:
                     bar.update(1)
@@ -301,9 +319,11 @@ def minimize(
             break
 
     nit = k
-    path = np.array(hist_x)
+    nfev = nit + 1 + extra_nfev
+    ngev = 0 if grad is None else nit + 1
+    # trim the buffer (a copy, so that no spare rows stay alive behind the history)
+    path = path[: nit + 1].copy() if rows > nit + 1 else path
     f_hist, g_hist = np.array(hist_f), np.array(hist_g)
-    best_k, best_f, best_g = best
     if best_g is None:  # not even x0 had a finite f and gradient
         best_g = np.full(size, np.nan)
     hyperparams = getattr(optimizer, "hyperparams", {})
