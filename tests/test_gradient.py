@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import pickle
+import threading
 from collections import namedtuple
 
 import numpy as np
@@ -186,3 +187,138 @@ def test_real_workers_give_the_same_gradient():
     x = np.linspace(-1, 1, 12)
     expected = gradient(sum_sq_sin, x, vectorized=True)
     np.testing.assert_array_equal(gradient(sum_sq_sin, x, vectorized=True, workers=map), expected)
+
+
+class LockedError(Exception):
+    """An exception that cannot be pickled: it holds a lock."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.lock = threading.Lock()
+
+
+class TwoArgsError(Exception):
+    """Pickles, but cannot be rebuilt from its args."""
+
+    def __init__(self, what, why):
+        super().__init__(f"{what}: {why}")
+
+
+def fails_beyond_one(kind, v):
+    if v[0] > 1.0:
+        raise {"locked": LockedError("too far"), "two": TwoArgsError("x0", "too far")}.get(
+            kind, ValueError("too far")
+        )
+    return float(np.sum(v))
+
+
+def test_point_error_pickles_whatever_the_original():
+    error = evaluate_module.PointError("x=1.0", LockedError("too far"))
+    back = pickle.loads(pickle.dumps(error))
+    assert isinstance(back, evaluate_module.PointError)
+    assert (back.where, back.original, back.type_name, back.message) == (
+        "x=1.0",
+        None,
+        "LockedError",
+        "too far",
+    )
+    kept = pickle.loads(pickle.dumps(evaluate_module.PointError("x=2.0", ValueError("no"))))
+    assert isinstance(kept.original, ValueError) and str(kept.original) == "no"
+
+
+@pytest.mark.parametrize(
+    ("kind", "raised", "name"),
+    [
+        ("locked", RuntimeError, "LockedError"),
+        ("two", RuntimeError, "TwoArgsError"),
+        ("plain", ValueError, "ValueError"),
+    ],
+)
+def test_errors_from_worker_processes_name_the_point(monkeypatch, kind, raised, name):
+    # every task past the first (which runs in the caller) goes to a real process
+    monkeypatch.setattr(slopes._parallel, "_worth_dispatching", lambda backend, remaining_s: True)
+    f = functools.partial(fails_beyond_one, kind)
+    with pytest.raises(raised, match=rf"f raised {name} at x=\[1\.001 .*too far"):
+        gradient(f, np.array([1.0, 2.0]), step=1e-3, workers=2)
+
+
+def test_few_points_on_workers_are_spread_one_per_task(monkeypatch):
+    calls = []
+    monkeypatch.setattr(slopes._parallel, "parallel_map", _recording_map(calls))
+    x = np.linspace(-1, 1, 8)
+    assert (
+        gradient(sum_sq_sin, x, step=1e-4, workers=8) == gradient(sum_sq_sin, x, step=1e-4)
+    ).all()
+    assert [len(t) for t in calls[0][1]] == [1] * 16  # 16 points, 8 workers: one point a task
+
+
+def test_quick_pass_settles_smooth_gradients_with_four_points():
+    # the benchmark case: f vectorized, n = 1,000 on [-1, 1]
+    x = np.random.default_rng(1000).uniform(-1.0, 1.0, 1000)
+    res = gradient(sum_sq_sin, x, vectorized=True, full_output=True)
+    error = np.abs(res.value - (2 * x + np.cos(x)))
+    assert res.success.all()
+    assert error.max() <= 1e-10
+    assert (error <= res.error).all()
+    # +-h, +-2h per coordinate and f(x) once; a few coordinates go on further
+    assert 4 * x.size + 1 <= res.nfev <= 4.2 * x.size
+
+
+def test_quick_pass_leaves_unknown_coordinates_to_the_adaptive_engine():
+    # sin at 0: no curvature, so the decay of the Taylor coefficients is unknown;
+    # the sample of 32 coordinates fails, the rest go straight to the engine
+    n = 300
+    res = gradient(lambda X: np.sum(np.sin(X), axis=-1), np.zeros(n), vectorized=True,
+                   full_output=True)  # fmt: skip
+    assert res.nfev > 6 * n
+    assert (res.nfev - 1 - 4 * 32) % 6 == 0  # f(x), the sample, then 6-point trials
+    assert res.success.all()
+    assert np.all(np.abs(res.value - 1.0) <= res.error)
+    assert np.abs(res.value - 1.0).max() <= 1e-12
+
+
+def test_small_gradients_skip_the_quick_pass():
+    # below QUICK_MIN_LINES coordinates trying it costs more than it saves
+    res = gradient(lambda X: np.sum(np.exp(X), axis=-1), np.linspace(-2, 2, 100),
+                   vectorized=True, full_output=True)  # fmt: skip
+    assert res.nfev % 6 == 0  # the sixth-order family only: 6 points per trial
+    assert np.all(np.abs(res.value - np.exp(np.linspace(-2, 2, 100))) <= res.error)
+
+
+def test_quick_pass_error_covers_a_fast_component_behind_a_small_slope():
+    # t**2 + 1e-6 sin(100 t) at 0: c1 = 1e-4, but c5 = 83 (the fast term)
+    def f(X):
+        return X[..., 0] ** 2 + 1e-6 * np.sin(100 * X[..., 0]) + np.sum(X[..., 1:] ** 2, axis=-1)
+
+    x = np.full(300, 0.5)
+    x[0] = 0.0
+    res = gradient(f, x, vectorized=True, full_output=True)
+    exact = 2 * x
+    exact[0] = 1e-4
+    assert res.nfev < 5 * x.size  # the quick pass ran
+    assert res.success.all()
+    assert np.all(np.abs(res.value - exact) <= res.error)
+
+
+def test_vectorized_f_that_writes_into_its_input_still_works():
+    # the points reach f read-only (one reused stack); an f that writes into them
+    # gets fresh copies instead, with the same numbers
+    def in_place(X):
+        X *= 1.0
+        return sum_sq_sin(X)
+
+    x = np.linspace(-1, 1, 50)
+    before = x.copy()
+    got = gradient(in_place, x, vectorized=True, full_output=True)
+    expected = gradient(sum_sq_sin, x, vectorized=True, full_output=True)
+    np.testing.assert_array_equal(got.value, expected.value)
+    assert got.nfev == expected.nfev  # the chunk done again is counted once
+    np.testing.assert_array_equal(x, before)
+
+
+def test_vectorized_f_returning_a_view_of_its_input():
+    # f's output is copied before the stack is reset for the next chunk
+    g = gradient(lambda X: X[..., 2], np.arange(4.0), vectorized=True)
+    np.testing.assert_allclose(g, [0.0, 0.0, 1.0, 0.0], atol=1e-12)
+    jac = slopes.differentiate.jacobian(lambda X: X[..., :2], np.arange(3.0), vectorized=True)
+    np.testing.assert_allclose(jac, np.eye(2, 3), atol=1e-12)

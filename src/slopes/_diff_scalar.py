@@ -105,10 +105,20 @@ def scalar_adaptive(
             ratio = top / below if below > 0 else math.inf
             good = resolved[-1] and resolved[-2] and ratio < ASYMPTOTIC_RATIO
             largest = ratio
+            two_steps = 0.0
             if len(diffs) >= 3 and resolved[-3]:
-                largest = max(ratio, below / diffs[-3] if diffs[-3] > 0 else math.inf)
+                lower = below / diffs[-3] if diffs[-3] > 0 else math.inf
+                largest = max(ratio, lower)
+                if resolved[-2]:
+                    two_steps = below * min(1.0, RATIO_SAFETY * lower * lower)
+            # from the level below too (two steps of its ratio): a Taylor coefficient
+            # that nearly cancels makes `top` small by accident, not the next error
+            truncation = max(top, two_steps)
             if good:
-                truncation = top * min(1.0, RATIO_SAFETY * largest)
+                truncation = max(
+                    top * min(1.0, RATIO_SAFETY * largest),
+                    below * min(1.0, RATIO_SAFETY * largest * largest),
+                )
             asymptotic = (not resolved[-1]) or good
         else:
             asymptotic = (not resolved[-1]) or top < 0.1 * abs(best)

@@ -167,13 +167,29 @@ def _table(
         # has derivatives -1, 3, -1, 3, ..): take the largest measured ratio
         # and a safety factor
         largest = ratio
+        two_steps = np.zeros_like(top)
+        if diffs.shape[0] == 2:  # no lower ratio: d_0 / |D| stands in (a nearly
+            # cancelling coefficient, c5 of 0.22 sin(1.5t) + exp(0.75t) at 2, makes
+            # `ratio` small by accident)
+            with np.errstate(all="ignore"):
+                first = np.where(np.abs(best) > 0, diffs[0] / np.abs(best), np.inf)
+            largest = np.where(resolved[0], np.maximum(ratio, first), ratio)
         if diffs.shape[0] >= 3:
             with np.errstate(all="ignore"):
                 lower = np.where(diffs[-3] > 0, below / diffs[-3], np.inf)
-            largest = np.where(resolved[-3], np.maximum(ratio, lower), ratio)
+                largest = np.where(resolved[-3], np.maximum(ratio, lower), ratio)
+                measured = resolved[-3] & resolved[-2]
+                two_steps = np.where(
+                    measured, below * np.minimum(1.0, RATIO_SAFETY * lower * lower), 0.0
+                )
         with np.errstate(all="ignore"):
             shrink = np.minimum(1.0, RATIO_SAFETY * largest)
-            truncation = np.where(good, top * shrink, truncation)
+            # two steps from the level below too: a nearly cancelling coefficient
+            # makes `top` small by accident, not the best level's error
+            both = below * np.minimum(1.0, RATIO_SAFETY * largest * largest)
+            truncation = np.where(
+                good, np.maximum(top * shrink, both), np.maximum(truncation, two_steps)
+            )
         # a resolved top difference that does not shrink: the step is too large
         asymptotic = ~resolved[-1] | good
     else:

@@ -267,11 +267,15 @@ def gradient(
     Notes
     -----
     Coordinate ``j`` is the derivative of ``t -> f(x + t e_j)``. With
-    ``step=None`` every coordinate gets the sixth-order central family
-    (points ``+-h, +-2h, +-3h``: 6 evaluations per coordinate) in one batched
-    pass; only coordinates whose error estimate is poor are evaluated again.
-    With ``vectorized=True`` the stencil points go through f in chunks of at
-    most ``2**18`` numbers, so memory stays bounded for any n.
+    ``step=None`` (central, ``order=2``) every coordinate first gets four
+    points ``+-h, +-2h`` in one batched pass, plus ``f(x)`` once: the
+    fourth-order difference, with an error estimate from the Taylor
+    coefficients those points measure (:mod:`slopes._diff_quick`). Only
+    coordinates whose estimate is not good enough (a slope or curvature near
+    0, a step far from the best) go on to the adaptive sixth-order family on
+    ``+-h, +-2h, +-3h``. For smooth f that is about 4 evaluations per
+    coordinate. With ``vectorized=True`` the stencil points go through f in
+    chunks of at most ``2**16`` numbers, so memory stays bounded for any n.
 
     Examples
     --------
