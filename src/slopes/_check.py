@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from slopes._diff_core import along_coordinates
+from slopes._diff_core import Settings, along_coordinates
 from slopes._pytree import ravel
 from slopes._result import Result
 from slopes._validate import _check_grad_iv
@@ -126,16 +126,8 @@ def check_grad(
     (False, (1,), 6.0)
     """
     prepared = _check_grad_iv(f, grad, x, rtol, atol)
-    out = along_coordinates(
-        f,
-        prepared,
-        method="central",
-        order=2,
-        vectorized=vectorized,
-        workers=workers,
-        progress=progress,
-        scalar=True,
-    )
+    settings = Settings("central", 2, vectorized, workers, progress)
+    out = along_coordinates(f, prepared, settings, scalar=True)
     numerical = out["value"][:, 0]
     numerical_error = np.where(np.isfinite(out["error"][:, 0]), out["error"][:, 0], 0.0)
     analytic_tree = grad(prepared.unravel(prepared.flat.copy()))

@@ -8,6 +8,7 @@ and return the flat value, error, step, status and nfev.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,14 @@ from slopes._richardson import (
 )
 from slopes._validate import Prepared
 
-__all__ = ["DERIVATIVE_LEVELS", "GRADIENT_LEVELS", "DiffResult", "along_coordinates", "elementwise"]
+__all__ = [
+    "DERIVATIVE_LEVELS",
+    "GRADIENT_LEVELS",
+    "DiffResult",
+    "Settings",
+    "along_coordinates",
+    "elementwise",
+]
 
 # stencil levels of the adaptive family: derivative uses orders 2..8 (8 points),
 # gradient/jacobian orders 2..6 (6 points per coordinate: the fewest that give an
@@ -72,6 +80,34 @@ class DiffResult(Result):
     NONFINITE = NONFINITE
 
 
+@dataclass(frozen=True)
+class Settings:
+    """The caller's options that every engine entry point passes on unchanged."""
+
+    method: str
+    order: int
+    vectorized: bool
+    workers: Any
+    progress: Any
+
+    def evaluator(
+        self, f: Any, prepared: Prepared, kind: str, out_shape: tuple[int, ...] | None = ()
+    ) -> Evaluator:
+        """An :class:`Evaluator` of f around ``prepared.flat``, called as these settings say."""
+        return Evaluator(
+            f,
+            x_flat=prepared.flat,
+            # elementwise points are scalars: x's structure never reaches f
+            spec=prepared.spec if kind == "coordinate" else None,
+            kind=kind,
+            vectorized=self.vectorized,
+            workers=self.workers,
+            progress=self.progress,
+            out_shape=out_shape,
+            complex_step=self.method == "complex",
+        )
+
+
 def summarise(status: np.ndarray) -> str:
     codes = sorted({int(s) for s in np.ravel(status)}, reverse=True)
     if len(codes) == 1:
@@ -86,35 +122,13 @@ def success_of(value: np.ndarray, status: np.ndarray) -> np.ndarray:
     return (status >= 0) & finite
 
 
-def elementwise(
-    f: Any,
-    prepared: Prepared,
-    *,
-    n: int,
-    method: str,
-    order: int,
-    vectorized: bool,
-    workers: Any,
-    progress: Any,
-) -> dict[str, Any]:
+def elementwise(f: Any, prepared: Prepared, settings: Settings, *, n: int) -> dict[str, Any]:
     """Derivative of an elementwise f at every element of x (flat arrays out)."""
     x = prepared.flat
-    evaluator = Evaluator(
-        f,
-        x_flat=x,
-        spec=None,
-        kind="elementwise",
-        vectorized=vectorized,
-        workers=workers,
-        progress=progress,
-        out_shape=(),
-        complex_step=method == "complex",
-    )
-    lines = Lines(evaluator, shared_base=False)
+    method, order = settings.method, settings.order
+    lines = Lines(settings.evaluator(f, prepared, "elementwise"), shared_base=False)
     if prepared.step is not None or method == "complex":
-        return _fixed(
-            lines, x, prepared, evaluator, n=n, method=method, order=order, k=1, per_element=True
-        )
+        return _fixed(lines, x, prepared.step, settings, n=n, k=1, per_element=True)
     out = adaptive(
         lines, x, method=method, n=n, order=order, levels=DERIVATIVE_LEVELS, k=1, dtype=x.dtype
     )
@@ -126,16 +140,15 @@ def elementwise(
 def _fixed(
     lines: Lines,
     x: np.ndarray,
-    prepared: Prepared,
-    evaluator: Evaluator,
+    step: np.ndarray | None,
+    settings: Settings,
     *,
     n: int,
-    method: str,
-    order: int,
     k: int,
     per_element: bool,
 ) -> dict[str, Any]:
-    step = prepared.step
+    """One stencil per line: the given step, or the complex step's automatic one."""
+    method, order, evaluator = settings.method, settings.order, lines.evaluator
     status_code = FIXED_STEP
     if step is None:  # complex step, automatic: a step so small that h**2 terms vanish
         scale = np.where(x != 0, np.abs(x), 1.0)
@@ -206,12 +219,8 @@ def _adaptive_coordinates(
 def along_coordinates(
     f: Any,
     prepared: Prepared,
+    settings: Settings,
     *,
-    method: str,
-    order: int,
-    vectorized: bool,
-    workers: Any,
-    progress: Any,
     scalar: bool,
     value_noise: float = 0.0,
     n: int = 1,
@@ -224,17 +233,8 @@ def along_coordinates(
     engine runs only on the coordinates that pass does not accept.
     """
     x = prepared.flat
-    evaluator = Evaluator(
-        f,
-        x_flat=x,
-        spec=prepared.spec,
-        kind="coordinate",
-        vectorized=vectorized,
-        workers=workers,
-        progress=progress,
-        out_shape=() if scalar else None,
-        complex_step=method == "complex",
-    )
+    method, order = settings.method, settings.order
+    evaluator = settings.evaluator(f, prepared, "coordinate", out_shape=() if scalar else None)
     if scalar:
         out_shape: tuple[int, ...] = ()
     else:
@@ -246,9 +246,7 @@ def along_coordinates(
     k = int(np.prod(out_shape, dtype=np.int64))
     lines = Lines(evaluator, shared_base=True)
     if prepared.step is not None or method == "complex":
-        out = _fixed(
-            lines, x, prepared, evaluator, n=n, method=method, order=order, k=k, per_element=False
-        )
+        out = _fixed(lines, x, prepared.step, settings, n=n, k=k, per_element=False)
     else:
         # coordinates share a scale: a coordinate near 0 gets the typical |x|
         typical = float(np.sqrt(np.mean(np.square(x, dtype=float)))) if x.size else 0.0

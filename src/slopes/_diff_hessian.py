@@ -28,10 +28,18 @@ from typing import Any
 
 import numpy as np
 
-from slopes._diff_core import GRADIENT_LEVELS, DiffResult, along_coordinates, success_of, summarise
+from slopes._diff_core import (
+    GRADIENT_LEVELS,
+    DiffResult,
+    Settings,
+    along_coordinates,
+    success_of,
+    summarise,
+)
+from slopes._diff_table import error_table
 from slopes._evaluate import Evaluator, TreeSpec
 from slopes._pytree import ravel
-from slopes._richardson import CONVERGED, FIXED_STEP, UNRELIABLE, _table
+from slopes._richardson import CONVERGED, FIXED_STEP, UNRELIABLE
 from slopes._stencils import family, stencil
 from slopes._steps import exact_step
 from slopes._validate import Prepared, _hessian_iv
@@ -92,7 +100,7 @@ def _pairs(
     inner = np.any(weights[:2] != 0, axis=0)
     values = np.full((count, grid.shape[0], 1), np.nan)
     values[:, inner] = _pair_values(evaluator, steps, pairs, grid[inner])
-    first = _table(values[:, inner], weights[:2][:, inner], orders[:2], mean_step, 2, eps)
+    first = error_table(values[:, inner], weights[:2][:, inner], orders[:2], mean_step, 2, eps)
     finite = np.isfinite(values[:, inner]).all(axis=(1, 2))
     done = ~first["any_resolved"][:, 0] & finite
     out = {
@@ -103,7 +111,7 @@ def _pairs(
     rest = np.flatnonzero(~done)
     if rest.size:
         values[np.ix_(rest, ~inner)] = _pair_values(evaluator, steps, pairs[rest], grid[~inner])
-        full = _table(values[rest], weights, orders, mean_step[rest], 2, eps)
+        full = error_table(values[rest], weights, orders, mean_step[rest], 2, eps)
         ok = full["asymptotic"][:, 0] & np.isfinite(values[rest]).all(axis=(1, 2))
         out["value"][rest] = full["best"][:, 0]
         out["error"][rest] = full["error"][:, 0]
@@ -111,41 +119,15 @@ def _pairs(
     return out
 
 
-def _from_values(
-    f: Any,
-    prepared: Prepared,
-    *,
-    method: str,
-    order: int,
-    vectorized: bool,
-    workers: Any,
-    progress: Any,
-) -> dict[str, Any]:
+def _from_values(f: Any, prepared: Prepared, settings: Settings) -> dict[str, Any]:
+    """The diagonal by the second-derivative engine, then every pair i < j once."""
     flat = prepared.flat
     size = flat.size
     eps = float(np.finfo(flat.dtype).eps)
-    diagonal = along_coordinates(
-        f,
-        prepared,
-        method=method,
-        order=order,
-        vectorized=vectorized,
-        workers=workers,
-        progress=progress,
-        scalar=True,
-        n=2,
-    )
+    method, order = settings.method, settings.order
+    diagonal = along_coordinates(f, prepared, settings, scalar=True, n=2)
     steps = np.asarray(diagonal["step"], dtype=flat.dtype).reshape(size)
-    evaluator = Evaluator(
-        f,
-        x_flat=flat,
-        spec=prepared.spec,
-        kind="coordinate",
-        vectorized=vectorized,
-        workers=workers,
-        progress=progress,
-        out_shape=(),
-    )
+    evaluator = settings.evaluator(f, prepared, "coordinate")
     if prepared.step is not None:
         offsets, weights = stencil(method, 1, order)
         grid, table = _product(offsets, weights[None])
@@ -238,21 +220,44 @@ def hessian(
     Returns
     -------
     ndarray or DiffResult
-        ``H[i..., j...] = d2 f / dx[i...] dx[j...]``.
+        ``H[i..., j...] = d2 f / dx[i...] dx[j...]``. With
+        ``full_output=True`` a :class:`~slopes._diff_core.DiffResult`:
+        ``value``, ``error``, ``status`` and ``success`` per entry of H,
+        ``step`` one per coordinate of x (in x's structure), ``nfev`` the
+        total number of calls of f (of ``grad`` when it is given).
+
+    Raises
+    ------
+    TypeError
+        f or ``grad`` is not callable, or f returns something other than
+        numbers.
+    ValueError
+        ``method="complex"`` (first derivatives only), an impossible order,
+        a step not positive and finite, x not finite, or f returning more
+        than one number per point.
 
     Notes
     -----
-    With ``grad``: ``H = (J + J^T) / 2`` with ``J`` the Jacobian of ``grad``;
-    the reported error adds ``|J - J^T| / 2``. Without: the diagonal by the
-    adaptive second-derivative engine, each pair ``i < j`` once by the
-    product stencil
+    With ``grad``: ``H = (J + J^T) / 2`` with ``J`` the Jacobian of ``grad``
+    (:func:`slopes.jacobian`'s engine); the reported error adds
+    ``|J - J^T| / 2``, and an entry's status is the worse of its row's and
+    column's. Without ``grad``, the diagonal comes from the adaptive
+    second-derivative engine along each coordinate (orders 2, 4, 6 on
+    ``0, +-h_i .. +-3 h_i``), and each pair ``i < j`` once from the product
+    of the first-derivative family in both directions, at the steps the
+    diagonal found:
 
     .. math::
 
         \\frac{\\partial^2 f}{\\partial x_i \\partial x_j} \\approx
         \\frac{1}{h_i h_j} \\sum_{a, b} w_a w_b\\, f(x + a h_i e_i + b h_j e_j),
 
-    so the result is symmetric by construction (see :mod:`slopes._diff_hessian`).
+    with ``a, b`` in ``+-1 .. +-3``. The inner points (orders 2 and 4) come
+    first; only pairs where those two disagree beyond rounding get the outer
+    ones, and a pair whose differences do not shrink is tried again at a
+    quarter step. The result is symmetric by construction. With ``step=h``
+    both the diagonal and the pairs are one stencil of ``method`` and
+    ``order`` at that step (status ``FIXED_STEP``).
 
     Examples
     --------
@@ -263,34 +268,23 @@ def hessian(
     >>> H = hessian(lambda x: np.sum(x**3), np.ones(3), grad=lambda x: 3 * x**2)
     >>> np.allclose(H, np.diag([6.0, 6.0, 6.0]), atol=1e-12), H.shape
     (True, (3, 3))
+    >>> res = hessian(lambda x: x[0] ** 2 * x[1] + x[1] ** 3, np.array([1.0, 2.0]), step=1e-3,
+    ...               full_output=True)
+    >>> np.round(res.value, 6), int(res.nfev), res.message
+    (array([[ 4.,  2.],
+           [ 2., 12.]]), 9, 'one stencil with the given step: no error estimate')
     """
     prepared = _hessian_iv(f, x, grad, method, order, step, vectorized, full_output)
     flat = prepared.flat
     size = flat.size
+    settings = Settings(method, order, vectorized, workers, progress)
     if grad is None:
-        out = _from_values(
-            f,
-            prepared,
-            method=method,
-            order=order,
-            vectorized=vectorized,
-            workers=workers,
-            progress=progress,
-        )
+        out = _from_values(f, prepared, settings)
         value, error, status = out["value"], out["error"], out["status"]
     else:
         inner = _FlatGradient(grad, prepared.spec, vectorized)
         outer = Prepared(flat, None, None, None, prepared.step, flat.dtype)
-        out = along_coordinates(
-            inner,
-            outer,
-            method=method,
-            order=order,
-            vectorized=vectorized,
-            workers=workers,
-            progress=progress,
-            scalar=False,
-        )
+        out = along_coordinates(inner, outer, settings, scalar=False)
         jac = out["value"].reshape(size, size).T  # J[i, j] = d grad_i / d x_j
         value = (jac + jac.T) / 2
         err = np.asarray(out["error"], dtype=float).reshape(size, size).T

@@ -47,14 +47,8 @@ from typing import Any
 
 import numpy as np
 
-from slopes._richardson import (
-    ACCEPT_FACTOR,
-    CONVERGED,
-    NOISE_FACTOR,
-    RATIO_SAFETY,
-    RESOLVED,
-    UNRELIABLE,
-)
+from slopes._diff_table import NOISE_FACTOR, RATIO_SAFETY, RESOLVED
+from slopes._richardson import ACCEPT_FACTOR, CONVERGED, UNRELIABLE
 from slopes._steps import initial_step, optimal_step
 
 __all__ = [

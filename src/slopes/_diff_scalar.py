@@ -17,16 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from slopes._evaluate import PointError, raise_at
+from slopes._diff_table import ASYMPTOTIC_RATIO, NOISE_FACTOR, RATIO_SAFETY, RESOLVED
+from slopes._evaluate_block import PointError, raise_at
 from slopes._richardson import (
     ACCEPT_FACTOR,
-    ASYMPTOTIC_RATIO,
     BLIND_GROWTH,
     CONVERGED,
     MAX_GROWTH,
-    NOISE_FACTOR,
-    RATIO_SAFETY,
-    RESOLVED,
     SHRINK,
     UNRELIABLE,
 )

@@ -12,11 +12,12 @@ Adaptive algorithm (``step=None``)
    ``h .. (l+1) h``, so one evaluation gives a whole table of estimates
    ``D_0, .., D_{L-1}``.
 2. Their differences ``d_l = |D_l - D_{L-1}|`` measure the truncation error of
-   the lower orders. When the differences shrink geometrically (ratio
-   ``q = d_{L-2} / d_{L-3} < 1/2``) the Taylor series is in its asymptotic
-   regime and the error of the best level is about ``d_{L-2} q``. Differences
-   below the rounding level ``R ~ 2 eps |f| sum|w| / h^n`` carry no
-   information; they bound the truncation error from above.
+   the lower orders (:mod:`slopes._diff_table`). When the differences shrink
+   geometrically (ratio ``q = d_{L-2} / d_{L-3} < 1/2``) the Taylor series is
+   in its asymptotic regime and the error of the best level is about
+   ``d_{L-2} q``. Differences below the rounding level
+   ``R ~ 2 eps |f| sum|w| / h^n`` carry no information; they bound the
+   truncation error from above.
 3. The error estimate is truncation plus rounding. From the two measured
    terms the step that minimises their sum is predicted (see
    :mod:`slopes._steps`). If the current estimate is within a factor
@@ -37,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from slopes._diff_table import error_table
 from slopes._stencils import family, stencil
 from slopes._steps import (
     exact_step,
@@ -52,7 +54,6 @@ __all__ = [
     "MESSAGES",
     "NONFINITE",
     "ONE_SIDED",
-    "RATIO_SAFETY",
     "UNRELIABLE",
     "adaptive",
     "fixed_step",
@@ -77,10 +78,6 @@ ACCEPT_FACTOR = 5.0  # accept a step whose error estimate is within this of the 
 SHRINK = 1.0 / 16.0  # step cut when the differences are not asymptotic
 MAX_GROWTH = 1e6  # largest step change in one trial
 BLIND_GROWTH = 100.0  # largest growth when no difference is resolved (truncation unknown)
-NOISE_FACTOR = 2.0  # f's values are taken to be accurate to 2 eps |f|
-RESOLVED = 3.0  # a difference counts when above this many rounding levels
-ASYMPTOTIC_RATIO = 0.5
-RATIO_SAFETY = 4.0  # the next order's error is taken as at most this times the last ratio
 
 
 class Lines:
@@ -131,92 +128,6 @@ def fixed_step(g: Lines, h: np.ndarray, *, method: str, n: int, order: int, k: i
     # w = +-1/2 scale exactly, and the single rounded sum is the same
     total = np.einsum("p,mpk->mk", weights, values)
     return total / (h**n)[:, None]
-
-
-def _table(
-    values: np.ndarray,
-    weights: np.ndarray,
-    orders: tuple,
-    h: np.ndarray,
-    n: int,
-    eps: float,
-    value_noise: float = 0.0,
-) -> dict[str, np.ndarray]:
-    """Estimates of every level and their error analysis, per line and output."""
-    hn = (h**n)[None, :, None]
-    estimates = np.einsum("lp,apk->lak", weights, values) / hn
-    scale = np.max(np.abs(values), axis=1)  # (a, k)
-    # rounding level of each estimate: f's values carry about NOISE_FACTOR eps |f|
-    # (plus value_noise when f is itself a finite difference, as in hessian)
-    level = NOISE_FACTOR * (eps * scale + value_noise)
-    noise = np.abs(weights).sum(axis=1)[:, None, None] * level[None] / hn
-    best = estimates[-1]
-    diffs = np.abs(estimates[:-1] - best[None])  # (L-1, a, k)
-    resolved = diffs > RESOLVED * (noise[:-1] + noise[-1][None])
-    top = diffs[-1]
-    rounding = noise[-1]
-    truncation = top.copy()  # conservative: bounded by the next-lower order's error
-    asymptotic = np.ones_like(top, dtype=bool)
-    if diffs.shape[0] >= 2:
-        below = diffs[-2]
-        with np.errstate(all="ignore"):
-            ratio = np.where(below > 0, top / below, np.inf)
-        both = resolved[-1] & resolved[-2]
-        good = both & (ratio < ASYMPTOTIC_RATIO)
-        # the next ratio is not always smaller than this one (2 sin t + e^t at 0
-        # has derivatives -1, 3, -1, 3, ..): take the largest measured ratio
-        # and a safety factor
-        largest = ratio
-        two_steps = np.zeros_like(top)
-        if diffs.shape[0] == 2:  # no lower ratio: d_0 / |D| stands in (a nearly
-            # cancelling coefficient, c5 of 0.22 sin(1.5t) + exp(0.75t) at 2, makes
-            # `ratio` small by accident)
-            with np.errstate(all="ignore"):
-                first = np.where(np.abs(best) > 0, diffs[0] / np.abs(best), np.inf)
-            largest = np.where(resolved[0], np.maximum(ratio, first), ratio)
-        if diffs.shape[0] >= 3:
-            with np.errstate(all="ignore"):
-                lower = np.where(diffs[-3] > 0, below / diffs[-3], np.inf)
-                largest = np.where(resolved[-3], np.maximum(ratio, lower), ratio)
-                measured = resolved[-3] & resolved[-2]
-                two_steps = np.where(
-                    measured, below * np.minimum(1.0, RATIO_SAFETY * lower * lower), 0.0
-                )
-        with np.errstate(all="ignore"):
-            shrink = np.minimum(1.0, RATIO_SAFETY * largest)
-            # two steps from the level below too: a nearly cancelling coefficient
-            # makes `top` small by accident, not the best level's error
-            both = below * np.minimum(1.0, RATIO_SAFETY * largest * largest)
-            truncation = np.where(
-                good, np.maximum(top * shrink, both), np.maximum(truncation, two_steps)
-            )
-        # a resolved top difference that does not shrink: the step is too large
-        asymptotic = ~resolved[-1] | good
-    else:
-        asymptotic = ~resolved[-1] | (top < 0.1 * np.abs(best))
-    any_resolved = resolved.any(axis=0)
-    # for predicting the best step, an unresolved top difference is known only
-    # to lie below the rounding level: use that bound, never zero
-    bound = RESOLVED * (noise[-2] + noise[-1])
-    # below that bound, extrapolate from the lowest order: if the derivatives
-    # grow geometrically, relative errors scale as (h / scale)**order, so
-    # T_top ~ |D| (d_0 / |D|)**(p_top / p_0). Used only to choose the next step
-    # (which is then measured); the reported error stays measured.
-    p_ratio = orders[-1] / orders[0]
-    with np.errstate(all="ignore"):
-        magnitude = np.maximum(np.abs(best), np.finfo(float).tiny)
-        guess = magnitude * np.minimum(diffs[0] / magnitude, 1.0) ** p_ratio
-    # an output with nothing resolved tells nothing about truncation: 0 here
-    guess = np.where(resolved[0], np.minimum(bound, guess), 0.0)
-    model = np.where(resolved[-1], truncation, guess)
-    return {
-        "best": best,
-        "truncation": model,
-        "rounding": rounding,
-        "error": truncation + rounding,
-        "asymptotic": asymptotic,
-        "any_resolved": any_resolved,
-    }
 
 
 def adaptive(
@@ -276,7 +187,7 @@ def adaptive(
             ok = lines[finite]
             if ok.size == 0:
                 continue
-            table = _table(values[finite], weights, orders, h[ok], n, eps, value_noise)
+            table = error_table(values[finite], weights, orders, h[ok], n, eps, value_noise)
             _update(
                 table,
                 ok,

@@ -3,23 +3,33 @@
 Every function takes a black-box f and a point x, and either one fixed step
 (``step=h``: exactly one stencil, the textbook's central difference by
 default) or none (``step=None``: an automatic step, refined by Richardson
-extrapolation until an error estimate stops improving). ``jacobian`` is
-built on the same engine as ``derivative`` (one line per coordinate), and
-``hessian(f, x, grad=g)`` is the symmetrised Jacobian of ``g``; from function
-values alone, ``hessian`` uses the same nested stencils as products over
-pairs of coordinates, each pair once (:mod:`slopes._diff_hessian`).
+extrapolation until an error estimate stops improving). ``gradient`` and
+``jacobian`` run the same engine as ``derivative`` along every coordinate
+(a gradient of 256 or more coordinates first tries a four-point pass,
+:mod:`slopes._diff_quick`), and ``hessian(f, x, grad=g)`` is the
+symmetrised Jacobian of ``g``; from function values alone, ``hessian`` takes
+the diagonal from the second-derivative engine and every pair of
+coordinates once from a product stencil (:mod:`slopes._diff_hessian`).
 
 The engine lives in private modules: stencils in :mod:`slopes._stencils`,
 step rules in :mod:`slopes._steps`, the adaptive algorithm in
-:mod:`slopes._richardson` (and its plain-float twin for one scalar,
-:mod:`slopes._diff_scalar`), the calling of f in :mod:`slopes._evaluate`,
-validation in :mod:`slopes._validate` and ``check_grad`` in :mod:`slopes._check`.
+:mod:`slopes._richardson` with the error analysis of one table in
+:mod:`slopes._diff_table` (and a plain-float twin for one scalar,
+:mod:`slopes._diff_scalar`), the entry points shared by all functions in
+:mod:`slopes._diff_core`, the calling of f in :mod:`slopes._evaluate` and
+:mod:`slopes._evaluate_block`, validation in :mod:`slopes._validate` and
+``check_grad`` in :mod:`slopes._check`.
 
-Status codes (``full_output=True``): ``DiffResult.CONVERGED`` (0),
-``ONE_SIDED`` (1, f not finite on one side: a one-sided stencil, confirmed at
-a second step), ``FIXED_STEP`` (2, ``step=h``: no error estimate),
-``UNRELIABLE`` (-1, the orders never agreed: ``success`` is False) and
-``NONFINITE`` (-2, f not finite at x or on both sides).
+Status codes (``full_output=True``, per element or coordinate):
+
+- ``DiffResult.CONVERGED`` (0): the error estimate is reliable;
+- ``ONE_SIDED`` (1): f is not finite on one side, a one-sided stencil was
+  used and confirmed at a second, smaller step;
+- ``FIXED_STEP`` (2): ``step=h`` was given, one stencil, no error estimate
+  (``error`` is nan; ``success`` is True where the value is finite);
+- ``UNRELIABLE`` (-1): the orders never agreed (noisy or non-smooth f, or an
+  unconfirmed one-sided result); ``success`` is False;
+- ``NONFINITE`` (-2): f is not finite at x or on both sides of it.
 
 Examples
 --------
@@ -42,6 +52,7 @@ from slopes._check import check_grad
 from slopes._diff_core import (
     DERIVATIVE_LEVELS,
     DiffResult,
+    Settings,
     along_coordinates,
     elementwise,
     success_of,
@@ -101,7 +112,11 @@ def derivative(
     Returns
     -------
     ndarray or DiffResult
-        The derivative, with ``x``'s shape.
+        The derivative, with ``x``'s shape (a numpy scalar for a scalar
+        ``x``). With ``full_output=True`` a :class:`DiffResult` with the same
+        ``value``, and ``error``, ``step``, ``status``, ``success`` and
+        ``nfev`` (evaluations) per element, and ``message``; the status
+        codes are listed in the module docstring.
 
     Raises
     ------
@@ -119,11 +134,17 @@ def derivative(
 
         \\frac{f(x+h) - f(x-h)}{2h} = f'(x) + \\frac{h^2}{6} f'''(x) + O(h^4),
 
-    so combining the differences at ``h, 2h, .., ph`` cancels the error terms
-    one by one (Richardson extrapolation) and the differences between the
-    orders estimate the error that remains. With ``step=None`` the step starts
-    at ``0.015 |x|`` (``x = 0``: 0.015) and moves to balance truncation
-    against rounding; see :mod:`slopes._richardson`. The rounding part of the
+    so combining the differences at ``h, 2h, .., 4h`` cancels the error terms
+    one by one (Richardson extrapolation: orders 2, 4, 6 and 8 from eight
+    evaluations, from ``order`` up for a larger ``order``) and the differences
+    between the orders estimate the error that remains. With ``step=None``
+    the step starts at ``0.015 |x|`` (``x = 0``: 0.015; float64, first
+    derivative) and moves to balance truncation against rounding; see
+    :mod:`slopes._richardson`. Where f is not finite on one side the
+    forward or backward family takes over (status ``ONE_SIDED``).
+    ``method="complex"`` without a step uses ``h = eps**2 |x|``, where
+    ``Im f(x + ih) / h`` has no cancellation: one evaluation, error
+    ``4 eps |f'(x)|``. The rounding part of the
     error estimate assumes f's values are accurate to a few units in the last
     place of ``|f|``; a function that loses more to cancellation inside (a sum
     of large terms that nearly cancel) can have errors above the estimate.
@@ -138,6 +159,11 @@ def derivative(
     >>> d2 = derivative(np.sin, [0.5, 1.0], n=2, vectorized=True)
     >>> np.abs(d2 + np.sin([0.5, 1.0])).max() < 1e-10
     np.True_
+    >>> res = derivative(np.sqrt, [1.0, -1.0], full_output=True)  # sqrt is nan below 0
+    >>> res.status, res.success
+    (array([ 0, -2]), array([ True, False]))
+    >>> float(derivative(np.exp, 1.0, method="complex"))
+    2.718281828459045
     """
     if (
         isinstance(x, (float, int))  # np.float64 included; np.float32 keeps its own path
@@ -168,16 +194,8 @@ def derivative(
                 message=summarise(status),
             )
     prepared = _derivative_iv(f, x, n, method, order, step, vectorized, full_output)
-    out = elementwise(
-        f,
-        prepared,
-        n=n,
-        method=method,
-        order=order,
-        vectorized=vectorized,
-        workers=workers,
-        progress=progress,
-    )
+    settings = Settings(method, order, vectorized, workers, progress)
+    out = elementwise(f, prepared, settings, n=n)
     shape = prepared.shape
     value = out["value"].reshape(shape)
     if not full_output:
@@ -194,8 +212,15 @@ def derivative(
     )
 
 
-def _coordinate_result(out: dict[str, Any], prepared: Any, full_output: bool, scalar: bool) -> Any:
-    """Shape the flat (n, k) engine output as x's structure (gradient) or f's + x's (jacobian)."""
+def _by_coordinates(
+    f: Any, prepared: Any, settings: Settings, full_output: bool, scalar: bool
+) -> Any:
+    """gradient (``scalar``) or jacobian: the engine along coordinates, shaped for the caller.
+
+    The flat (n, k) engine output becomes x's structure (gradient) or, per
+    leaf of x, f's shape + the leaf's shape (jacobian).
+    """
+    out = along_coordinates(f, prepared, settings, scalar=scalar)
     out_shape = out["out_shape"]
 
     def arrange(flat: np.ndarray) -> Any:
@@ -257,25 +282,37 @@ def gradient(
     Returns
     -------
     ndarray, pytree or DiffResult
-        The gradient, in x's structure and shape.
+        The gradient, in x's structure and shape. With ``full_output=True`` a
+        :class:`DiffResult` whose ``value``, ``error``, ``step``, ``status``
+        and ``success`` are in x's structure, and ``nfev`` is the total
+        number of evaluations of f.
 
     Raises
     ------
     TypeError, ValueError
-        As for :func:`derivative`; also when f returns a non-scalar.
+        As for :func:`derivative`; also when f returns a non-scalar, or a
+        ``step`` array whose size is not x's.
 
     Notes
     -----
-    Coordinate ``j`` is the derivative of ``t -> f(x + t e_j)``. With
-    ``step=None`` (central, ``order=2``) every coordinate first gets four
-    points ``+-h, +-2h`` in one batched pass, plus ``f(x)`` once: the
-    fourth-order difference, with an error estimate from the Taylor
-    coefficients those points measure (:mod:`slopes._diff_quick`). Only
-    coordinates whose estimate is not good enough (a slope or curvature near
-    0, a step far from the best) go on to the adaptive sixth-order family on
-    ``+-h, +-2h, +-3h``. For smooth f that is about 4 evaluations per
-    coordinate. With ``vectorized=True`` the stencil points go through f in
-    chunks of at most ``2**16`` numbers, so memory stays bounded for any n.
+    Coordinate ``j`` is the derivative of ``t -> f(x + t e_j)``; ``f(x)``
+    is evaluated once for all coordinates. With ``step=None`` each
+    coordinate gets the adaptive family of :func:`derivative` up to sixth
+    order (``+-h, +-2h, +-3h``: six evaluations per trial), its first step
+    ``0.015 max(|x_j|, rms(x))`` (float64): coordinates share a scale, so one
+    near 0 is not probed at a needlessly small step.
+
+    For 256 coordinates or more (central, ``order=2``) a cheaper pass comes
+    first (:mod:`slopes._diff_quick`): four points ``+-h, +-2h`` give the
+    fourth-order difference ``(8 o_1 - o_2) / (12 h)``, with
+    ``o_k = f(x + kh e_j) - f(x - kh e_j)``, and an error estimate from the
+    Taylor coefficients those points measure. It runs on a sample of
+    coordinates, then on all when it settles most of the sample; only
+    coordinates whose estimate is not good enough (a slope or curvature
+    near 0, a step far from the best) go on to the adaptive family. For
+    smooth f that is about 4 evaluations per coordinate. With
+    ``vectorized=True`` the stencil points go through f in chunks of at most
+    ``2**16`` numbers, so memory stays bounded for any n.
 
     Examples
     --------
@@ -284,19 +321,13 @@ def gradient(
     >>> g = gradient(lambda p: np.sum(p["w"] ** 2) + p["b"], {"w": np.ones(2), "b": 0.0})
     >>> g["w"], float(g["b"])
     (array([2., 2.]), 1.0)
+    >>> res = gradient(lambda x: np.sum(x**2), np.array([3.0, 4.0]), full_output=True)
+    >>> res.status, int(res.nfev), bool(np.all(res.error < 1e-12))
+    (array([0, 0]), 12, True)
     """
     prepared = _gradient_iv(f, x, method, order, step, vectorized, full_output)
-    out = along_coordinates(
-        f,
-        prepared,
-        method=method,
-        order=order,
-        vectorized=vectorized,
-        workers=workers,
-        progress=progress,
-        scalar=True,
-    )
-    return _coordinate_result(out, prepared, full_output, scalar=True)
+    settings = Settings(method, order, vectorized, workers, progress)
+    return _by_coordinates(f, prepared, settings, full_output, scalar=True)
 
 
 def jacobian(
@@ -327,12 +358,24 @@ def jacobian(
     Returns
     -------
     ndarray, pytree or DiffResult
-        ``J[i..., j...] = d f(x)[i...] / d x[j...]``, never squeezed.
+        ``J[i..., j...] = d f(x)[i...] / d x[j...]``, never squeezed. With
+        ``full_output=True`` a :class:`DiffResult`: ``value`` and ``error``
+        in that layout, ``step``, ``status`` and ``success`` one per
+        coordinate of x (in x's structure), ``nfev`` the total.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`gradient`; also when f returns numbers of different
+        shapes at different points.
 
     Notes
     -----
-    One evaluation of f at x gives the output shape; then every coordinate
-    is one line of the same engine as :func:`derivative`, all outputs at once.
+    One evaluation of f at x gives the output shape (and the centre point
+    of every stencil); then column ``j`` is the derivative of
+    ``t -> f(x + t e_j)`` for all outputs at once, by the adaptive family of
+    :func:`gradient` (orders 2, 4, 6). A coordinate's step and status cover
+    all its outputs: it is accepted when the worst of them is.
 
     Examples
     --------
@@ -341,16 +384,11 @@ def jacobian(
            [1., 3.]])
     >>> jacobian(lambda x: np.sum(x) ** 2, np.ones(3)).shape
     (3,)
+    >>> res = jacobian(lambda x: np.array([x[0] * x[1], x[0] + 3 * x[1]]), [2.0, 5.0],
+    ...                full_output=True)
+    >>> res.status, int(res.nfev)
+    (array([0, 0]), 13)
     """
     prepared = _jacobian_iv(f, x, method, order, step, vectorized, full_output)
-    out = along_coordinates(
-        f,
-        prepared,
-        method=method,
-        order=order,
-        vectorized=vectorized,
-        workers=workers,
-        progress=progress,
-        scalar=False,
-    )
-    return _coordinate_result(out, prepared, full_output, scalar=False)
+    settings = Settings(method, order, vectorized, workers, progress)
+    return _by_coordinates(f, prepared, settings, full_output, scalar=False)

@@ -1,0 +1,115 @@
+"""One Richardson table and its error analysis: what a set of stencil values says.
+
+The adaptive engine (:mod:`slopes._richardson`) evaluates a *family* of
+nested stencils at one step ``h`` and gets, per line and output, the
+estimates ``D_0, .., D_{L-1}`` of increasing order. This module turns them
+into a best value, an error estimate and the two terms the next step is
+chosen from (truncation and rounding); it evaluates nothing. The Hessian's
+product stencils (:mod:`slopes._diff_hessian`) and the plain-float scalar
+path (:mod:`slopes._diff_scalar`) use the same rules and constants.
+
+The differences ``d_l = |D_l - D_{L-1}|`` measure the truncation error of
+the lower orders. When they shrink geometrically (ratio
+``q = d_{L-2} / d_{L-3} < ASYMPTOTIC_RATIO``) the Taylor series is in its
+asymptotic regime and the error of the best level is about ``d_{L-2} q``
+(times ``RATIO_SAFETY``, as the next ratio need not be smaller). Differences
+below the rounding level ``R ~ NOISE_FACTOR eps |f| sum|w| / h^n`` carry no
+information; they bound the truncation error from above.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["ASYMPTOTIC_RATIO", "NOISE_FACTOR", "RATIO_SAFETY", "RESOLVED", "error_table"]
+
+NOISE_FACTOR = 2.0  # f's values are taken to be accurate to 2 eps |f|
+RESOLVED = 3.0  # a difference counts when above this many rounding levels
+ASYMPTOTIC_RATIO = 0.5
+RATIO_SAFETY = 4.0  # the next order's error is taken as at most this times the last ratio
+
+
+def error_table(
+    values: np.ndarray,
+    weights: np.ndarray,
+    orders: tuple,
+    h: np.ndarray,
+    n: int,
+    eps: float,
+    value_noise: float = 0.0,
+) -> dict[str, np.ndarray]:
+    """Estimates of every level and their error analysis, per line and output."""
+    hn = (h**n)[None, :, None]
+    estimates = np.einsum("lp,apk->lak", weights, values) / hn
+    scale = np.max(np.abs(values), axis=1)  # (a, k)
+    # rounding level of each estimate: f's values carry about NOISE_FACTOR eps |f|
+    # (plus value_noise when f is itself a finite difference, as in hessian)
+    level = NOISE_FACTOR * (eps * scale + value_noise)
+    noise = np.abs(weights).sum(axis=1)[:, None, None] * level[None] / hn
+    best = estimates[-1]
+    diffs = np.abs(estimates[:-1] - best[None])  # (L-1, a, k)
+    resolved = diffs > RESOLVED * (noise[:-1] + noise[-1][None])
+    top = diffs[-1]
+    rounding = noise[-1]
+    truncation = top.copy()  # conservative: bounded by the next-lower order's error
+    asymptotic = np.ones_like(top, dtype=bool)
+    if diffs.shape[0] >= 2:
+        below = diffs[-2]
+        with np.errstate(all="ignore"):
+            ratio = np.where(below > 0, top / below, np.inf)
+        both = resolved[-1] & resolved[-2]
+        good = both & (ratio < ASYMPTOTIC_RATIO)
+        # the next ratio is not always smaller than this one (2 sin t + e^t at 0
+        # has derivatives -1, 3, -1, 3, ..): take the largest measured ratio
+        # and a safety factor
+        largest = ratio
+        two_steps = np.zeros_like(top)
+        if diffs.shape[0] == 2:  # no lower ratio: d_0 / |D| stands in (a nearly
+            # cancelling coefficient, c5 of 0.22 sin(1.5t) + exp(0.75t) at 2, makes
+            # `ratio` small by accident)
+            with np.errstate(all="ignore"):
+                first = np.where(np.abs(best) > 0, diffs[0] / np.abs(best), np.inf)
+            largest = np.where(resolved[0], np.maximum(ratio, first), ratio)
+        if diffs.shape[0] >= 3:
+            with np.errstate(all="ignore"):
+                lower = np.where(diffs[-3] > 0, below / diffs[-3], np.inf)
+                largest = np.where(resolved[-3], np.maximum(ratio, lower), ratio)
+                measured = resolved[-3] & resolved[-2]
+                two_steps = np.where(
+                    measured, below * np.minimum(1.0, RATIO_SAFETY * lower * lower), 0.0
+                )
+        with np.errstate(all="ignore"):
+            shrink = np.minimum(1.0, RATIO_SAFETY * largest)
+            # two steps from the level below too: a nearly cancelling coefficient
+            # makes `top` small by accident, not the best level's error
+            both = below * np.minimum(1.0, RATIO_SAFETY * largest * largest)
+            truncation = np.where(
+                good, np.maximum(top * shrink, both), np.maximum(truncation, two_steps)
+            )
+        # a resolved top difference that does not shrink: the step is too large
+        asymptotic = ~resolved[-1] | good
+    else:
+        asymptotic = ~resolved[-1] | (top < 0.1 * np.abs(best))
+    any_resolved = resolved.any(axis=0)
+    # for predicting the best step, an unresolved top difference is known only
+    # to lie below the rounding level: use that bound, never zero
+    bound = RESOLVED * (noise[-2] + noise[-1])
+    # below that bound, extrapolate from the lowest order: if the derivatives
+    # grow geometrically, relative errors scale as (h / scale)**order, so
+    # T_top ~ |D| (d_0 / |D|)**(p_top / p_0). Used only to choose the next step
+    # (which is then measured); the reported error stays measured.
+    p_ratio = orders[-1] / orders[0]
+    with np.errstate(all="ignore"):
+        magnitude = np.maximum(np.abs(best), np.finfo(float).tiny)
+        guess = magnitude * np.minimum(diffs[0] / magnitude, 1.0) ** p_ratio
+    # an output with nothing resolved tells nothing about truncation: 0 here
+    guess = np.where(resolved[0], np.minimum(bound, guess), 0.0)
+    model = np.where(resolved[-1], truncation, guess)
+    return {
+        "best": best,
+        "truncation": model,
+        "rounding": rounding,
+        "error": truncation + rounding,
+        "asymptotic": asymptotic,
+        "any_resolved": any_resolved,
+    }
