@@ -39,6 +39,18 @@ def _unpack(res: Any) -> tuple[Any, Any, Any]:
     return res, None, None
 
 
+def _reliability(res: Any) -> dict[str, Any]:
+    """``success`` and ``message`` of a full_output result, for the payload.
+
+    A value whose error estimate the engine does not trust (``sqrt`` at 0, a
+    noisy f) must not be printed like a good one: :func:`slopes.cli.main`
+    adds a warning and exits with 1 when ``success`` is False.
+    """
+    if not isinstance(res, dict) or "success" not in res:
+        return {}
+    return {"success": bool(np.all(res["success"])), "message": str(res.get("message", ""))}
+
+
 def _require_finite(value: Any, what: str, where: str) -> None:
     if not np.all(np.isfinite(value)):
         raise CLIError(f"{what} is not finite at {where}: is f defined there?", code=1)
@@ -87,6 +99,7 @@ def diff(args: argparse.Namespace) -> Output:
         "value": value,
         "error": error,
         "nfev": nfev,
+        **_reliability(res),
     }
     values, errors = np.ravel(value), None if error is None else np.ravel(error)
     rows = []
@@ -123,6 +136,7 @@ def grad(args: argparse.Namespace) -> Output:
         "gradient": value,
         "error": error,
         "nfev": nfev,
+        **_reliability(res),
     }
     if objective.grad is not None:
         payload["analytic_gradient"] = objective.grad(x)
@@ -157,6 +171,7 @@ def hess(args: argparse.Namespace) -> Output:
         "eigenvalues": eigenvalues,
         "error": error,
         "nfev": nfev,
+        **_reliability(res),
     }
     text = (
         f"{objective.header}\nHessian at x = {point_text(x)}:\n{matrix_text(value)}\n"

@@ -16,7 +16,7 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any, str]:
 
     if args.data == "digits":
         train, test = datasets.load_digits(test_size=args.test_size, seed=args.seed)
-        return train, test, "digits"
+        return _limited(train, args.limit), test, "digits"
     if not os.path.isdir(args.data):
         raise CLIError(
             f"`--data` must be 'digits' or a folder holding the MNIST files, got {args.data!r}"
@@ -31,9 +31,14 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any, str]:
         cut = round(len(X) * (1 - args.test_size))
         train, test = (X[:cut], y[:cut]), (X[cut:], y[cut:])
         source = "MNIST t10k (no training files: split)"
-    if args.limit is not None:
-        train = (train[0][: args.limit], train[1][: args.limit])
-    return train, test, source
+    return _limited(train, args.limit), test, source
+
+
+def _limited(train: tuple[Any, Any], limit: int | None) -> tuple[Any, Any]:
+    """The first ``limit`` training samples (all of them when limit is None)."""
+    if limit is None:
+        return train
+    return train[0][:limit], train[1][:limit]
 
 
 def _model(args: argparse.Namespace, n_features: int, n_classes: int) -> Any:

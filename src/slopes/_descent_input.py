@@ -110,6 +110,8 @@ def scalar_value(value: Any) -> float:
             f"`f` must return a scalar, got an array of shape {np.shape(value)} "
             "(minimize needs one number per point: reduce it, e.g. with np.sum)"
         )
+    if np.iscomplexobj(value):  # float() would drop the imaginary part with only a warning
+        raise TypeError(f"`f` must return a real number, got the complex number {value!r}")
     try:
         return float(value)
     except (TypeError, ValueError):

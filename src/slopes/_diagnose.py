@@ -95,6 +95,13 @@ def message(status: str, info: dict[str, Any]) -> str:
             advice = f"try lr={lr / 10:g}"
         else:
             advice = "try a learning rate about ten times smaller"
+        if info["reason"] == "nonfinite" and nit == 0:
+            # no step was taken: the start point is to blame, not the learning rate
+            return (
+                f"Diverged at step 0: {info['what']} became {info['value']} at x0 itself, "
+                "before any step, so no learning rate can help; start where f and its "
+                "gradient are finite."
+            )
         if info["reason"] == "nonfinite":
             what = f"{info['what']} became {info['value']}"
         else:

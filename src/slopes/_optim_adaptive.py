@@ -29,6 +29,7 @@ from slopes._optim_blocks import (
     Optimizer,
     RMSpropState,
     _at_least,
+    _check_grads,
     _describe,
     _ema,
     _ema_square,
@@ -85,6 +86,7 @@ def adagrad(
         return AdagradState(0, _full_like(params, initial_accumulator_value))
 
     def update(grads: Any, state: AdagradState, params: Any = None) -> tuple[Any, AdagradState]:
+        _check_grads(grads, state.sum if params is None else params)
         count = state.count
         step_lr = (_lr_at(lr, count) if scheduled else lr) / (1 + count * lr_decay)
         if (
@@ -161,6 +163,7 @@ def rmsprop(
         )
 
     def update(grads: Any, state: RMSpropState, params: Any = None) -> tuple[Any, RMSpropState]:
+        _check_grads(grads, state.square_avg if params is None else params)
         count = state.count
         step_lr = _lr_at(lr, count) if scheduled else lr
         if (
@@ -240,6 +243,7 @@ def _adam(
         )
 
     def update(grads: Any, state: AdamState, params: Any = None) -> tuple[Any, AdamState]:
+        _check_grads(grads, state.exp_avg if params is None else params)
         step_lr = _lr_at(lr, state.count) if scheduled else lr
         t = state.count + 1
         if (

@@ -144,6 +144,32 @@ def _lr_at(lr: LearningRate, count: int) -> float:
     return value
 
 
+def _check_grads(grads: Any, like: Any) -> None:
+    """Raise unless ``grads`` has the shapes of ``like`` (params, or a state buffer).
+
+    NumPy would broadcast a gradient of the wrong shape against the parameters
+    or the optimiser's buffers without a word, and the updates would come out
+    silently wrong (a (3,) gradient for (3, 1) parameters gives (3, 3) updates).
+    """
+    if like is None:
+        return
+    if type(grads) is np.ndarray and type(like) is np.ndarray:  # the common case, fast
+        if grads.shape != like.shape:
+            raise ValueError(
+                f"`grads` has shape {grads.shape} but the parameters have shape {like.shape}"
+            )
+        return
+
+    def same(g: Any, p: Any) -> None:
+        if np.shape(g) != np.shape(p):
+            raise ValueError(
+                f"`grads` has a leaf of shape {np.shape(g)} where the parameters have "
+                f"shape {np.shape(p)}"
+            )
+
+    tree_map(same, grads, like)
+
+
 # ---------------------------------------------------------------------------
 # building blocks, leaf by leaf; each returns new arrays
 # ---------------------------------------------------------------------------
@@ -204,13 +230,21 @@ def apply_updates(params: Any, updates: Any) -> Any:
     Floating-point parameters keep their dtype (float32 stays float32);
     integer parameters become float64.
 
+    Raises
+    ------
+    ValueError
+        Where a leaf of ``updates`` has another shape than the matching leaf
+        of ``params`` (NumPy would broadcast it silently).
+
     Examples
     --------
     >>> apply_updates({"w": np.ones(2)}, {"w": np.array([0.5, -1.0])})
     {'w': array([1.5, 0. ])}
     """
 
-    if type(params) is np.ndarray and type(updates) is np.ndarray:  # the common case, fast
+    if (
+        type(params) is np.ndarray and type(updates) is np.ndarray and updates.shape == params.shape
+    ):  # the common case, fast
         result = params + updates
         if result.dtype is params.dtype:
             return result
@@ -220,6 +254,11 @@ def apply_updates(params: Any, updates: Any) -> Any:
 def _add(param: Any, update: Any) -> np.ndarray:
     """One leaf of :func:`apply_updates`: floating parameters keep their dtype."""
     param = np.asarray(param)
+    if np.shape(update) != param.shape:  # NumPy would broadcast a mismatch without a word
+        raise ValueError(
+            f"`updates` has a leaf of shape {np.shape(update)} where `params` has shape "
+            f"{param.shape}"
+        )
     result = np.asarray(param + update)
     if result.dtype != param.dtype and param.dtype.kind == "f":
         result = result.astype(param.dtype)

@@ -176,7 +176,11 @@ def path_window(
     span = high - low
     # a path that never moved (a stalled run) still deserves a readable window:
     # as wide as the start is far from the origin, or 1
-    floor = max(np.abs(points).max(), 1.0) if span.max() == 0 else 0.25 * span.max()
+    # (and no side narrower than the rounding of its coordinates, or low == high)
+    if span.max() == 0:
+        floor = max(np.abs(points).max(), 1.0)
+    else:
+        floor = max(0.25 * span.max(), 1e-9 * np.abs(points).max())
     span = np.maximum(span, floor)
     center = (low + high) / 2
     for path in wild:

@@ -13,7 +13,10 @@ Exit codes
   coordinates), an expression outside the language, an unwritable output
   folder. One line on stderr, no traceback.
 - 1: a runtime failure: the computation failed or gave a non-finite answer
-  (e.g. a derivative where f is undefined). One line on stderr.
+  (e.g. a derivative where f is undefined). One line on stderr. Also when
+  ``diff``, ``grad`` or ``hess`` got a value whose error estimate the engine
+  does not trust (``sqrt(x)`` at 0): the value is printed, and one warning
+  line on stderr says why it is not reliable.
 - 130: interrupted (Ctrl-C).
 
 ``--traceback`` (any command) shows the full Python traceback instead of the
@@ -79,10 +82,11 @@ _EPILOG = """examples:
   slopes diff "0.01*x**2 + 0.1*x" --at 5,10  derivatives
   slopes grad "x0**2 + x1**2" --at 3,4       a gradient
   slopes minimize rosenbrock --from -1.5,2 --optimizer adam --lr 0.05 --steps 2000
-  slopes train --model twolayer --gradient analytic --epochs 10
+  slopes train --model twolayer --gradient analytic --optimizer adam --lr 0.01 --epochs 10
 
 Add --json to any command for machine-readable output.
-Exit codes: 0 success, 1 runtime failure, 2 bad usage or input."""
+Exit codes: 0 success, 1 runtime failure (or a derivative slopes cannot vouch
+for), 2 bad usage or input."""
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -216,8 +220,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 on bad usage or input, 1 on a runtime failure.
+        0 on success, 2 on bad usage or input, 1 on a runtime failure or when
+        ``diff``, ``grad`` or ``hess`` computed a value whose error estimate is
+        not reliable (the value is printed, with a warning on stderr); 141,
+        quietly, when the reader of stdout went away (``slopes tour | head``).
     """
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # the reader went away (`slopes tour | head`): stop quietly, as other tools do
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by it
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's final flush does not fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file behind stdout (tests)
+        pass
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = _build_parser()
     try:
@@ -241,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("slopes: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise  # not a failure of the command: main() stops quietly
     except Exception as error:
         if args.traceback:
             raise
@@ -252,6 +281,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(dump_json(payload))
     elif text:
         print(text)
+    if payload.get("success") is False:
+        # a number the engine does not trust (sqrt at 0, a noisy f) is not a success
+        reason = _one_line(Exception(payload.get("message", "")))
+        print(f"slopes {args.command}: warning: {reason}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any, Literal
 
@@ -105,6 +106,16 @@ def load_digits(
     bunch = sklearn_digits()
     X = bunch.data.astype(np.float64) / 16.0
     y = bunch.target.astype(np.intp)
+    # a stratified split puts every class in both parts: each needs at least 10 samples
+    # (sklearn's own error about "test_size = 2" would not say which argument to change)
+    n_test, n_classes = math.ceil(test_size * len(y)), 10
+    if min(n_test, len(y) - n_test) < n_classes:
+        low, high = n_classes / len(y), 1 - n_classes / len(y)
+        raise ValueError(
+            f"`test_size` {test_size!r} leaves {n_test} of {len(y)} digits for testing; a "
+            f"stratified split needs at least {n_classes} samples in each part, so use a "
+            f"test_size between {low:.4f} and {high:.4f}"
+        )
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=test_size, random_state=seed, stratify=y
     )

@@ -178,8 +178,8 @@ def minimize(
     ------
     TypeError, ValueError
         For bad input, naming the argument: ``lr`` not positive and finite,
-        ``steps`` negative, ``x0`` not finite, ``f`` not returning a scalar,
-        ``optimizer`` not an (init, update) pair, ...
+        ``steps`` negative, ``x0`` not finite, ``f`` not returning a real
+        scalar, ``optimizer`` not an (init, update) pair, ...
 
     Notes
     -----

@@ -56,9 +56,10 @@ __all__ = ["SoftmaxRegression", "TwoLayerNet"]
 Params = dict[str, np.ndarray]
 
 
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}")
+def _positive_int(value: Any, name: str, low: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        what = "a positive integer" if low == 1 else f"an integer >= {low}"
+        raise ValueError(f"`{name}` must be {what}, got {value!r}")
     return int(value)
 
 
@@ -138,6 +139,8 @@ class _Classifier:
             )
         if not np.issubdtype(X.dtype, np.number):
             raise TypeError(f"`{name}` must be numeric, got dtype {X.dtype}")
+        if len(X) == 0:  # a mean over no samples would come out as NaN
+            raise ValueError(f"`{name}` holds no samples (shape {X.shape})")
         return X
 
     def _check_y(self, y: Any, n: int, name: str = "y") -> np.ndarray:
@@ -287,7 +290,7 @@ class SoftmaxRegression(_Classifier):
 
     def __init__(self, n_features: int, n_classes: int, seed: int = 0) -> None:
         self.n_features = _positive_int(n_features, "n_features")
-        self.n_classes = _positive_int(n_classes, "n_classes")
+        self.n_classes = _positive_int(n_classes, "n_classes", low=2)  # one class: loss is 0
         self.seed = seed
         rng = np.random.default_rng(seed)
         self._initial = {
@@ -364,7 +367,7 @@ class TwoLayerNet(_Classifier):
     ) -> None:
         self.n_features = _positive_int(input_size, "input_size")
         self.hidden_size = _positive_int(hidden_size, "hidden_size")
-        self.n_classes = _positive_int(output_size, "output_size")
+        self.n_classes = _positive_int(output_size, "output_size", low=2)
         if not np.isfinite(weight_init_std) or weight_init_std < 0:
             raise ValueError(
                 f"`weight_init_std` must be a finite number >= 0, got {weight_init_std!r}"

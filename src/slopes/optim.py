@@ -50,6 +50,7 @@ from slopes._optim_blocks import (
     RMSpropState,
     SGDState,
     _at_least,
+    _check_grads,
     _describe,
     _flag,
     _learning_rate,
@@ -154,6 +155,7 @@ def sgd(
         return SGDState(0, _zeros_like(params) if momentum else None)
 
     def update(grads: Any, state: SGDState, params: Any = None) -> tuple[Any, SGDState]:
+        _check_grads(grads, state.momentum if params is None else params)
         count = state.count
         step_lr = _lr_at(lr, count) if scheduled else lr
         if (

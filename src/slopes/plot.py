@@ -94,6 +94,8 @@ def function(
     """
     from slopes.differentiate import derivative
 
+    if not callable(f):
+        raise TypeError(f"`f` must be callable, got {type(f).__name__}")
     if xlim is None:
         xlim = _domain(f, 0, (0.0, 20.0))
     low, high = as_window(xlim, "xlim")
@@ -102,13 +104,25 @@ def function(
         raise ValueError(f"`tangent_at` must hold finite numbers, got {tangent_at!r}")
     xs = np.linspace(low, high, int(num))
     ys = batch_caller(f, dim=1)(xs[:, None])
+    finite = ys[np.isfinite(ys)]
+    if not finite.size:  # an empty picture would say nothing about why
+        raise ValueError(f"`f` is not finite anywhere on xlim=({low:g}, {high:g})")
+
+    tangents = []
+    for a in points:
+        fa = float(np.asarray(f(float(a)), dtype=float))
+        slope = float(np.asarray(derivative(f, float(a)), dtype=float))
+        if not (np.isfinite(fa) and np.isfinite(slope)):  # a NaN line would draw nothing
+            raise ValueError(
+                f"`tangent_at` holds {a:g}, where f or its slope is not finite "
+                f"(f = {fa:g}, slope = {slope:g})"
+            )
+        tangents.append((a, fa, slope))
 
     ax = new_axes(ax)
     ax.plot(xs, ys, color="C0", linewidth=2.0, label=label)
     touch_y = []
-    for index, a in enumerate(points):
-        fa = float(np.asarray(f(float(a)), dtype=float))
-        slope = float(np.asarray(derivative(f, float(a)), dtype=float))
+    for index, (a, fa, slope) in enumerate(tangents):
         touch_y.append(fa)
         ax.plot(
             xs,
@@ -120,11 +134,9 @@ def function(
         )
     if len(points):
         ax.scatter(points, touch_y, color="black", zorder=5, s=25)
-    finite = ys[np.isfinite(ys)]
-    if finite.size:
-        # the curve sets the height; tangents may leave the picture, the curve never does
-        pad = 0.08 * max(finite.max() - finite.min(), 1e-12 + 1e-3 * abs(finite.max()))
-        ax.set_ylim(finite.min() - pad, finite.max() + pad)
+    # the curve sets the height; tangents may leave the picture, the curve never does
+    pad = 0.08 * max(finite.max() - finite.min(), 1e-12 + 1e-3 * abs(finite.max()))
+    ax.set_ylim(finite.min() - pad, finite.max() + pad)
     ax.set_xlim(low, high)
     ax.set_xlabel("x")
     ax.set_ylabel("f(x)")

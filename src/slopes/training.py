@@ -314,6 +314,15 @@ def fit(
     callbacks = _fit_iv(
         batch_size, epochs, step, checkpoint_every, len(X), optimizer, grad, callbacks
     )
+    if eval_data is not None and (not isinstance(eval_data, (tuple, list)) or len(eval_data) != 2):
+        raise TypeError(
+            f"`eval_data` must be a pair (X_test, y_test), got {type(eval_data).__name__}"
+            + (f" of length {len(eval_data)}" if isinstance(eval_data, (tuple, list)) else "")
+        )
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"`seed` must be a non-negative integer, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"`seed` must be a non-negative integer, got {seed}")
     test = None if eval_data is None else _check_data(*eval_data, owner, ("X_test", "y_test"))
     metric_fns = _resolve_metrics(metrics, loss, owner)
     start_value = loss(params, X[:batch_size], y[:batch_size])  # also checks params fit the model
