@@ -157,7 +157,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--hidden", type=int, default=50, help="hidden units of twolayer")
     sub.add_argument("--epochs", type=int, default=5)
-    sub.add_argument("--lr", type=float, default=0.1)
+    sub.add_argument("--lr", type=float, default=1.0, help="learning rate (default 1.0)")
     sub.add_argument("--batch-size", type=int, default=100)
     sub.add_argument("--optimizer", choices=_OPTIMIZERS, default="sgd")
     sub.add_argument("--momentum", type=float, default=0.9, help="for momentum/nesterov")
