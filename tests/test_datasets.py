@@ -205,3 +205,16 @@ def test_missing_folder_and_bad_kind(tmp_path):
     empty = corrupt(tmp_path, "empty", b"")
     with pytest.raises(IDXFormatError, match="only 0 bytes"):
         read_idx(empty)
+
+
+@pytest.mark.parametrize("test_size", [0.001, 0.004, 0.997, 0.9999])
+def test_load_digits_too_small_a_part_names_test_size(test_size):
+    # sklearn's own message ("The test_size = 2 should be greater or equal to the number
+    # of classes = 10") does not say which argument to change, nor to what
+    with pytest.raises(ValueError, match=r"`test_size` .* between 0\.0056 and 0\.9944"):
+        load_digits(test_size=test_size)
+
+
+def test_load_digits_smallest_allowed_test_part_has_every_class():
+    (_, _), (_, y_test) = load_digits(test_size=0.0056)
+    assert sorted(set(y_test.tolist())) == list(range(10))

@@ -362,3 +362,34 @@ def test_mnist_chapter_setup_reaches_the_issue_target():
         )
     assert res.history.test_accuracy[-1] >= 0.90
     assert res.history.train_accuracy[-1] >= res.history.train_accuracy[0] + 0.3
+
+
+# --- eval_data and seed are checked ---------------------------------------------------
+
+
+def _fit(digits, **options):
+    (X, y), _ = digits
+    model = SoftmaxRegression(64, 10, seed=0)
+    kwargs = dict(optimizer=slopes.optim.sgd(0.1), grad=model.grad, epochs=1, progress=False)
+    kwargs.update(options)
+    return fit(model.loss, model.params, X[:200], y[:200], **kwargs)
+
+
+@pytest.mark.parametrize("eval_data", [("only X",), "X and y", np.zeros((3, 64))])
+def test_fit_eval_data_must_be_a_pair(digits, eval_data):
+    # a 1-tuple used to raise "_check_data() missing 1 required positional argument"
+    with pytest.raises(TypeError, match=r"`eval_data` must be a pair \(X_test, y_test\)"):
+        _fit(digits, eval_data=eval_data)
+
+
+@pytest.mark.parametrize(
+    ("seed", "error"), [("a", TypeError), (1.5, TypeError), (True, TypeError), (-1, ValueError)]
+)
+def test_fit_seed_is_checked(digits, seed, error):
+    with pytest.raises(error, match="`seed` must be a non-negative integer"):
+        _fit(digits, seed=seed)
+
+
+def test_fit_accepts_a_numpy_integer_seed_and_gives_the_same_run(digits):
+    a, b = _fit(digits, seed=3), _fit(digits, seed=np.int64(3))
+    assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)

@@ -277,3 +277,17 @@ def test_stencil_stacks_take_the_fast_path_and_agree(make, scale, one_hot):
     g_loop = slopes.gradient(lambda p: model.loss(p, X, y), centre, step=1e-5)
     for name in centre:
         np.testing.assert_allclose(g_stack[name], g_loop[name], rtol=1e-7, atol=1e-10)
+
+
+@pytest.mark.parametrize("model", [SoftmaxRegression(64, 10), TwoLayerNet(64, 5, 10)], ids=repr)
+@pytest.mark.parametrize("method", ["loss", "accuracy", "grad"])
+def test_models_refuse_empty_data_instead_of_nan(model, method):
+    with pytest.raises(ValueError, match=r"`X` holds no samples \(shape \(0, 64\)\)"):
+        getattr(model, method)(model.params, np.zeros((0, 64)), np.zeros(0, dtype=int))
+
+
+def test_models_need_two_classes():
+    with pytest.raises(ValueError, match="`n_classes` must be an integer >= 2, got 1"):
+        SoftmaxRegression(64, 1)
+    with pytest.raises(ValueError, match="`output_size` must be an integer >= 2, got 1"):
+        TwoLayerNet(64, 5, 1)

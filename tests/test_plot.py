@@ -140,6 +140,19 @@ def test_function_rejects_non_scalar_f():
         plot.function(lambda x: [x, x], xlim=(0, 1), tangent_at=[])
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:the derivative is not finite:RuntimeWarning")
+def test_function_refuses_what_would_draw_an_empty_or_broken_picture():
+    before = len(plt.get_fignums())
+    with pytest.raises(TypeError, match="`f` must be callable, got int"):
+        plot.function(3)
+    with pytest.raises(ValueError, match=r"`f` is not finite anywhere on xlim=\(0, 20\)"):
+        plot.function(lambda x: np.nan * x)
+    with pytest.raises(ValueError, match="`tangent_at` holds -1, where f or its slope is not"):
+        plot.function(np.log, xlim=(0.1, 2.0), tangent_at=[-1.0])
+    assert len(plt.get_fignums()) == before  # no half-drawn figure left behind
+
+
 # -- gradient_field ------------------------------------------------------------------
 
 

@@ -135,3 +135,29 @@ def test_importing_the_tour_is_light():
     code = "import sys, slopes.tour; print('matplotlib' in sys.modules, 'sklearn' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_optimiser_rows_print_the_last_iterate_that_the_figure_marks(english):
+    # the rows used to print res.x, the best iterate, while the figure's star is the last
+    result, text = english
+    last = result.numbers["optimizers_last_x"]
+    for name, x in last.items():
+        row = next(line for line in text.splitlines() if line.strip().startswith(name))
+        printed = re.search(r"last x = \[([^\]]*)\]", row).group(1)
+        np.testing.assert_allclose(np.array(printed.split(), dtype=float), x, rtol=1e-7)
+    # Adam overshoots: its last f is above its best, and both are printed
+    adam = next(line for line in text.splitlines() if line.strip().startswith("Adam"))
+    f_last, f_best = (float(v) for v in re.findall(r"f = ([-+.e\d]+)", adam))
+    assert f_last > f_best == pytest.approx(result.numbers["optimizers"]["Adam (lr 0.3)"], rel=1e-3)
+
+
+def test_optimiser_figure_has_no_empty_bands_above_and_below(english):
+    # equal scales on a wide window used to leave about 40% of the height blank
+    result, _ = english
+    path = next(p for p in result.figures if p.name == "06_optimizers.png")
+    with Image.open(path) as image:
+        pixels = np.asarray(image.convert("L"), dtype=float)
+    blank_rows = np.all(pixels > 250, axis=1)
+    top = int(np.argmin(blank_rows))
+    bottom = int(np.argmin(blank_rows[::-1]))
+    assert (top + bottom) / len(pixels) < 0.1, (top, bottom, len(pixels))

@@ -103,6 +103,31 @@ def start_point(x0: Any) -> tuple[Any, np.ndarray, Callable[[np.ndarray], Any], 
     return x, flat, unravel, leaf
 
 
+def _describe(x: Any) -> str:
+    """A short picture of a point for an error message (long arrays are elided)."""
+    with np.printoptions(threshold=6, edgeitems=2, precision=6):
+        if isinstance(x, np.ndarray):
+            return repr(x.item()) if x.ndim == 0 else np.array2string(x)
+        return repr(x)
+
+
+def reraise_at(name: str, error: Exception, x: Any) -> None:
+    """Raise ``error`` again naming the point where ``name`` (f or grad) failed.
+
+    The message reads ``f raised ValueError at x=[-3. 4.]: <original message>``,
+    as the differentiation functions word it; the new exception has the
+    original's type where that type can be built from one message (a plain
+    RuntimeError otherwise), and is chained from the original, whose
+    traceback shows where in f it happened.
+    """
+    message = f"{name} raised {type(error).__name__} at x={_describe(x)}: {error}"
+    try:
+        new = type(error)(message)
+    except Exception:  # a constructor that wants more than a message
+        new = RuntimeError(message)
+    raise new from error
+
+
 def scalar_value(value: Any) -> float:
     """f's value as a float, or an error that says what f returned instead."""
     if np.ndim(value) != 0:

@@ -29,6 +29,7 @@ __all__ = [
     "clip_path",
     "extract_path",
     "field",
+    "fit_figure",
     "new_axes",
     "path_window",
 ]
@@ -53,6 +54,19 @@ def new_axes(ax: Any, figsize: tuple[float, float] = (6.0, 4.5)) -> Any:
 
     _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
+
+
+def fit_figure(fig: Any, pad: float = 0.08) -> None:
+    """Shrink a figure to what is drawn in it (equal scales leave bands empty otherwise).
+
+    The layout is computed without rendering; the figure then loses the empty
+    width or height, and the constrained layout fills the rest again. A title
+    set later takes its room from the picture: pass ``title=`` instead.
+    """
+    fig.draw_without_rendering()
+    drawn = fig.get_tightbbox()  # inches
+    width, height = fig.get_size_inches()
+    fig.set_size_inches(min(width, drawn.width + 2 * pad), min(height, drawn.height + 2 * pad))
 
 
 def as_window(value: Any, name: str) -> tuple[float, float]:
@@ -150,17 +164,24 @@ def path_window(
     paths: Sequence[np.ndarray],
     statuses: Sequence[Any] = (),
     margin: float = 0.12,
+    include: Any = None,
 ) -> tuple[tuple[float, float], tuple[float, float]]:
     """An (xlim, ylim) window around descent paths that a diverged path cannot blow up.
 
-    The window is fitted to the starting points and the *tame* paths (not
-    reported diverged, finite, and not escaping to absurd sizes). Paths that
-    run away contribute only the points that stay within a few widths of
-    that window, so one run with ``lr=10`` does not shrink the others to dots.
+    The window is fitted to the starting points, the points in ``include``
+    (e.g. the function's minimum) and the *tame* paths (not reported
+    diverged, finite, and not escaping to absurd sizes). Paths that run away
+    contribute only the points that stay within a few widths of that window,
+    so one run with ``lr=10`` does not shrink the others to dots. When every
+    path runs away, each one's first move is fitted too: the picture then
+    shows the run leaving, not only the start.
     """
     statuses = list(statuses) + [None] * (len(paths) - len(statuses))
     starts = np.array([p[0] for p in paths if np.all(np.isfinite(p[0]))]).reshape(-1, 2)
     tame, wild = [starts], []
+    if include is not None:
+        extra = np.asarray(include, dtype=float).reshape(-1, 2)
+        tame.append(extra[np.all(np.isfinite(extra), axis=1)])
     for path, status in zip(paths, statuses):
         finite = _finite_prefix(path)
         size = np.abs(finite).max() if len(finite) else np.inf
@@ -169,6 +190,13 @@ def path_window(
             tame.append(path)
         else:
             wild.append(finite)
+    if len(tame) - (include is not None) == 1:  # only the starts: every path ran away
+        # (a first move to 1e300 would still shrink the start to a dot: those are left out)
+        tame.extend(
+            path[1:2]
+            for path in wild
+            if len(path) > 1 and np.abs(path[1] - path[0]).max() < 1e3 * (1 + np.abs(path[0]).max())
+        )
     points = np.vstack(tame)
     if len(points) == 0:
         return (-1.0, 1.0), (-1.0, 1.0)

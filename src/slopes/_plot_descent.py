@@ -16,11 +16,19 @@ from slopes._plot_common import (
     clip_path,
     extract_path,
     field,
+    fit_figure,
     new_axes,
     path_window,
 )
 
-__all__ = ["draw_contours", "learning_rates", "mark_minima", "square_up", "trajectory"]
+__all__ = [
+    "draw_contours",
+    "known_minima",
+    "learning_rates",
+    "mark_minima",
+    "square_up",
+    "trajectory",
+]
 
 CONTOUR_CMAP = "Greys"  # pale, so coloured paths stand out; white near the minimum
 
@@ -81,11 +89,18 @@ def draw_contours(
     return contour_set
 
 
+def known_minima(f: Any) -> np.ndarray:
+    """The minimisers of a :mod:`slopes.functions` function, shape (m, 2); (0, 2) if unknown."""
+    try:
+        return np.array([np.asarray(m.x, dtype=float) for m in f.minima]).reshape(-1, 2)
+    except Exception:  # f is a plain callable, or its minima are not 2-D points
+        return np.empty((0, 2))
+
+
 def mark_minima(ax: Any, f: Any, xlim: Sequence[float], ylim: Sequence[float]) -> None:
     """Mark the known minimisers of a :mod:`slopes.functions` function (black crosses)."""
-    try:
-        points = np.array([np.asarray(m.x, dtype=float) for m in f.minima]).reshape(-1, 2)
-    except Exception:  # f is a plain callable, or its minima are not 2-D points
+    points = known_minima(f)
+    if not len(points):
         return
     inside = (
         (xlim[0] <= points[:, 0])
@@ -140,7 +155,10 @@ def trajectory(
         result's ``label`` field, or ``"descent"`` / ``"run i"``. A path whose
         status is ``"diverged"`` gets ``" (diverged)"`` appended.
     ax : matplotlib Axes, optional
-        Draw into this Axes instead of a new figure.
+        Draw into this Axes instead of a new figure. A new figure is sized to
+        the window's shape, so equal scales leave no empty bands; set the
+        title with ``title=`` (a title added afterwards takes its room from
+        the picture).
     levels : int or sequence of float, optional
         Contour levels for matplotlib; by default 22 levels, spaced
         geometrically above the minimum when f is steep far from it.
@@ -148,7 +166,11 @@ def trajectory(
         The window. By default it is fitted to the starting points and every
         path that did not run away, with a margin; a diverged path is drawn
         leaving the window, and is cut (finite, at most 50 window widths
-        out) so that values like 1e300 never reach the renderer.
+        out) so that values like 1e300 never reach the renderer. When every
+        path diverged, the window also holds each one's first step, and the
+        known minimum nearest the start (for a :mod:`slopes.functions`
+        function), so the picture shows where the run should have gone and
+        that it went the other way.
     legend : bool
         Draw the legend (one entry per path).
     title : str, optional
@@ -158,7 +180,11 @@ def trajectory(
     -------
     matplotlib.axes.Axes
         Three lines per path, in order: the path (with a dot per iterate), the
-        start (hollow circle) and the end (star).
+        start (hollow circle) and the end (star). The end is the *last*
+        iterate, ``res.history.x[-1]``, where the run stopped; it can differ
+        from ``res.x``, which :func:`slopes.minimize` sets to the best iterate
+        (lowest f). Where a run barely moved, the start circle is drawn
+        unfilled on top of the star, so that both stay visible.
 
     Raises
     ------
@@ -184,7 +210,12 @@ def trajectory(
             raise ValueError(f"`labels` has {len(labels)} entries for {len(runs)} paths")
     paths = [extract_path(run, "res") for run in runs]
     statuses = [field(run, "status") for run in runs]
-    auto_x, auto_y = path_window(paths, statuses)
+    include = None
+    if statuses and all(status == "diverged" for status in statuses):
+        minima = known_minima(f)
+        if len(minima):  # the nearest minimum to the (first) start
+            include = minima[np.argmin(np.linalg.norm(minima - paths[0][0], axis=1))]
+    auto_x, auto_y = path_window(paths, statuses, include=include)
     xlim = as_window(xlim, "xlim") if xlim is not None else auto_x
     ylim = as_window(ylim, "ylim") if ylim is not None else auto_y
 
@@ -192,12 +223,18 @@ def trajectory(
     if ax is None:
         ratio = (ylim[1] - ylim[0]) / (xlim[1] - xlim[0])
         ratio = ratio if 0.25 <= ratio <= 4.0 else 0.8  # as square_up will draw it
-        width = 5.6 + (2.4 if outside and legend else 0.0)
-        # generous height: the box is then limited by its width, which keeps room for the
-        # legend and labels when square_up shrinks it to equal scales
-        ax = new_axes(None, figsize=(width, float(np.clip(5.6 * ratio + 1.6, 3.2, 7.5))))
+        # a first guess at the box's shape plus room for ticks, labels, title and an outside
+        # legend; fit_figure trims what equal scales leave empty, once everything is drawn
+        box = min(4.6, 6.3 / ratio)
+        width = box + 1.0 + (2.4 if outside and legend else 0.0)
+        height = max(box * ratio + 1.0, 3.0 if outside and legend else 2.2)
+        ax = new_axes(None, figsize=(width, height))
+        own_figure = True
+    else:
+        own_figure = False
     if f is not None:
         draw_contours(ax, f, xlim, ylim, levels)
+    window = np.array([xlim[1] - xlim[0], ylim[1] - ylim[0]])
     for index, (run, path, status) in enumerate(zip(runs, paths, statuses)):
         label = (
             labels[index]
@@ -208,6 +245,8 @@ def trajectory(
             label = f"{label} (diverged)"
         color = f"C{index % 10}"
         drawn = clip_path(path, xlim, ylim)
+        # a run that barely moved: its end star would hide the start circle
+        still = np.all(np.abs(drawn[-1] - drawn[0]) <= 0.03 * window)
         ax.plot(
             drawn[:, 0],
             drawn[:, 1],
@@ -222,11 +261,11 @@ def trajectory(
         ax.plot(
             *drawn[0],
             "o",
-            markersize=8,
-            markerfacecolor="white",
+            markersize=15 if still else 8,
+            markerfacecolor="none" if still else "white",
             markeredgewidth=1.8,
             color=color,
-            zorder=4,
+            zorder=6 if still else 4,  # above the star when they coincide
         )
         # the end is where the run stopped, unless it left the picture (diverged)
         ax.plot(
@@ -251,10 +290,12 @@ def trajectory(
         ax.legend(
             fontsize="small",
             framealpha=0.85,
-            title="o start   * end",
+            title="o start   * last iterate",
             title_fontsize="small",
             **placement,
         )
+    if own_figure:
+        fit_figure(ax.figure)
     return ax
 
 

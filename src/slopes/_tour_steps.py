@@ -55,7 +55,8 @@ class Tour:
         import matplotlib.pyplot as plt
 
         path = self.folder / name
-        figure.savefig(path, dpi=100)
+        # tight: a figure drawn with equal scales keeps no empty bands around the picture
+        figure.savefig(path, dpi=100, bbox_inches="tight", pad_inches=0.1)
         plt.close(figure)
         self.figures.append(path)
         self.say("figure", path=path)
@@ -163,8 +164,8 @@ class Tour:
             fun=f"{float(res.fun):.3e}",
             exact=_fmt_vector(exact),
         )
-        ax = plot.trajectory(res, f=_function_2, labels=["gradient descent, lr = 0.1"])
-        ax.set_title(f"Gradient descent from (-3, 4): {res.nit} steps, {res.status}")
+        title = f"Gradient descent from (-3, 4): {res.nit} steps, {res.status}"
+        ax = plot.trajectory(res, f=_function_2, labels=["gradient descent, lr = 0.1"], title=title)
         self.save(ax.figure, "04_descent.png")
 
     def learning_rates(self) -> None:
@@ -205,12 +206,26 @@ class Tour:
             for name, opt in runs.items()
         }
         self.numbers["optimizers"] = {name: float(res.fun) for name, res in results.items()}
+        # the figure's star is the last iterate: print that one, so text and picture agree
+        self.numbers["optimizers_last_x"] = {
+            name: np.asarray(res.history.x[-1]) for name, res in results.items()
+        }
         self.section("optimizers")
         for name, res in results.items():
-            self.say("optimizers_row", name=name, x=_fmt_vector(res.x), fun=f"{float(res.fun):.3e}")
+            self.say(
+                "optimizers_row",
+                name=name,
+                x=_fmt_vector(res.history.x[-1]),
+                fun=f"{float(res.history.f[-1]):.3e}",
+                best=f"{float(res.fun):.3e}",
+            )
         self.say("optimizers_body")
-        ax = plot.trajectory(list(results.values()), f=_chapter6, labels=list(results))
-        ax.set_title("f(x, y) = x²/20 + y² from (-7, 2), 30 steps")
+        ax = plot.trajectory(
+            list(results.values()),
+            f=_chapter6,
+            labels=list(results),
+            title="f(x, y) = x²/20 + y² from (-7, 2), 30 steps",
+        )
         self.save(ax.figure, "06_optimizers.png")
 
     def training(self) -> None:

@@ -81,8 +81,10 @@ TEXT: dict[str, dict[str, str]] = {
             "the start. The learning rate is a hyperparameter: it must be chosen by hand."
         ),
         "optimizers_title": "7. Four optimisers on f(x, y) = x^2/20 + y^2 from (-7, 2), 30 steps",
-        "optimizers_row": "  {name:<24} x = {x}   f = {fun}",
+        "optimizers_row": "  {name:<24} last x = {x}   f = {fun}   (best f = {best})",
         "optimizers_body": (
+            "The last x is where each run stopped, the star in the figure; res.x is the\n"
+            "best iterate (lowest f), which an oscillating run may have passed earlier.\n"
             "The bowl is 20 times flatter along x than along y. Plain SGD zig-zags across the\n"
             "steep direction; momentum rolls along the valley; AdaGrad scales each coordinate's\n"
             "step by its own gradient history; Adam combines both ideas."
@@ -169,8 +171,10 @@ TEXT: dict[str, dict[str, str]] = {
             "떠나지 못합니다. 학습률은 하이퍼파라미터로, 사람이 직접 정해야 합니다."
         ),
         "optimizers_title": "7. (-7, 2)에서 f(x, y) = x^2/20 + y^2에 옵티마이저 네 가지, 30단계",
-        "optimizers_row": "  {name:<24} x = {x}   f = {fun}",
+        "optimizers_row": "  {name:<24} 마지막 x = {x}   f = {fun}   (가장 좋은 f = {best})",
         "optimizers_body": (
+            "마지막 x는 각 실행이 멈춘 곳(그림의 별)이고, res.x는 f가 가장 낮았던\n"
+            "반복점으로, 진동하는 실행은 그 점을 더 일찍 지나쳤을 수 있습니다.\n"
             "이 그릇은 y 방향보다 x 방향으로 20배 평평합니다. 보통의 SGD는 가파른\n"
             "방향으로 지그재그로 움직이고, 모멘텀은 골짜기를 따라 굴러가며, AdaGrad는\n"
             "좌표마다 지난 기울기로 보폭을 조절하고, Adam은 두 아이디어를 합칩니다."

@@ -35,6 +35,7 @@ from slopes._descent_input import (
     flat_gradient,
     minimize_iv,
     numerical_gradient,
+    reraise_at,
     scalar_value,
     start_point,
 )
@@ -180,6 +181,10 @@ def minimize(
         For bad input, naming the argument: ``lr`` not positive and finite,
         ``steps`` negative, ``x0`` not finite, ``f`` not returning a real
         scalar, ``optimizer`` not an (init, update) pair, ...
+    Exception
+        When ``f`` or ``grad`` raises, the error is raised again naming the
+        point (``f raised ZeroDivisionError at x=[0. 1.]: ...``), with the
+        original's type where possible and chained from it.
 
     Notes
     -----
@@ -246,7 +251,10 @@ def minimize(
     with progress_bar(total=steps, desc="minimize", progress=progress) as bar:
         show_bar = not isinstance(bar, NullBar)
         while True:
-            fx = f(x)
+            try:
+                fx = f(x)
+            except Exception as error:  # name the point: "f raised ... at x=[...]"
+                reraise_at("f", error, x)
             # np.float64 is a float: the common case skips the shape check
             fx = float(fx) if isinstance(fx, float) else scalar_value(fx)
             if grad is None:
@@ -254,7 +262,10 @@ def minimize(
                 extra_nfev += used
                 g = g_flat.reshape(shape) if leaf else unravel(g_flat)
             else:
-                g = grad(x)
+                try:
+                    g = grad(x)
+                except Exception as error:
+                    reraise_at("grad", error, x)
                 if leaf and type(g) is np.ndarray and g.shape == shape and g.dtype is _FLOAT64:
                     g_flat = g if one_d else g.reshape(-1)
                 else:
