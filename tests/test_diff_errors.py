@@ -129,3 +129,55 @@ def test_check_grad_validation():
         check_grad(square_sum, lambda x: 2 * x, np.ones(2), atol="tiny")
     with pytest.raises(TypeError, match="`grad` must be callable"):
         hessian(square_sum, np.ones(2), grad=5)
+
+
+def test_a_bare_non_finite_result_warns_and_full_output_says_it_in_status():
+    with pytest.warns(RuntimeWarning, match=r"not finite at 1 of 2 entries: `f`"):
+        value = derivative(np.sqrt, np.array([1.0, -1.0]))
+    assert np.isnan(value[1]) and value[0] == pytest.approx(0.5)
+    with pytest.warns(RuntimeWarning, match=r"the Hessian is not finite at 4 of 4"):
+        hessian(lambda v: np.nan * np.sum(v), np.ones(2))
+    with pytest.warns(RuntimeWarning, match=r"the gradient is not finite at \d of 3"):
+        gradient(lambda p: np.sum(np.log(p["a"])) + p["b"], {"a": np.array([1.0, -1.0]), "b": 0.0})
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # full_output: status and success say it, no warning
+        res = derivative(np.sqrt, np.array([1.0, -1.0]), full_output=True)
+    assert not res.success[1]
+
+
+def test_f_returning_complex_or_no_numbers_names_f():
+    with pytest.raises(TypeError, match="`f` returned complex values"):
+        gradient(lambda v: np.sum(v) * 1j, np.array([3.0, 4.0]))
+    with pytest.raises(TypeError, match="`f` must return numbers, got NoneType"):
+        derivative(lambda t: None, 1.0)
+    with pytest.raises(TypeError, match="`f` must return numbers, got str"):
+        derivative(lambda t: "a", 2.0)
+    # ints and float32 values are numbers: promoted to float64 as before
+    assert gradient(lambda v: np.float32(v[0] * 3), np.array([1.0]))[0] == pytest.approx(3, 1e-5)
+
+
+def test_hessian_grad_of_the_wrong_size_is_named():
+    for vectorized in (False, True):
+        with pytest.raises(ValueError, match=r"^`grad` must return one number per entry of x \(2"):
+            hessian(
+                square_sum,
+                np.array([3.0, 4.0]),
+                grad=lambda v: 2 * v[..., :1],
+                vectorized=vectorized,
+            )
+
+
+def test_check_grad_compares_structures_and_aligns_dict_keys():
+    f = lambda p: p["a"] ** 2 + 3 * p["b"]  # noqa: E731
+    with pytest.raises(ValueError, match=r"`grad` must return x's structure: at x the keys"):
+        check_grad(f, lambda p: {"b": 2 * p["a"]}, {"a": 1.0, "b": 2.0})
+    # the same keys in another order are the same gradient: compared key by key
+    res = check_grad(f, lambda p: {"b": 3.0, "a": 2 * p["a"]}, {"a": 1.0, "b": 2.0})
+    assert res.passed
+    # (raveled in grad's own key order, this wrong one would look right)
+    wrong = check_grad(f, lambda p: {"b": 2 * p["a"], "a": 3.0}, {"a": 1.0, "b": 2.0})
+    assert not wrong.passed
+    with pytest.raises(ValueError, match=r"at x\['w'\] a sequence of length 2"):
+        check_grad(lambda p: p["w"][0] + p["w"][1], lambda p: {"w": [1.0]}, {"w": [1.0, 2.0]})

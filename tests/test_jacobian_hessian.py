@@ -113,6 +113,68 @@ def test_rosenbrock_hessian_accuracy_and_cost():
     assert res.nfev <= 25_000
 
 
+def test_rosenbrock_hessian_from_values_to_1e_8_absolute():
+    # the benchmark issue's case (benchmarks/_cases.hessian_point): |H| up to ~1e3,
+    # |f| ~ 3e3, so a second difference at a step of 1e-2 rounds to ~4e-8; the
+    # diagonal's steps must grow where the higher orders are exact (a quartic)
+    for n in (20, 50):
+        x = np.random.default_rng(1000 + n).uniform(-1.0, 1.0, n)
+        res = hessian(rosen, x, full_output=True)
+        err = np.abs(res.value - rosen_hess(x))
+        assert err.max() <= 1e-8
+        assert (err <= res.error).all()
+        assert res.success.all()
+    # numdifftools: 75,001 evaluations, scipy.differentiate.hessian: 742,500
+    assert res.nfev <= 25_000
+
+
+def test_hessian_of_non_polynomials_is_accurate_and_honest():
+    x = np.random.default_rng(3).uniform(-1.0, 1.0, 8)
+    i = np.arange(7)
+
+    def f(v):  # exp-sine terms plus products of neighbours
+        return np.sum(np.exp(0.3 * v) * np.sin(v)) + np.sum(v[:-1] * v[1:])
+
+    e = np.exp(0.3 * x)
+    expected = np.diag(e * ((0.09 - 1) * np.sin(x) + 0.6 * np.cos(x)))
+    expected[i, i + 1] = expected[i + 1, i] = 1.0
+
+    def g(v):  # f = sum exp(v_i v_{i+1} / 2) + sum cos(2 v): every pair term curved
+        return np.sum(np.exp(0.5 * v[:-1] * v[1:])) + np.sum(np.cos(2 * v))
+
+    a, b = x[:-1], x[1:]
+    w = np.exp(0.5 * a * b)
+    coupled = np.diag(-4 * np.cos(2 * x))
+    coupled[i, i] += 0.25 * b * b * w
+    coupled[i + 1, i + 1] += 0.25 * a * a * w
+    coupled[i, i + 1] = coupled[i + 1, i] = 0.5 * w + 0.25 * a * b * w
+    for func, exact, tol in ((f, expected, 1e-10), (g, coupled, 1e-9)):
+        res = hessian(func, x, full_output=True)
+        err = np.abs(res.value - exact)
+        assert err.max() <= tol
+        assert (err <= res.error).all()
+        assert res.success.all()
+
+
+def test_bound_guess_lets_the_step_model_grow_past_a_geometric_guess():
+    from slopes._diff_table import error_table
+    from slopes._stencils import family
+
+    # g(t) = 1e3 + 500 t^2 + 100 t^4 along one line: orders 4 and 6 of the second
+    # derivative are exact, so |D_1 - D_2| is rounding and d_0 = 200 h^2: the
+    # geometric guess from d_0 alone (c6 h^6 ~ d_0^3 / |D|^2) is far too large
+    offsets, weights, orders = family("central", 2, 2, 3)
+    h = np.array([0.05])
+    t = offsets * h[0]
+    values = (1e3 + 500 * t**2 + 100 * t**4)[None, :, None]
+    plain = error_table(values, weights, orders, h, 2, 2.0**-52)
+    bounded = error_table(values, weights, orders, h, 2, 2.0**-52, bound_guess=True)
+    assert plain["any_resolved"].all() and not plain["top_resolved"].any()
+    # the reported (measured) error is the same; only the step model differs
+    np.testing.assert_array_equal(bounded["error"], plain["error"])
+    assert 0 < bounded["truncation"][0, 0] < plain["truncation"][0, 0] / 10
+
+
 def test_hessian_from_a_gradient():
     x = np.random.default_rng(2).uniform(-1, 1, 6)
     res = hessian(rosen, x, grad=rosen_grad, full_output=True)

@@ -48,6 +48,30 @@ class GradCheck(Result):
         )
 
 
+def _align(tree: Any, like: Any, path: str) -> Any:
+    """``grad``'s output with its dicts in x's key order; a ValueError naming
+    ``grad`` where its structure is not x's (leaves are compared by size later)."""
+    if isinstance(like, dict):
+        if not isinstance(tree, dict) or set(tree) != set(like):
+            got = sorted(map(repr, tree)) if isinstance(tree, dict) else type(tree).__name__
+            raise ValueError(
+                f"`grad` must return x's structure: at x{path} the keys are "
+                f"{sorted(map(repr, like))}, `grad` returned {got}"
+            )
+        return {key: _align(tree[key], like[key], f"{path}[{key!r}]") for key in like}
+    if isinstance(like, (list, tuple)):
+        if not isinstance(tree, (list, tuple, dict)):  # an array for a list of numbers
+            return tree
+        if isinstance(tree, dict) or len(tree) != len(like):
+            got = "a dict" if isinstance(tree, dict) else f"length {len(tree)}"
+            raise ValueError(
+                f"`grad` must return x's structure: at x{path} a sequence of length "
+                f"{len(like)}, `grad` returned {got}"
+            )
+        return [_align(t, s, f"{path}[{i}]") for i, (t, s) in enumerate(zip(tree, like))]
+    return tree
+
+
 def _locate(flat_index: int, x: Any) -> Any:
     """Turn an index into the flat vector into (leaf path, index within the leaf)."""
     from slopes._pytree import flatten
@@ -130,7 +154,7 @@ def check_grad(
     out = along_coordinates(f, prepared, settings, scalar=True)
     numerical = out["value"][:, 0]
     numerical_error = np.where(np.isfinite(out["error"][:, 0]), out["error"][:, 0], 0.0)
-    analytic_tree = grad(prepared.unravel(prepared.flat.copy()))
+    analytic_tree = _align(grad(prepared.unravel(prepared.flat.copy())), x, "")
     try:
         analytic, _ = ravel(analytic_tree)
     except TypeError as exc:

@@ -8,6 +8,7 @@ and return the flat value, error, step, status and nfev.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +116,26 @@ def summarise(status: np.ndarray) -> str:
     return "; ".join(f"{int(np.sum(status == c))} element(s): {MESSAGES[c]}" for c in codes)
 
 
+def warn_nonfinite(value: Any, what: str, stacklevel: int = 3) -> None:
+    """Say so when a bare result (no status to read) holds nan or inf.
+
+    ``value`` is an array or a pytree of arrays; the warning names ``f``, how
+    many entries are not finite, and where the per-entry status is.
+    """
+    from slopes._pytree import flatten
+
+    leaves, _ = flatten(value) if isinstance(value, (dict, list, tuple)) else ([value], None)
+    bad = sum(int(np.count_nonzero(~np.isfinite(np.asarray(leaf)))) for leaf in leaves)
+    if bad:
+        total = sum(int(np.size(leaf)) for leaf in leaves)
+        warnings.warn(
+            f"the {what} is not finite at {bad} of {total} entr{'y' if total == 1 else 'ies'}: "
+            "`f` is not finite there or nearby (full_output=True gives each entry's status)",
+            RuntimeWarning,
+            stacklevel=stacklevel,
+        )
+
+
 def success_of(value: np.ndarray, status: np.ndarray) -> np.ndarray:
     finite = np.isfinite(value)
     if finite.ndim > status.ndim:
@@ -180,9 +201,12 @@ def _adaptive_coordinates(
     value_noise: float,
     typical: float,
     quick: bool,
+    careful: bool = False,
 ) -> dict[str, Any]:
     """The adaptive engine along coordinates, after the quick pass where it applies."""
-    settings = dict(method=method, n=n, order=order, levels=GRADIENT_LEVELS, k=k, dtype=x.dtype)
+    settings = dict(
+        method=method, n=n, order=order, levels=GRADIENT_LEVELS, k=k, dtype=x.dtype, careful=careful
+    )
     central_first = method == "central" and n == 1 and order == 2 and value_noise == 0.0
     if not (quick and central_first and x.size >= QUICK_MIN_LINES):
         return adaptive(lines, x, **settings, value_noise=value_noise, scale_floor=typical)
@@ -225,12 +249,14 @@ def along_coordinates(
     value_noise: float = 0.0,
     n: int = 1,
     quick: bool = True,
+    careful: bool = False,
 ) -> dict[str, Any]:
     """d^n f(x + t e_j) / dt^n for every coordinate j; value has shape (size, k).
 
     With ``quick`` (first derivatives, central, default order) every coordinate
     first gets the four-point pass of :mod:`slopes._diff_quick`; the adaptive
-    engine runs only on the coordinates that pass does not accept.
+    engine runs only on the coordinates that pass does not accept. ``careful``
+    is the engine's (:func:`slopes._richardson.adaptive`).
     """
     x = prepared.flat
     method, order = settings.method, settings.order
@@ -266,6 +292,7 @@ def along_coordinates(
             # polynomials (Hessian from a gradient, Rosenbrock n = 50: 495
             # gradient calls with the quick pass, 307 without)
             quick=quick and scalar,
+            careful=careful,
         )
         out["value"] = out["value"].astype(np.result_type(x.dtype, np.float32), copy=False)
     out["nfev"] = evaluator.nfev

@@ -50,6 +50,10 @@ def _as_float(value: Any) -> float:
     if type(value) is float or isinstance(value, np.floating):
         return float(value)
     array = np.asarray(value)
+    if array.dtype == object or not (
+        np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_
+    ):
+        raise TypeError(f"`f` must return numbers, got {type(value).__name__}")
     if array.size != 1:
         raise ValueError(f"`f` must return a scalar, got an array of shape {array.shape}")
     if np.iscomplexobj(array):

@@ -37,8 +37,15 @@ def error_table(
     n: int,
     eps: float,
     value_noise: float = 0.0,
+    bound_guess: bool = False,
 ) -> dict[str, np.ndarray]:
-    """Estimates of every level and their error analysis, per line and output."""
+    """Estimates of every level and their error analysis, per line and output.
+
+    With ``bound_guess`` the step model also extrapolates from the bound that
+    unresolved differences put on the decay (see below): for callers to whom a
+    larger step is worth a few more trials (the Hessian's diagonal, whose steps
+    every pair reuses).
+    """
     hn = (h**n)[None, :, None]
     estimates = np.einsum("lp,apk->lak", weights, values) / hn
     scale = np.max(np.abs(values), axis=1)  # (a, k)
@@ -102,6 +109,20 @@ def error_table(
     with np.errstate(all="ignore"):
         magnitude = np.maximum(np.abs(best), np.finfo(float).tiny)
         guess = magnitude * np.minimum(diffs[0] / magnitude, 1.0) ** p_ratio
+    # the unresolved differences above the highest resolved one, r, are measured
+    # too (with bound_guess): level r + 1's error is below `bound`, so the decay per level is at
+    # most q = bound / d_r, and at that rate T_top ~ d_r q**(L - 1 - r). Where
+    # this is below the geometric guess the measurement contradicts the guess
+    # (a polynomial, whose higher orders are exact): take the measured one,
+    # which lets the step grow until rounding is small (Rosenbrock's Hessian)
+    if bound_guess:
+        count = diffs.shape[0]
+        highest = count - 1 - np.argmax(resolved[::-1], axis=0)  # (a, k)
+        d_r = np.take_along_axis(diffs, highest[None], axis=0)[0]
+        with np.errstate(all="ignore"):
+            q = np.where(d_r > 0, np.minimum(bound / d_r, 1.0), 1.0)
+            measured = d_r * q ** (count - highest).astype(float)
+        guess = np.minimum(guess, measured)
     # an output with nothing resolved tells nothing about truncation: 0 here
     guess = np.where(resolved[0], np.minimum(bound, guess), 0.0)
     model = np.where(resolved[-1], truncation, guess)
@@ -112,4 +133,5 @@ def error_table(
         "error": truncation + rounding,
         "asymptotic": asymptotic,
         "any_resolved": any_resolved,
+        "top_resolved": resolved[-1],
     }

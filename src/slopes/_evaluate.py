@@ -169,11 +169,12 @@ class Evaluator:
             return self._check_dtype(values)
         if self.out_shape == () and not self.complex_step:
             try:  # the common case, one float per point, without per-point numpy calls
-                values = np.array(raw, dtype=float)
+                values = np.array(raw)
             except (TypeError, ValueError):
                 values = None
-            if values is not None and values.shape == (count,):
-                return values
+            # anything else (ints, complex, objects) goes through the checks below
+            if values is not None and values.shape == (count,) and values.dtype.kind == "f":
+                return values.astype(float, copy=False)
         values = [np.asarray(v) for v in raw]
         if self.out_shape == ():
             for value in values:

@@ -78,6 +78,10 @@ ACCEPT_FACTOR = 5.0  # accept a step whose error estimate is within this of the 
 SHRINK = 1.0 / 16.0  # step cut when the differences are not asymptotic
 MAX_GROWTH = 1e6  # largest step change in one trial
 BLIND_GROWTH = 100.0  # largest growth when no difference is resolved (truncation unknown)
+# with ``careful``: largest growth while the top difference is unresolved (its
+# truncation only bounded), so that f's own scale resolves it before the step passes it
+GUESS_GROWTH = 8.0
+CAREFUL_ACCEPT = 1.5  # ACCEPT_FACTOR with ``careful``
 
 
 class Lines:
@@ -144,8 +148,17 @@ def adaptive(
     value_noise: float = 0.0,
     h0: np.ndarray | None = None,
     scale_floor: float = 0.0,
+    careful: bool = False,
 ) -> dict[str, np.ndarray]:
-    """Adaptive step with error estimate for each of the ``m = x.size`` lines."""
+    """Adaptive step with error estimate for each of the ``m = x.size`` lines.
+
+    ``careful`` trades a few more trials for a step nearer the optimum: the
+    step model also extrapolates from the bounds that unresolved differences
+    give (``bound_guess`` of :func:`slopes._diff_table.error_table`), a step is
+    accepted within ``CAREFUL_ACCEPT`` of the predicted optimum, and a step
+    grows at most ``GUESS_GROWTH`` times per trial while the top difference is
+    unresolved. The Hessian's diagonal uses it: every pair reuses its steps.
+    """
     m = x.size
     eps = float(np.finfo(dtype).eps)
     central = family("central", n, order, levels) if method == "central" else None
@@ -187,7 +200,9 @@ def adaptive(
             ok = lines[finite]
             if ok.size == 0:
                 continue
-            table = error_table(values[finite], weights, orders, h[ok], n, eps, value_noise)
+            table = error_table(
+                values[finite], weights, orders, h[ok], n, eps, value_noise, bound_guess=careful
+            )
             _update(
                 table,
                 ok,
@@ -203,6 +218,7 @@ def adaptive(
                 status,
                 active,
                 start_method,
+                careful,
             )
             if name != start_method:
                 confirm_state = SimpleNamespace(
@@ -277,7 +293,21 @@ def _handle_nonfinite(g, lines, values, offsets, name, mode, next_h, status, act
 
 
 def _update(
-    table, lines, h, next_h, p, n, eps, name, value, error, best_step, status, active, start_method
+    table,
+    lines,
+    h,
+    next_h,
+    p,
+    n,
+    eps,
+    name,
+    value,
+    error,
+    best_step,
+    status,
+    active,
+    start_method,
+    careful=False,
 ) -> None:
     """Keep each line's best trial, then decide: accept, stop, or move the step."""
     # a line's figures are the worst over its outputs
@@ -306,14 +336,18 @@ def _update(
         growth = np.where(aim > 0, (rounding / np.where(aim > 0, aim, 1.0)) ** (1.0 / n), 1e3)
     growth = np.clip(growth, 4.0, BLIND_GROWTH)
     # compare the model with itself: the measured error also holds unresolved noise
-    accept_resolved = resolved & asymptotic & (truncation + rounding <= ACCEPT_FACTOR * e_star)
+    factor = CAREFUL_ACCEPT if careful else ACCEPT_FACTOR
+    accept_resolved = resolved & asymptotic & (truncation + rounding <= factor * e_star)
     accept_unresolved = ~resolved & small_enough
     accept = accept_resolved | accept_unresolved
     active[lines[accept & improved]] = False
+    largest = np.full(hl.shape, MAX_GROWTH)
+    if careful:
+        largest[~table["top_resolved"].all(axis=1)] = GUESS_GROWTH
     move = np.where(
         ~asymptotic,
         hl * SHRINK,
-        np.where(resolved, np.clip(h_star, hl / MAX_GROWTH, hl * MAX_GROWTH), hl * growth),
+        np.where(resolved, np.clip(h_star, hl / MAX_GROWTH, hl * largest), hl * growth),
     )
     still = improved & ~accept
     next_h[lines[still]] = move[still]

@@ -57,6 +57,7 @@ from slopes._diff_core import (
     elementwise,
     success_of,
     summarise,
+    warn_nonfinite,
 )
 from slopes._diff_hessian import hessian
 from slopes._diff_scalar import scalar_adaptive
@@ -182,6 +183,7 @@ def derivative(
         if fast is not None:
             value = np.float64(fast["value"])
             if not full_output:
+                warn_nonfinite(value, "derivative")
                 return value
             status = np.array(fast["status"])
             return DiffResult(
@@ -199,6 +201,7 @@ def derivative(
     shape = prepared.shape
     value = out["value"].reshape(shape)
     if not full_output:
+        warn_nonfinite(value, "derivative")
         return value[()]
     success = success_of(out["value"], out["status"])
     return DiffResult(
@@ -239,6 +242,7 @@ def _by_coordinates(
 
     value = arrange(out["value"])
     if not full_output:
+        warn_nonfinite(value, "gradient" if scalar else "Jacobian", stacklevel=4)
         return value
     status = out["status"]
     success = success_of(out["value"], status)
