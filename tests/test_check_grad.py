@@ -81,3 +81,8 @@ def test_float32_tolerances_are_looser():
 def test_wrong_sized_gradient_is_an_error():
     with pytest.raises(ValueError, match=r"`grad` returned 3 numbers but `x` has 2 entries"):
         check_grad(f, lambda v: np.ones(3), np.ones(2))
+
+
+def test_check_grad_refuses_a_gradient_of_another_structure():
+    with pytest.raises(ValueError, match="`grad`"):
+        check_grad(lambda p: p["a"] ** 2, lambda p: {"b": 2 * p["a"]}, {"a": 1.0})

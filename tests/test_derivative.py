@@ -209,3 +209,65 @@ def test_workers_and_progress_give_the_same_numbers(monkeypatch):
     assert (derivative(np.log, x, workers=4) == serial).all()
     assert (derivative(np.log, x, progress="always") == serial).all()
     assert (4, False) in calls and (None, "always") in calls
+
+
+# singular points: at a pole or a jump every level of the central table scales
+# like a negative power of the step, so each table looks asymptotic on its own;
+# the estimates at two steps disagree far beyond their error estimates
+SINGULAR = [
+    ("tan at pi/2", np.tan, math.pi / 2),
+    ("sign at its jump 0", np.sign, 0.0),
+    ("cbrt at 0 (infinite slope)", np.cbrt, 0.0),
+]
+
+
+@pytest.mark.parametrize(("name", "f", "x"), SINGULAR, ids=[s[0] for s in SINGULAR])
+def test_derivative_at_a_singularity_is_not_a_success(name, f, x):
+    with np.errstate(divide="ignore"):
+        fast = derivative(f, x, full_output=True)
+        array = derivative(f, np.array([x]), full_output=True)
+    assert not fast.success and fast.status == DiffResult.UNRELIABLE
+    assert "different steps disagree" in fast.message
+    # both engines decide alike, with no extra evaluations for the check
+    assert array.status[0] == fast.status and array.nfev[0] == fast.nfev
+
+
+def test_derivative_at_a_pole_is_not_a_success():
+    with np.errstate(divide="ignore"):
+        res = slopes.derivative(lambda x: 1 / x, 0.0, full_output=True)
+        array = slopes.derivative(lambda x: 1 / x, np.zeros(1), full_output=True)
+    assert not res.success and not array.success[0]  # it said 6327, "converged"
+
+
+@pytest.mark.parametrize("x", [1e-12, 1e-3])
+def test_a_large_derivative_near_a_pole_succeeds_when_accurate(x):
+    exact = -1.0 / (x * x)
+    res = derivative(lambda t: 1 / t, x, full_output=True)
+    assert res.success
+    assert abs(res.value - exact) <= res.error <= 1e-9 * abs(exact)
+
+
+def test_a_wrong_success_by_aliasing_is_caught_by_a_smaller_step():
+    # sin(50 x) at x = 13352.2: the initial step 0.015 |x| = 200 spans many
+    # periods and the table looked asymptotic at each of two steps, giving
+    # 0.0072 with error 5e-15 (truth -45.4) and success; the two disagree
+    x = 13352.2
+    for res in (
+        derivative(lambda t: np.sin(50 * t), x, full_output=True),
+        derivative(lambda t: np.sin(50 * t), np.array([x]), full_output=True),
+    ):
+        assert np.all(~res.success | (np.abs(res.value - 50 * math.cos(50 * x)) <= res.error))
+
+
+@pytest.mark.parametrize(
+    ("f", "symmetric"),
+    [(np.abs, 0.0), (lambda t: 1 / t**2, 0.0), (lambda t: np.maximum(t, 0.0), 0.5)],
+    ids=["abs", "1/x^2", "relu"],
+)
+def test_a_kink_or_even_pole_gives_the_symmetric_derivative(f, symmetric):
+    # documented limitation: central stencils see only f(x+t) - f(x-t), which
+    # is 0 where f is even about x and t/2 for ReLU, so the answer at 0 is the
+    # symmetric derivative (a subgradient for abs and ReLU), with success
+    with np.errstate(divide="ignore"):
+        res = derivative(f, 0.0, full_output=True)
+    assert abs(res.value - symmetric) <= res.error < 1e-12

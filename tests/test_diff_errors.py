@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -181,3 +182,49 @@ def test_check_grad_compares_structures_and_aligns_dict_keys():
     assert not wrong.passed
     with pytest.raises(ValueError, match=r"at x\['w'\] a sequence of length 2"):
         check_grad(lambda p: p["w"][0] + p["w"][1], lambda p: {"w": [1.0]}, {"w": [1.0, 2.0]})
+
+
+def _nan_everywhere(x):
+    return np.nan * np.sum(x)
+
+
+SQUARES = np.array([3.0, 4.0])
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: derivative(_nan_everywhere, 1.0),
+        lambda: derivative(_nan_everywhere, 1.0, step=1e-3),
+        lambda: gradient(_nan_everywhere, SQUARES),
+        lambda: jacobian(lambda x: np.nan * x, SQUARES),
+        lambda: hessian(_nan_everywhere, SQUARES),
+    ],
+    ids=["derivative", "derivative-step", "gradient", "jacobian", "hessian"],
+)
+def test_nan_answer_is_announced(call):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            call()
+        except (ValueError, ArithmeticError):
+            return  # an error that says so is fine too
+    assert any("finite" in str(w.message) or "nan" in str(w.message).lower() for w in caught)
+
+
+def test_gradient_refuses_a_complex_valued_f():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(TypeError, match="`f`"):
+            gradient(lambda x: np.sum(x) * 1j, SQUARES)
+
+
+def test_hessian_names_a_grad_of_the_wrong_shape():
+    with pytest.raises(ValueError, match="`grad`"):
+        hessian(lambda x: np.sum(x**2), SQUARES, grad=lambda x: 2 * x[:1])
+
+
+@pytest.mark.parametrize("value", ["a", None], ids=["str", "None"])
+def test_derivative_names_f_when_f_returns_no_number(value):
+    with pytest.raises((TypeError, ValueError), match="`f`"):
+        derivative(lambda x: value, 1.0)

@@ -322,3 +322,18 @@ def test_vectorized_f_returning_a_view_of_its_input():
     np.testing.assert_allclose(g, [0.0, 0.0, 1.0, 0.0], atol=1e-12)
     jac = slopes.differentiate.jacobian(lambda X: X[..., :2], np.arange(3.0), vectorized=True)
     np.testing.assert_allclose(jac, np.eye(2, 3), atol=1e-12)
+
+
+def test_gradient_error_estimate_bounds_the_true_error_in_the_quick_pass():
+    a, b, c, x = (
+        np.tile(v, 64) for v in ([3.0, 1, 1, 1], [0.5, 1, 1, 1], [1.0, 0, 0, 0], [-2.0, -2, -2, -2])
+    )
+
+    def f(X):
+        return np.sum(a * np.sin(b * X) + np.exp(c * X), axis=-1)
+
+    exact = a * b * np.cos(b * x) + c * np.exp(c * x)
+    res = gradient(f, x, vectorized=True, full_output=True)
+    ok = res.success
+    assert ok.any()
+    assert np.all(np.abs(res.value - exact)[ok] <= res.error[ok])

@@ -78,6 +78,8 @@ def scalar_adaptive(
     best_step = h
     status = UNRELIABLE
     nfev = 0
+    trials = []  # (step, estimate, slack) of every trial whose table was asymptotic
+    best_slack = math.inf
     for _ in range(max_trials):
         values = {}
         with np.errstate(all="ignore"):
@@ -129,9 +131,12 @@ def scalar_adaptive(
         guess = magnitude * min(diffs[0] / magnitude, 1.0) ** p_ratio if resolved[0] else 0.0
         model = truncation if resolved[-1] else min(bound, guess)
         error = truncation + rounding
+        slack = error + (RESOLVED - 1) * rounding  # see slopes._richardson.consistent
+        if asymptotic:
+            trials.append((h, best, slack))
         if not error < best_error:
             break  # stopped improving: keep the best trial
-        best_error, value, best_step = error, best, h
+        best_error, value, best_step, best_slack = error, best, h, slack
         status = CONVERGED if asymptotic else UNRELIABLE
         # the predicted optimum (see slopes._steps.optimal_step)
         if model > 0:
@@ -155,4 +160,10 @@ def scalar_adaptive(
         h = max(h, h_min)
         exact = (x + h) - x
         h = exact if exact > 0 and math.isfinite(exact) else h
+    if status == CONVERGED and not all(
+        abs(estimate - value) <= spread + best_slack
+        for step, estimate, spread in trials
+        if step < best_step
+    ):
+        status = UNRELIABLE  # see slopes._richardson.consistent
     return {"value": value, "error": best_error, "step": best_step, "status": status, "nfev": nfev}

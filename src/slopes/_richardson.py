@@ -29,6 +29,9 @@ Adaptive algorithm (``step=None``)
    one-sided stencil on the side where f is finite (or a smaller step), and
    its status says so. A result whose differences never became asymptotic
    has status ``UNRELIABLE`` and ``success=False``.
+5. A result must agree, within both error estimates, with every trial at a
+   smaller step whose table also looked asymptotic (:func:`consistent`); at a
+   pole or a jump it does not, and the status is ``UNRELIABLE``.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from slopes._diff_table import error_table
+from slopes._diff_table import RESOLVED, error_table
 from slopes._stencils import family, stencil
 from slopes._steps import (
     exact_step,
@@ -70,7 +73,8 @@ MESSAGES = {
     ONE_SIDED: "converged with a one-sided stencil: f is not finite on the other side",
     FIXED_STEP: "one stencil with the given step: no error estimate",
     UNRELIABLE: "the error estimate is not reliable: differences of successive orders "
-    "did not shrink (f may be noisy, non-smooth, or vary on a scale below the smallest step)",
+    "did not shrink, or estimates at different steps disagree (f may be noisy, "
+    "non-smooth or singular at x, or vary on a scale below the smallest step)",
     NONFINITE: "f is not finite at x or on both sides of it",
 }
 
@@ -181,6 +185,12 @@ def adaptive(
     previous = np.full((m, k), np.nan)
     previous_error = np.full((m, k), np.inf)
     previous_step = np.full(m, np.inf)
+    trials = SimpleNamespace(  # every trial's table, for the consistency check
+        step=np.full((max_trials, m), np.inf),
+        value=np.zeros((max_trials, m, k)),
+        slack=np.zeros((max_trials, m, k)),
+        asymptotic=np.zeros((max_trials, m), dtype=bool),
+    )
     while active.any():
         next_h = h.copy()
         for name in ("central", "forward", "backward"):
@@ -203,6 +213,7 @@ def adaptive(
             table = error_table(
                 values[finite], weights, orders, h[ok], n, eps, value_noise, bound_guess=careful
             )
+            _record(trials, table, ok, tried[ok] - 1, h[ok])
             _update(
                 table,
                 ok,
@@ -236,7 +247,38 @@ def adaptive(
         h = exact_step(x, np.maximum(next_h, h_min))
     # a one-sided result never confirmed by a second step is not trusted
     status[(sided < 2) & (status == ONE_SIDED)] = UNRELIABLE
+    status[(status == CONVERGED) & ~consistent(trials, value, best_step)] = UNRELIABLE
     return {"value": value, "error": error, "step": best_step, "status": status, "nfev": nfev}
+
+
+def _record(trials, table, lines, index, h) -> None:
+    trials.step[index, lines] = h
+    trials.value[index, lines] = table["best"]
+    # the table's own rule: differences below RESOLVED rounding levels are noise
+    trials.slack[index, lines] = table["error"] + (RESOLVED - 1) * table["rounding"]
+    trials.asymptotic[index, lines] = table["asymptotic"].all(axis=1)
+
+
+def consistent(trials, value, best_step) -> np.ndarray:
+    """Whether each line's result agrees with its other trials at smaller steps.
+
+    A table that is truly asymptotic at a step ``h`` stays so at every smaller
+    step down to the rounding level, so two such trials must agree within the
+    sum of their error estimates (the rounding parts counted ``RESOLVED``
+    times: below that, differences are noise). At a pole (``1/x`` at 0, ``tan`` at pi/2)
+    or a jump every level scales like a negative power of ``h``: each
+    table looks asymptotic, with relative differences independent of ``h``,
+    but the estimates grow without bound as the step shrinks, and the check
+    fails. Trials at *larger* steps are not compared: there a table can look
+    asymptotic by aliasing (``sin(50 x)`` at ``x = 1e4`` with the initial
+    step ``150``) and be wrong, which says nothing about the best trial.
+    The check costs no evaluations; a line with one trial passes it.
+    """
+    smaller = trials.asymptotic & (trials.step < best_step[None, :])
+    best = np.max(np.where((trials.step == best_step)[..., None], trials.slack, 0.0), axis=0)
+    with np.errstate(all="ignore"):
+        apart = np.abs(trials.value - value[None]) > trials.slack + best[None]
+    return ~np.any(smaller & apart.any(axis=2), axis=0)
 
 
 def _confirm(table, lines, h, state) -> None:

@@ -27,8 +27,9 @@ Status codes (``full_output=True``, per element or coordinate):
   used and confirmed at a second, smaller step;
 - ``FIXED_STEP`` (2): ``step=h`` was given, one stencil, no error estimate
   (``error`` is nan; ``success`` is True where the value is finite);
-- ``UNRELIABLE`` (-1): the orders never agreed (noisy or non-smooth f, or an
-  unconfirmed one-sided result); ``success`` is False;
+- ``UNRELIABLE`` (-1): the orders never agreed, or a trial at a smaller
+  step disagreed beyond both error estimates (noisy f, a jump or pole
+  at x, or an unconfirmed one-sided result); ``success`` is False;
 - ``NONFINITE`` (-2): f is not finite at x or on both sides of it.
 
 Examples
@@ -149,6 +150,10 @@ def derivative(
     error estimate assumes f's values are accurate to a few units in the last
     place of ``|f|``; a function that loses more to cancellation inside (a sum
     of large terms that nearly cancel) can have errors above the estimate.
+    Central stencils see only the odd part ``f(x+t) - f(x-t)``. At a pole or
+    jump it grows as the step shrinks and the trials disagree (``1/x`` at 0
+    is no success); at a kink, or where f is even about x, the answer is the
+    symmetric derivative, as a success: 0 for ``abs`` and ``1/x**2`` at 0.
 
     Examples
     --------
