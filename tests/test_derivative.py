@@ -271,3 +271,44 @@ def test_a_kink_or_even_pole_gives_the_symmetric_derivative(f, symmetric):
     with np.errstate(divide="ignore"):
         res = derivative(f, 0.0, full_output=True)
     assert abs(res.value - symmetric) <= res.error < 1e-12
+
+
+# f homogeneous about x (x**7 at 0): every level's error is the same power of h,
+# so no table's differences shrink and each looked "too large a step" down to
+# the smallest step (48 evaluations, UNRELIABLE); from one step to the next all
+# differences fall by 16**6 or more, a power law, accepted at the second step
+HOMOGENEOUS = [
+    ("x^7", lambda t: t**7, 0.0),
+    ("x^9", lambda t: t**9, 0.0),
+    ("x^7 polynomial", np.polynomial.Polynomial([0, 0, 0, 0, 0, 0, 0, 1]), 0.0),
+    ("x^9 polynomial", np.polynomial.Polynomial([0] * 9 + [1]), 0.0),
+    ("(x-1)^11 at 1", lambda t: (t - 1.0) ** 11, 1.0),
+    ("sign(x)|x|^7.5", lambda t: np.sign(t) * np.abs(t) ** 7.5, 0.0),
+    ("sin(x)^7", lambda t: np.sin(t) ** 7, 0.0),
+]
+
+
+@pytest.mark.parametrize(("name", "f", "x"), HOMOGENEOUS, ids=[h[0] for h in HOMOGENEOUS])
+def test_a_function_homogeneous_about_x_succeeds_honestly(name, f, x):
+    fast = derivative(f, x, full_output=True)
+    array = derivative(f, np.array([x]), full_output=True)
+    # the exact derivative is 0 in every case
+    assert fast.success and fast.status == DiffResult.CONVERGED
+    assert abs(fast.value) <= fast.error < 1e-15
+    assert array.success[0] and abs(array.value[0]) <= array.error[0] < 1e-15
+    assert fast.nfev == array.nfev[0] == 16  # two steps of the eight-point family
+
+
+@pytest.mark.parametrize(
+    ("f", "x"),
+    [(lambda t: 1 / t, 0.0), (lambda t: 1 / t**3, 0.0), (np.tan, math.pi / 2)],
+    ids=["1/x", "1/x^3", "tan at pi/2"],
+)
+def test_a_pole_is_not_taken_for_a_power_law(f, x):
+    # at an odd pole the table is self-similar across steps too, but its
+    # differences grow as the step shrinks: never a success
+    with np.errstate(divide="ignore"):
+        fast = derivative(f, x, full_output=True)
+        array = derivative(f, np.array([x]), full_output=True)
+    assert not fast.success and fast.status == DiffResult.UNRELIABLE
+    assert not array.success[0] and array.status[0] == DiffResult.UNRELIABLE

@@ -17,7 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from slopes._diff_table import ASYMPTOTIC_RATIO, NOISE_FACTOR, RATIO_SAFETY, RESOLVED
+from slopes._diff_table import (
+    ASYMPTOTIC_RATIO,
+    NOISE_FACTOR,
+    RATIO_SAFETY,
+    RESOLVED,
+    power_law,
+)
 from slopes._evaluate_block import PointError, raise_at
 from slopes._richardson import (
     ACCEPT_FACTOR,
@@ -80,6 +86,7 @@ def scalar_adaptive(
     nfev = 0
     trials = []  # (step, estimate, slack) of every trial whose table was asymptotic
     best_slack = math.inf
+    last = None  # the previous trial (step, best, diffs, resolved), for power_law
     for _ in range(max_trials):
         values = {}
         with np.errstate(all="ignore"):
@@ -125,12 +132,18 @@ def scalar_adaptive(
             asymptotic = (not resolved[-1]) or good
         else:
             asymptotic = (not resolved[-1]) or top < 0.1 * abs(best)
+        error = truncation + rounding
+        scaling = False
+        if not asymptotic and last is not None and len(diffs) >= 2:
+            # rare (f homogeneous about x, or a step too large): numpy is fine here
+            scaling, error = _power_law(last, h, best, diffs, resolved, rounding, error, orders[-2])
+            asymptotic = scaling
+        last = (h, best, diffs, resolved)
         any_resolved = any(resolved)
         bound = RESOLVED * (noise[-2] + noise[-1])
         magnitude = max(abs(best), _TINY)
         guess = magnitude * min(diffs[0] / magnitude, 1.0) ** p_ratio if resolved[0] else 0.0
         model = truncation if resolved[-1] else min(bound, guess)
-        error = truncation + rounding
         slack = error + (RESOLVED - 1) * rounding  # see slopes._richardson.consistent
         if asymptotic:
             trials.append((h, best, slack))
@@ -145,6 +158,8 @@ def scalar_adaptive(
         else:
             step_factor, e_star = math.inf, 0.0
         aim = 1e3 * eps * abs(best)
+        if scaling:
+            break  # a power law has no optimal step (see slopes._richardson)
         if any_resolved:
             if asymptotic and model + rounding <= ACCEPT_FACTOR * e_star:
                 break
@@ -167,3 +182,22 @@ def scalar_adaptive(
     ):
         status = UNRELIABLE  # see slopes._richardson.consistent
     return {"value": value, "error": best_error, "step": best_step, "status": status, "nfev": nfev}
+
+
+def _power_law(last, h, best, diffs, resolved, rounding, error, p) -> tuple[bool, float]:
+    """:func:`slopes._diff_table.power_law` on this trial and the last one."""
+    step, last_best, last_diffs, last_resolved = last
+    table = {
+        "best": np.array([[best]]),
+        "diffs": np.array(diffs).reshape(-1, 1, 1),
+        "resolved": np.array(resolved).reshape(-1, 1, 1),
+        "rounding": np.array([[rounding]]),
+        "error": np.array([[error]]),
+    }
+    previous = {
+        "best": np.array([[last_best]]),
+        "diffs": np.array(last_diffs).reshape(-1, 1, 1),
+        "resolved": np.array(last_resolved).reshape(-1, 1, 1),
+    }
+    scaling, new_error = power_law(table, previous, np.array([h / step]), p)
+    return bool(scaling[0, 0]), float(new_error[0, 0])

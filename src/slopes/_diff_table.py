@@ -15,13 +15,26 @@ asymptotic regime and the error of the best level is about ``d_{L-2} q``
 (times ``RATIO_SAFETY``, as the next ratio need not be smaller). Differences
 below the rounding level ``R ~ NOISE_FACTOR eps |f| sum|w| / h^n`` carry no
 information; they bound the truncation error from above.
+
+A table can also be asymptotic without its differences shrinking within it:
+when f is homogeneous about x (``x**7`` at 0) every level's error is the same
+power of ``h``, so the ratio never drops, at any step. :func:`power_law`
+recognises this across two trials (see there).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ASYMPTOTIC_RATIO", "NOISE_FACTOR", "RATIO_SAFETY", "RESOLVED", "error_table"]
+__all__ = [
+    "ASYMPTOTIC_RATIO",
+    "NOISE_FACTOR",
+    "RATIO_SAFETY",
+    "RESOLVED",
+    "across_trials",
+    "error_table",
+    "power_law",
+]
 
 NOISE_FACTOR = 2.0  # f's values are taken to be accurate to 2 eps |f|
 RESOLVED = 3.0  # a difference counts when above this many rounding levels
@@ -134,4 +147,110 @@ def error_table(
         "asymptotic": asymptotic,
         "any_resolved": any_resolved,
         "top_resolved": resolved[-1],
+        "diffs": diffs,
+        "resolved": resolved,
     }
+
+
+SELF_SIMILAR = 2.0  # the differences of two trials fell by factors within this of each other
+
+
+def power_law(
+    table: dict[str, np.ndarray],
+    previous: dict[str, np.ndarray],
+    ratio: np.ndarray,
+    p: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether a table whose differences do not shrink is asymptotic after all.
+
+    ``table`` is this trial's :func:`error_table`, ``previous`` the one of the
+    trial before on the same lines, at a step ``1 / ratio`` times larger (a
+    dict with at least ``best``, ``diffs`` and ``resolved``); ``p`` is the
+    order of the next-to-last level. Returns, per line and output, whether
+    the table follows a power law, and then its error estimate.
+
+    Notes
+    -----
+    When f is homogeneous about x (``x**7`` or ``x**9`` at 0), every level's
+    error is ``c_l h**m`` for one power ``m``, so the ratios of the differences
+    ``d_l`` do not depend on ``h`` and need not be small: the table looks "too
+    large a step" at every step. Across trials it is plainly asymptotic: each
+    resolved difference falls by the same factor ``s = ratio**m``. So a table
+    is accepted when (a) the same differences are resolved in both trials,
+    top included, (b) every resolved difference fell by a factor within
+    ``SELF_SIMILAR`` of the top's ``s`` (one power law for the whole table;
+    a step still too large changes the table's shape) and (c)
+    ``s <= min(RATIO_SAFETY ratio**p, 1/4)``: the top difference, the error of
+    level ``L-2``, falls at least at that level's order. At a pole or a jump
+    the differences grow as ``h`` shrinks and (c) fails.
+
+    The error estimate is conservative: the top difference (which bounds the
+    error of level ``L-2``, and so of the best level, when the errors are of one
+    sign pattern as for monomials, where it is ``|c_{L-2}| + |c_{L-1}|``) and
+    the best level's own change across the trials extrapolated with the
+    measured ``s``: ``|D(h) - D(h/ratio)| s / (1 - s)``, whichever is larger.
+
+    Examples
+    --------
+    >>> from slopes._stencils import family
+    >>> offsets, weights, orders = family("central", 1, 2, 4)
+    >>> def table(f, h):
+    ...     values = f(offsets * h)[None, :, None]
+    ...     return error_table(values, weights, orders, np.array([h]), 1, 2.0**-52)
+    >>> big, small = table(lambda t: t**7, 0.015), table(lambda t: t**7, 0.015 / 16)
+    >>> bool(small["asymptotic"][0, 0])  # the ratio within the table stays 1.8
+    False
+    >>> scaling, error = power_law(small, big, np.array([1 / 16]), orders[-2])
+    >>> bool(scaling[0, 0]), bool(0 < error[0, 0] < 1e-16)
+    (True, True)
+    >>> pole = power_law(table(lambda t: 1 / t, 0.015 / 16), table(lambda t: 1 / t, 0.015),
+    ...                  np.array([1 / 16]), orders[-2])
+    >>> bool(pole[0][0, 0])  # self-similar too, but growing
+    False
+    """
+    diffs, resolved = table["diffs"], table["resolved"]
+    same = np.all(resolved == previous["resolved"], axis=0) & resolved[-1]
+    with np.errstate(all="ignore"):
+        drop = diffs / previous["diffs"]
+        s = drop[-1]
+        similar = np.all(
+            ~resolved | (np.abs(np.log(drop / s[None])) <= np.log(SELF_SIMILAR)), axis=0
+        )
+        fast = np.minimum(RATIO_SAFETY * np.asarray(ratio, dtype=float) ** p, 0.25)
+        scaling = same & similar & (s <= fast[:, None])
+        cross = np.abs(table["best"] - previous["best"]) * s / (1.0 - s)
+        error = np.maximum(diffs[-1], cross) + table["rounding"]
+    error = np.where(scaling, np.maximum(table["error"], error), table["error"])
+    return scaling, error
+
+
+def across_trials(
+    table: dict, last: dict, lines: np.ndarray, h: np.ndarray, name: str, orders: tuple
+) -> None:
+    """For the adaptive engine: mark (``table["scaling"]``) and accept the tables
+    that follow a power law across each line's last two trials of the same
+    stencil family ``name`` (:func:`power_law`), then remember this trial in
+    ``last`` (per line: ``name``, ``step``, and here ``best``, ``diffs``,
+    ``resolved``)."""
+    table["scaling"] = np.zeros(table["best"].shape, dtype=bool)
+    if len(orders) < 2:
+        return
+    if "best" not in last:
+        m = last["step"].size
+        last["best"] = np.full((m, table["best"].shape[1]), np.nan)
+        last["diffs"] = np.full((table["diffs"].shape[0], m, table["best"].shape[1]), np.nan)
+        last["resolved"] = np.zeros(last["diffs"].shape, dtype=bool)
+    have = last["name"][lines] == name
+    if have.any():
+        previous = {key: last[key][:, lines] for key in ("diffs", "resolved")}
+        previous["best"] = last["best"][lines]
+        scaling, error = power_law(table, previous, h / last["step"][lines], orders[-2])
+        scaling &= have[:, None] & ~table["asymptotic"]
+        table["scaling"] = scaling
+        table["asymptotic"] = table["asymptotic"] | scaling
+        table["error"] = np.where(scaling, error, table["error"])
+    last["name"][lines] = name
+    last["step"][lines] = h
+    last["best"][lines] = table["best"]
+    last["diffs"][:, lines] = table["diffs"]
+    last["resolved"][:, lines] = table["resolved"]

@@ -24,7 +24,9 @@ Adaptive algorithm (``step=None``)
    ``ACCEPT_FACTOR`` of that optimum, stop; otherwise evaluate again at the
    predicted step (a step far too large, where the differences do not
    shrink, is cut by 16). Each line keeps its best trial and stops as soon
-   as a new trial does not improve the estimate.
+   as a new trial does not improve the estimate. A table whose differences
+   follow a power law from one trial to the next (f homogeneous about x, as
+   ``x**7`` at 0) is accepted too (:func:`slopes._diff_table.power_law`).
 4. Where f is not finite at some stencil points, the line continues with a
    one-sided stencil on the side where f is finite (or a smaller step), and
    its status says so. A result whose differences never became asymptotic
@@ -41,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from slopes._diff_table import RESOLVED, error_table
+from slopes._diff_table import RESOLVED, across_trials, error_table
 from slopes._stencils import family, stencil
 from slopes._steps import (
     exact_step,
@@ -191,6 +193,7 @@ def adaptive(
         slack=np.zeros((max_trials, m, k)),
         asymptotic=np.zeros((max_trials, m), dtype=bool),
     )
+    last = {"name": np.full(m, None, dtype=object), "step": np.full(m, np.inf)}
     while active.any():
         next_h = h.copy()
         for name in ("central", "forward", "backward"):
@@ -213,6 +216,7 @@ def adaptive(
             table = error_table(
                 values[finite], weights, orders, h[ok], n, eps, value_noise, bound_guess=careful
             )
+            across_trials(table, last, ok, h[ok], name, orders)
             _record(trials, table, ok, tried[ok] - 1, h[ok])
             _update(
                 table,
@@ -381,7 +385,10 @@ def _update(
     factor = CAREFUL_ACCEPT if careful else ACCEPT_FACTOR
     accept_resolved = resolved & asymptotic & (truncation + rounding <= factor * e_star)
     accept_unresolved = ~resolved & small_enough
-    accept = accept_resolved | accept_unresolved
+    # a power law (f homogeneous about x) has no optimal step: its error falls
+    # with h at every step, so the step model does not apply
+    accept_scaling = asymptotic & table["scaling"].any(axis=1)
+    accept = accept_resolved | accept_unresolved | accept_scaling
     active[lines[accept & improved]] = False
     largest = np.full(hl.shape, MAX_GROWTH)
     if careful:
