@@ -19,8 +19,8 @@ LAYERS = [
     (0, r"_pytree|_result|_progress|_stencils|_steps|_parallel|_workers_.*|_evaluate|_evaluate_.*"),
     (1, r"differentiate|_diff_.*|_richardson|_check|_validate"),
     (2, r"optim|_optim_.*|_schedules|functions|_functions_.*|book"),
-    (3, r"descent|_descent_.*|_diagnose|_history|datasets|_idx|models|_nn"),
-    (4, r"training|_checkpoint"),
+    (3, r"descent|_descent_.*|_diagnose|_history|datasets|_idx|models|_models_.*|_nn"),
+    (4, r"training|_training_.*|_checkpoint"),
     (5, r"plot|_plot_.*|expr|_expr_.*"),
     (6, r"tour|_tour_.*|cli|_cli_.*"),
 ]

@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from slopes._models_checks import ClassifierChecks, Params, positive_int
 from slopes._nn import (
     column_change_losses,
     cross_entropy,
@@ -52,15 +53,6 @@ from slopes._nn import (
 )
 
 __all__ = ["SoftmaxRegression", "TwoLayerNet"]
-
-Params = dict[str, np.ndarray]
-
-
-def _positive_int(value: Any, name: str, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        what = "a positive integer" if low == 1 else f"an integer >= {low}"
-        raise ValueError(f"`{name}` must be {what}, got {value!r}")
-    return int(value)
 
 
 def _matmul(X: np.ndarray, W: np.ndarray) -> np.ndarray:
@@ -77,105 +69,17 @@ def _matmul(X: np.ndarray, W: np.ndarray) -> np.ndarray:
     return (X @ wide).reshape(X.shape[0], k, h).transpose(1, 0, 2)
 
 
-class _Classifier:
-    """Shared checking, prediction and accuracy of the softmax classifiers."""
+class _Classifier(ClassifierChecks):
+    """Shared prediction, accuracy and stacked losses of the softmax classifiers.
 
-    n_features: int
-    n_classes: int
-    _initial: Params
-
-    @property
-    def shapes(self) -> dict[str, tuple[int, ...]]:
-        """The shape of every parameter array, by name."""
-        return {name: array.shape for name, array in self._initial.items()}
+    The checks of parameters and data (and the ``shapes`` they are made
+    against) come from :class:`slopes._models_checks.ClassifierChecks`.
+    """
 
     @property
     def params(self) -> Params:
         """The initial parameters, a fresh copy on every access."""
         return {name: array.copy() for name, array in self._initial.items()}
-
-    # -- checking -------------------------------------------------------------------
-    def _check_params(self, params: Any) -> tuple[Params, int | None]:
-        """Arrays of ``params`` and the stack size k (None for one parameter set)."""
-        if not isinstance(params, dict):
-            raise TypeError(
-                f"`params` must be a dict of arrays with keys {sorted(self._initial)}, "
-                f"got {type(params).__name__}"
-            )
-        missing = sorted(set(self._initial) - set(params))
-        extra = sorted(set(params) - set(self._initial))
-        if missing or extra:
-            raise ValueError(
-                f"`params` do not match {type(self).__name__}: "
-                + (f"missing {missing}" if missing else "")
-                + ("; " if missing and extra else "")
-                + (f"unexpected {extra}" if extra else "")
-            )
-        arrays: Params = {}
-        stack: set[int | None] = set()
-        for name, expected in self.shapes.items():
-            array = np.asarray(params[name])
-            if array.shape == expected:
-                stack.add(None)
-            elif array.ndim == len(expected) + 1 and array.shape[1:] == expected:
-                stack.add(array.shape[0])
-            else:
-                raise ValueError(
-                    f"`params['{name}']` has shape {array.shape}, but {self!r} needs "
-                    f"{expected} (or a stack of shape (k, {', '.join(map(str, expected))}))"
-                )
-            arrays[name] = array
-        if len(stack) > 1:
-            raise ValueError(
-                f"`params` mix single and stacked arrays (stack sizes {sorted(map(str, stack))})"
-            )
-        return arrays, stack.pop()
-
-    def _check_X(self, X: Any, name: str = "X") -> np.ndarray:
-        X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != self.n_features:
-            raise ValueError(
-                f"`{name}` must have shape (n, {self.n_features}) for {self!r}, got {X.shape}"
-            )
-        if not np.issubdtype(X.dtype, np.number):
-            raise TypeError(f"`{name}` must be numeric, got dtype {X.dtype}")
-        if len(X) == 0:  # a mean over no samples would come out as NaN
-            raise ValueError(f"`{name}` holds no samples (shape {X.shape})")
-        return X
-
-    def _check_y(self, y: Any, n: int, name: str = "y") -> np.ndarray:
-        """Integer labels, or float target rows; checked against the classes."""
-        y = np.asarray(y)
-        if y.shape[:1] != (n,):
-            raise ValueError(f"`{name}` has {y.shape[:1] or 'no'} rows but `X` has {n}")
-        if y.ndim == 2:
-            if y.shape[1] != self.n_classes:
-                raise ValueError(
-                    f"one-hot `{name}` must have {self.n_classes} columns, got {y.shape[1]}"
-                )
-            return y
-        if y.ndim != 1:
-            raise ValueError(f"`{name}` must be labels (n,) or one-hot rows (n, k), got {y.shape}")
-        if not np.issubdtype(y.dtype, np.integer):
-            if not np.issubdtype(y.dtype, np.floating) or not np.all(y == np.round(y)):
-                raise ValueError(f"`{name}` must hold integer class labels, got dtype {y.dtype}")
-            y = y.astype(np.intp)
-        if n and (y.min() < 0 or y.max() >= self.n_classes):
-            bad = y[(y < 0) | (y >= self.n_classes)][0]
-            raise ValueError(
-                f"`{name}` holds label {bad}, outside the classes 0..{self.n_classes - 1} "
-                f"of {self!r}"
-            )
-        return y
-
-    def check_data(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Validate a whole dataset once (shapes, label range, no NaN or inf)."""
-        X = self._check_X(X)
-        y = self._check_y(y, X.shape[0])
-        if not np.all(np.isfinite(X)):
-            row = int(np.argmax(~np.isfinite(X).all(axis=1)))
-            raise ValueError(f"`X` contains NaN or inf (first in row {row})")
-        return X, y
 
     # -- the model ------------------------------------------------------------------
     def _logits(self, arrays: Params, X: np.ndarray) -> np.ndarray:
@@ -255,13 +159,6 @@ class _Classifier:
             delta -= y
         return delta / len(y)
 
-    def _check_single(self, params: Params, X: Any, y: Any) -> tuple[Params, Any, Any]:
-        arrays, stack = self._check_params(params)
-        if stack is not None:
-            raise ValueError("`grad` takes one parameter set, not a stack")
-        X = self._check_X(X)
-        return arrays, X, self._check_y(y, X.shape[0])
-
 
 class SoftmaxRegression(_Classifier):
     """Multinomial logistic regression: ``softmax(X @ W + b)``, cross-entropy loss.
@@ -289,8 +186,8 @@ class SoftmaxRegression(_Classifier):
     """
 
     def __init__(self, n_features: int, n_classes: int, seed: int = 0) -> None:
-        self.n_features = _positive_int(n_features, "n_features")
-        self.n_classes = _positive_int(n_classes, "n_classes", low=2)  # one class: loss is 0
+        self.n_features = positive_int(n_features, "n_features")
+        self.n_classes = positive_int(n_classes, "n_classes", low=2)  # one class: loss is 0
         self.seed = seed
         rng = np.random.default_rng(seed)
         self._initial = {
@@ -365,9 +262,9 @@ class TwoLayerNet(_Classifier):
         weight_init_std: float = 0.01,
         seed: int = 0,
     ) -> None:
-        self.n_features = _positive_int(input_size, "input_size")
-        self.hidden_size = _positive_int(hidden_size, "hidden_size")
-        self.n_classes = _positive_int(output_size, "output_size", low=2)
+        self.n_features = positive_int(input_size, "input_size")
+        self.hidden_size = positive_int(hidden_size, "hidden_size")
+        self.n_classes = positive_int(output_size, "output_size", low=2)
         if not np.isfinite(weight_init_std) or weight_init_std < 0:
             raise ValueError(
                 f"`weight_init_std` must be a finite number >= 0, got {weight_init_std!r}"

@@ -31,12 +31,12 @@ import numpy as np
 
 from slopes import _checkpoint
 from slopes._progress import progress_bar
-from slopes._pytree import flatten, ravel, unflatten
+from slopes._pytree import flatten, ravel
 from slopes._result import Result
+from slopes._training_gradient import NumericalGradient
+from slopes._training_input import Metric, fit_iv
 
 __all__ = ["FitResult", "fit"]
-
-Metric = Callable[[Any, np.ndarray, np.ndarray], float]
 
 
 class FitResult(Result):
@@ -69,149 +69,6 @@ class FitResult(Result):
         }
         extra = "".join(f", {k}={v:.4g}" for k, v in last.items())
         return f"FitResult(status={self.status!r}, nit={self.nit}, nfev={self.nfev}{extra})"
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _check_data(X: Any, y: Any, owner: Any, names: tuple[str, str]) -> tuple[np.ndarray, Any]:
-    X, y = np.asarray(X), np.asarray(y)
-    if X.ndim == 0 or y.ndim == 0:
-        raise ValueError(f"`{names[0]}` and `{names[1]}` must be arrays with one row per sample")
-    if len(X) != len(y):
-        raise ValueError(
-            f"`{names[0]}` has {len(X)} samples but `{names[1]}` has {len(y)}; they must match"
-        )
-    for array, name in zip((X, y), names):
-        if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
-            raise TypeError(f"`{name}` must be numeric, got dtype {array.dtype}")
-        if np.issubdtype(array.dtype, np.inexact) and not np.all(np.isfinite(array)):
-            row = int(np.argmax(~np.isfinite(array.reshape(len(array), -1)).all(axis=1)))
-            raise ValueError(f"`{name}` contains NaN or inf (first in sample {row})")
-    if owner is not None and hasattr(owner, "check_data"):
-        try:
-            owner.check_data(X, y)
-        except (ValueError, TypeError) as exc:  # the model's words, with the caller's names
-            message = str(exc).replace("`X`", f"`{names[0]}`").replace("`y`", f"`{names[1]}`")
-            raise type(exc)(message) from None
-    return X, y
-
-
-def _resolve_metrics(metrics: Any, loss: Callable, owner: Any) -> dict[str, Metric]:
-    def by_name(name: str) -> Metric:
-        if name == "loss":
-            return loss
-        method = getattr(owner, name, None)
-        if owner is None or not callable(method):
-            raise ValueError(
-                f"`metrics` names {name!r}, but `loss` is not a method of a model that has "
-                f"one; pass a callable instead, e.g. metrics={{{name!r}: fn}} with "
-                "fn(params, X, y) -> float"
-            )
-        return method
-
-    if metrics is None:
-        default = ["loss"] + (["accuracy"] if callable(getattr(owner, "accuracy", None)) else [])
-        return {name: by_name(name) for name in default}
-    if isinstance(metrics, dict):
-        items = list(metrics.items())
-    elif isinstance(metrics, (list, tuple)):
-        items = [
-            (m if isinstance(m, str) else getattr(m, "__name__", f"metric{i}"), m)
-            for i, m in enumerate(metrics)
-        ]
-    else:
-        raise TypeError(f"`metrics` must be a dict, a list or None, got {type(metrics).__name__}")
-    resolved: dict[str, Metric] = {}
-    for name, metric in items:
-        if isinstance(metric, str):
-            metric = by_name(metric)
-        if not callable(metric):
-            raise TypeError(f"`metrics[{name!r}]` must be callable(params, X, y), got {metric!r}")
-        resolved[str(name)] = metric
-    return resolved
-
-
-def _stack_unraveler(params: Any) -> Callable[[np.ndarray], Any]:
-    """Map a (k, n) stack of flat vectors to a pytree whose leaves have a leading k axis."""
-    leaves, treedef = flatten(params)
-    shapes = [np.shape(leaf) for leaf in leaves]
-    offsets = np.cumsum([0] + [int(np.prod(s, dtype=int)) for s in shapes])
-
-    def unravel_stack(stack: np.ndarray) -> Any:
-        k = stack.shape[0]
-        pieces = [
-            stack[:, a:b].reshape((k, *shape)) for a, b, shape in zip(offsets, offsets[1:], shapes)
-        ]
-        return unflatten(treedef, pieces)
-
-    return unravel_stack
-
-
-class _NumericalGradient:
-    """The numerical gradient of ``loss(params, Xb, yb)`` through slopes.gradient."""
-
-    def __init__(self, loss: Callable, params: Any, step: float, workers: Any, vectorized: bool):
-        self.loss, self.step, self.workers, self.vectorized = loss, step, workers, vectorized
-        self.unravel = ravel(params)[1]
-        self.unravel_stack = _stack_unraveler(params)
-        self.nfev = 0
-
-    def __call__(self, params: Any, Xb: np.ndarray, yb: np.ndarray) -> Any:
-        from slopes.differentiate import gradient
-
-        loss, unravel, unravel_stack = self.loss, self.unravel, self.unravel_stack
-        counted = [0]
-
-        def flat_loss(point: np.ndarray) -> Any:
-            # one flat parameter vector, or (vectorized) a stack of them, one per row
-            if point.ndim == 1:
-                counted[0] += 1
-                return loss(unravel(point), Xb, yb)
-            counted[0] += point.shape[0]
-            return np.asarray(loss(unravel_stack(point), Xb, yb))
-
-        out = gradient(
-            flat_loss,
-            ravel(params)[0],
-            step=self.step,
-            workers=self.workers,
-            vectorized=self.vectorized,
-            full_output=True,
-        )
-        if isinstance(out, dict):
-            value, nfev = out["value"], int(out.get("nfev", counted[0]))
-        else:  # a gradient without full_output support
-            value, nfev = out, counted[0]
-        self.nfev += max(nfev, counted[0]) if self.workers is None else nfev
-        return unravel(np.asarray(value))
-
-
-def _fit_iv(batch_size, epochs, step, checkpoint_every, n, optimizer, grad, callbacks):
-    if not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
-        raise TypeError(
-            "`optimizer` must have init and update, e.g. slopes.optim.sgd(lr=0.1); "
-            f"got {optimizer!r}"
-        )
-    if not _is_int(batch_size) or not 1 <= batch_size <= n:
-        raise ValueError(
-            f"`batch_size` must be an integer in 1..{n} (the data size), got {batch_size!r}"
-        )
-    if not _is_int(epochs) or epochs < 1:
-        raise ValueError(f"`epochs` must be a positive integer, got {epochs!r}")
-    if not isinstance(step, (int, float)) or not (np.isfinite(step) and step > 0):
-        raise ValueError(f"`step` must be a positive number, got {step!r}")
-    if not _is_int(checkpoint_every) or checkpoint_every < 1:
-        raise ValueError(f"`checkpoint_every` must be a positive integer, got {checkpoint_every!r}")
-    if grad is not None and not callable(grad):
-        raise TypeError(f"`grad` must be callable(params, X, y) or None, got {grad!r}")
-    callbacks = [] if callbacks is None else callbacks
-    callbacks = [callbacks] if callable(callbacks) else list(callbacks)
-    for callback in callbacks:
-        if not callable(callback):
-            raise TypeError(f"`callbacks` must be callables, got {callback!r}")
-    return callbacks
 
 
 def _all_finite(tree: Any) -> bool:
@@ -307,24 +164,21 @@ def fit(
     A non-finite loss, gradient or parameter stops the run with status
     ``"diverged"``; the result then holds the last finite parameters.
     """
-    owner = getattr(loss, "__self__", None)
-    if not callable(loss):
-        raise TypeError(f"`loss` must be callable(params, X, y), got {loss!r}")
-    X, y = _check_data(X, y, owner, ("X", "y"))
-    callbacks = _fit_iv(
-        batch_size, epochs, step, checkpoint_every, len(X), optimizer, grad, callbacks
+    X, y, test, metric_fns, callbacks = fit_iv(
+        loss,
+        X,
+        y,
+        optimizer=optimizer,
+        batch_size=batch_size,
+        epochs=epochs,
+        grad=grad,
+        step=step,
+        seed=seed,
+        eval_data=eval_data,
+        metrics=metrics,
+        callbacks=callbacks,
+        checkpoint_every=checkpoint_every,
     )
-    if eval_data is not None and (not isinstance(eval_data, (tuple, list)) or len(eval_data) != 2):
-        raise TypeError(
-            f"`eval_data` must be a pair (X_test, y_test), got {type(eval_data).__name__}"
-            + (f" of length {len(eval_data)}" if isinstance(eval_data, (tuple, list)) else "")
-        )
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"`seed` must be a non-negative integer, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"`seed` must be a non-negative integer, got {seed}")
-    test = None if eval_data is None else _check_data(*eval_data, owner, ("X_test", "y_test"))
-    metric_fns = _resolve_metrics(metrics, loss, owner)
     start_value = loss(params, X[:batch_size], y[:batch_size])  # also checks params fit the model
     if np.ndim(start_value) != 0:
         raise ValueError(f"`loss` must return a scalar, got shape {np.shape(start_value)}")
@@ -348,7 +202,7 @@ def fit(
         run.restore(path, fingerprint)
         resumed_from = run.step
     numerical = (
-        None if grad is not None else _NumericalGradient(loss, params, step, workers, vectorized)
+        None if grad is not None else NumericalGradient(loss, params, step, workers, vectorized)
     )
     gradient_fn = grad if grad is not None else numerical
     nfev, started = 1, time.perf_counter()  # 1: the check of `loss` above

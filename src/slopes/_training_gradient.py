@@ -1,0 +1,73 @@
+"""The numerical minibatch gradient of :func:`slopes.fit` (private).
+
+:class:`NumericalGradient` differentiates ``loss(params, X_batch, y_batch)``
+with respect to ``params`` (any pytree) through :func:`slopes.gradient` on the
+flat parameter vector, and counts the loss evaluations that cost. With
+``vectorized=True`` the stencil's points reach ``loss`` as one stack of
+parameter sets (see :func:`stack_unraveler`), the convention the models in
+:mod:`slopes.models` evaluate fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from slopes._pytree import flatten, ravel, unflatten
+
+
+def stack_unraveler(params: Any) -> Callable[[np.ndarray], Any]:
+    """Map a (k, n) stack of flat vectors to a pytree whose leaves have a leading k axis."""
+    leaves, treedef = flatten(params)
+    shapes = [np.shape(leaf) for leaf in leaves]
+    offsets = np.cumsum([0] + [int(np.prod(s, dtype=int)) for s in shapes])
+
+    def unravel_stack(stack: np.ndarray) -> Any:
+        k = stack.shape[0]
+        pieces = [
+            stack[:, a:b].reshape((k, *shape)) for a, b, shape in zip(offsets, offsets[1:], shapes)
+        ]
+        return unflatten(treedef, pieces)
+
+    return unravel_stack
+
+
+class NumericalGradient:
+    """The numerical gradient of ``loss(params, Xb, yb)`` through slopes.gradient."""
+
+    def __init__(self, loss: Callable, params: Any, step: float, workers: Any, vectorized: bool):
+        self.loss, self.step, self.workers, self.vectorized = loss, step, workers, vectorized
+        self.unravel = ravel(params)[1]
+        self.unravel_stack = stack_unraveler(params)
+        self.nfev = 0
+
+    def __call__(self, params: Any, Xb: np.ndarray, yb: np.ndarray) -> Any:
+        from slopes.differentiate import gradient
+
+        loss, unravel, unravel_stack = self.loss, self.unravel, self.unravel_stack
+        counted = [0]
+
+        def flat_loss(point: np.ndarray) -> Any:
+            # one flat parameter vector, or (vectorized) a stack of them, one per row
+            if point.ndim == 1:
+                counted[0] += 1
+                return loss(unravel(point), Xb, yb)
+            counted[0] += point.shape[0]
+            return np.asarray(loss(unravel_stack(point), Xb, yb))
+
+        out = gradient(
+            flat_loss,
+            ravel(params)[0],
+            step=self.step,
+            workers=self.workers,
+            vectorized=self.vectorized,
+            full_output=True,
+        )
+        if isinstance(out, dict):
+            value, nfev = out["value"], int(out.get("nfev", counted[0]))
+        else:  # a gradient without full_output support
+            value, nfev = out, counted[0]
+        self.nfev += max(nfev, counted[0]) if self.workers is None else nfev
+        return unravel(np.asarray(value))
