@@ -259,6 +259,66 @@ def test_a_wrong_success_by_aliasing_is_caught_by_a_smaller_step():
         assert np.all(~res.success | (np.abs(res.value - 50 * math.cos(50 * x)) <= res.error))
 
 
+# a step far longer than f's own scale: the initial step 0.015 |x| spans many
+# periods, the samples alias and a table can look asymptotic by accident; each
+# of these was a wrong success (sin(x)**9 at 1000 gave 0.052 with error 0.009,
+# truth 1.106), found by a sweep over 13 functions at x from 1e-8 to 1e8
+ALIASED = [
+    ("sin(x)**9 at 1000", lambda t: np.sin(t) ** 9, lambda t: 9 * np.sin(t) ** 8 * np.cos(t), 1e3),
+    (
+        "sin(x)**9 at 1.5e7",
+        lambda t: np.sin(t) ** 9,
+        lambda t: 9 * np.sin(t) ** 8 * np.cos(t),
+        15117750.70615666,
+    ),
+    ("sin(50x) at 1e4", lambda t: np.sin(50 * t), lambda t: 50 * np.cos(50 * t), 1e4),
+    ("sin(50x) at 871", lambda t: np.sin(50 * t), lambda t: 50 * np.cos(50 * t), 871.30647244),
+    ("tan at 180", np.tan, lambda t: 1 / np.cos(t) ** 2, 180.472177),
+    ("tan at 5.2e4", np.tan, lambda t: 1 / np.cos(t) ** 2, 52233.4507),
+    ("cos at 2.8e7", np.cos, lambda t: -np.sin(t), 28378631.78136015),
+    ("sin at 8e6", np.sin, np.cos, 8053467.41782021),
+]
+
+
+@pytest.mark.parametrize(("name", "f", "df", "x"), ALIASED, ids=[a[0] for a in ALIASED])
+def test_aliasing_at_a_large_step_is_never_a_wrong_success(name, f, df, x):
+    exact = float(df(x))
+    fast = derivative(f, x, full_output=True)
+    array = derivative(f, np.array([x]), full_output=True)
+    for res in (fast, array):
+        assert np.all(~res.success | (np.abs(res.value - exact) <= res.error)), name
+    # both engines decide alike, with the same evaluations
+    assert array.status[0] == fast.status and array.nfev[0] == fast.nfev
+
+
+def test_a_success_at_a_large_step_is_confirmed_at_a_smaller_one():
+    # log at 1e20 is accepted at its first step 1.5e18; one more trial at a
+    # sixteenth of it confirms it (8 more evaluations), and stays accurate
+    seen = []
+
+    def f(t):
+        seen.append(abs(t - 1e20))
+        return np.log(t)
+
+    res = derivative(f, 1e20, full_output=True)
+    assert res.success and res.nfev == 16
+    assert abs(res.value - 1e-20) <= 1e-12 * 1e-20
+    assert abs(res.value - 1e-20) <= res.error <= 1e-11 * 1e-20
+    assert min(seen) < res.step / 8  # the confirming trial is at a smaller step
+    # a small step needs no confirmation: exp at 1 still costs one trial
+    assert derivative(np.exp, 1.0, full_output=True).nfev == 8
+
+
+def test_underflowing_values_do_not_crash_the_scalar_engine():
+    # exp(-x^2) cos(5x) at 27.28: f is subnormal, its rounding level is 0
+    f = lambda t: np.exp(-t * t) * np.cos(5 * t)  # noqa: E731
+    x = 27.283333764867695
+    fast = derivative(f, x, full_output=True)  # raised ZeroDivisionError
+    array = derivative(f, np.array([x]), full_output=True)
+    assert fast.status == array.status[0] and fast.nfev == array.nfev[0]
+    assert abs(fast.value) <= 1e-300
+
+
 @pytest.mark.parametrize(
     ("f", "symmetric"),
     [(np.abs, 0.0), (lambda t: 1 / t**2, 0.0), (lambda t: np.maximum(t, 0.0), 0.5)],

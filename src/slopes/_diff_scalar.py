@@ -24,6 +24,7 @@ from slopes._diff_table import (
     RESOLVED,
     power_law,
 )
+from slopes._diff_trials import CONFIRM_SLACK, CONFIRM_STEP
 from slopes._evaluate_block import PointError, raise_at
 from slopes._richardson import (
     ACCEPT_FACTOR,
@@ -88,50 +89,14 @@ def scalar_adaptive(
     best_slack = math.inf
     last = None  # the previous trial (step, best, diffs, resolved), for power_law
     for _ in range(max_trials):
-        values = {}
-        with np.errstate(all="ignore"):
-            for o in offsets:
-                point = np.float64(x + o * h)
-                try:
-                    result = f(point)
-                except Exception as exc:
-                    raise_at(PointError(f"x={point!r}", exc))
-                values[o] = _as_float(result)
+        values = _values(f, x, h, offsets)
         nfev += len(offsets)
         scale = max(abs(v) for v in values.values())
         if not math.isfinite(scale):
             return None
-        hn = h**n
-        estimates = [sum(w * values[o] for o, w in row) / hn for row in rows]
-        level = NOISE_FACTOR * eps * scale
-        noise = [s * level / hn for s in sums]
-        best = estimates[-1]
-        diffs = [abs(e - best) for e in estimates[:-1]]
-        resolved = [d > RESOLVED * (nz + noise[-1]) for d, nz in zip(diffs, noise)]
-        top, rounding = diffs[-1], noise[-1]
-        truncation = top
-        if len(diffs) >= 2:
-            below = diffs[-2]
-            ratio = top / below if below > 0 else math.inf
-            good = resolved[-1] and resolved[-2] and ratio < ASYMPTOTIC_RATIO
-            largest = ratio
-            two_steps = 0.0
-            if len(diffs) >= 3 and resolved[-3]:
-                lower = below / diffs[-3] if diffs[-3] > 0 else math.inf
-                largest = max(ratio, lower)
-                if resolved[-2]:
-                    two_steps = below * min(1.0, RATIO_SAFETY * lower * lower)
-            # from the level below too (two steps of its ratio): a Taylor coefficient
-            # that nearly cancels makes `top` small by accident, not the next error
-            truncation = max(top, two_steps)
-            if good:
-                truncation = max(
-                    top * min(1.0, RATIO_SAFETY * largest),
-                    below * min(1.0, RATIO_SAFETY * largest * largest),
-                )
-            asymptotic = (not resolved[-1]) or good
-        else:
-            asymptotic = (not resolved[-1]) or top < 0.1 * abs(best)
+        best, diffs, resolved, noise, rounding, truncation, asymptotic = _table(
+            values, scale, h, n, rows, sums, eps
+        )
         error = truncation + rounding
         scaling = False
         if not asymptotic and last is not None and len(diffs) >= 2:
@@ -144,7 +109,7 @@ def scalar_adaptive(
         magnitude = max(abs(best), _TINY)
         guess = magnitude * min(diffs[0] / magnitude, 1.0) ** p_ratio if resolved[0] else 0.0
         model = truncation if resolved[-1] else min(bound, guess)
-        slack = error + (RESOLVED - 1) * rounding  # see slopes._richardson.consistent
+        slack = error + (RESOLVED - 1) * rounding  # see slopes._diff_trials.consistent
         if asymptotic:
             trials.append((h, best, slack))
         if not error < best_error:
@@ -152,9 +117,11 @@ def scalar_adaptive(
         best_error, value, best_step, best_slack = error, best, h, slack
         status = CONVERGED if asymptotic else UNRELIABLE
         # the predicted optimum (see slopes._steps.optimal_step)
-        if model > 0:
+        if model > 0 and rounding > 0:
             step_factor = (n * rounding / (p * model)) ** (1.0 / (p + n))
             e_star = model * step_factor**p + rounding / step_factor**n
+        elif model > 0:  # f's values below the rounding of subnormals
+            step_factor, e_star = 0.0, math.nan
         else:
             step_factor, e_star = math.inf, 0.0
         aim = 1e3 * eps * abs(best)
@@ -175,13 +142,87 @@ def scalar_adaptive(
         h = max(h, h_min)
         exact = (x + h) - x
         h = exact if exact > 0 and math.isfinite(exact) else h
+    large = status == CONVERGED and best_step > CONFIRM_STEP
+    if large and not _confirmed(trials, best_step, best_slack, n):
+        # a success at a large step is confirmed (see slopes._diff_trials.confirm_large)
+        h = max(best_step * SHRINK, h_min)
+        exact = (x + h) - x
+        h = exact if exact > 0 and math.isfinite(exact) else h
+        values = _values(f, x, h, offsets)
+        nfev += len(offsets)
+        scale = max(abs(v) for v in values.values())
+        if math.isfinite(scale):
+            table = _table(values, scale, h, n, rows, sums, eps)
+            if table[-1]:  # asymptotic
+                rounding, truncation = table[4], table[5]
+                trials.append((h, table[0], truncation + RESOLVED * rounding))
+        if not _confirmed(trials, best_step, best_slack, n):
+            status = UNRELIABLE
     if status == CONVERGED and not all(
         abs(estimate - value) <= spread + best_slack
         for step, estimate, spread in trials
         if step < best_step
     ):
-        status = UNRELIABLE  # see slopes._richardson.consistent
+        status = UNRELIABLE  # see slopes._diff_trials.consistent
     return {"value": value, "error": best_error, "step": best_step, "status": status, "nfev": nfev}
+
+
+def _confirmed(trials: list, best_step: float, best_slack: float, n: int) -> bool:
+    """:func:`slopes._diff_trials.confirmed` for one line."""
+    return any(
+        h < best_step and slack <= CONFIRM_SLACK * (best_step / h) ** n * best_slack
+        for h, _, slack in trials
+    )
+
+
+def _values(f: Any, x: float, h: float, offsets: tuple) -> dict[float, float]:
+    """f at ``x + o h`` for each offset ``o``."""
+    values = {}
+    with np.errstate(all="ignore"):
+        for o in offsets:
+            point = np.float64(x + o * h)
+            try:
+                result = f(point)
+            except Exception as exc:
+                raise_at(PointError(f"x={point!r}", exc))
+            values[o] = _as_float(result)
+    return values
+
+
+def _table(values, scale, h, n, rows, sums, eps) -> tuple:
+    """:func:`slopes._diff_table.error_table` for one line with one output."""
+    hn = h**n
+    estimates = [sum(w * values[o] for o, w in row) / hn for row in rows]
+    level = NOISE_FACTOR * eps * scale
+    noise = [s * level / hn for s in sums]
+    best = estimates[-1]
+    diffs = [abs(e - best) for e in estimates[:-1]]
+    resolved = [d > RESOLVED * (nz + noise[-1]) for d, nz in zip(diffs, noise)]
+    top, rounding = diffs[-1], noise[-1]
+    truncation = top
+    if len(diffs) >= 2:
+        below = diffs[-2]
+        ratio = top / below if below > 0 else math.inf
+        good = resolved[-1] and resolved[-2] and ratio < ASYMPTOTIC_RATIO
+        largest = ratio
+        two_steps = 0.0
+        if len(diffs) >= 3 and resolved[-3]:
+            lower = below / diffs[-3] if diffs[-3] > 0 else math.inf
+            largest = max(ratio, lower)
+            if resolved[-2]:
+                two_steps = below * min(1.0, RATIO_SAFETY * lower * lower)
+        # from the level below too (two steps of its ratio): a Taylor coefficient
+        # that nearly cancels makes `top` small by accident, not the next error
+        truncation = max(top, two_steps)
+        if good:
+            truncation = max(
+                top * min(1.0, RATIO_SAFETY * largest),
+                below * min(1.0, RATIO_SAFETY * largest * largest),
+            )
+        asymptotic = (not resolved[-1]) or good
+    else:
+        asymptotic = (not resolved[-1]) or top < 0.1 * abs(best)
+    return best, diffs, resolved, noise, rounding, truncation, asymptotic
 
 
 def _power_law(last, h, best, diffs, resolved, rounding, error, p) -> tuple[bool, float]:

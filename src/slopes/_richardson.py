@@ -32,8 +32,13 @@ Adaptive algorithm (``step=None``)
    its status says so. A result whose differences never became asymptotic
    has status ``UNRELIABLE`` and ``success=False``.
 5. A result must agree, within both error estimates, with every trial at a
-   smaller step whose table also looked asymptotic (:func:`consistent`); at a
+   smaller step whose table also looked asymptotic
+   (:func:`slopes._diff_trials.consistent`); at a
    pole or a jump it does not, and the status is ``UNRELIABLE``.
+6. A success at a step above 1 (the first step is ``0.015 |x|``, blind to
+   f's own scale, and at large ``|x|`` the samples can alias) must also be
+   confirmed by an asymptotic trial at a smaller step with a comparable error
+   estimate, one extra trial if none was made (:func:`slopes._diff_trials.confirm_large`).
 """
 
 from __future__ import annotations
@@ -43,7 +48,8 @@ from typing import Any
 
 import numpy as np
 
-from slopes._diff_table import RESOLVED, across_trials, error_table
+from slopes._diff_table import across_trials, error_table
+from slopes._diff_trials import CONFIRM_STEP, confirm_large, consistent, record
 from slopes._stencils import family, stencil
 from slopes._steps import (
     exact_step,
@@ -188,10 +194,11 @@ def adaptive(
     previous_error = np.full((m, k), np.inf)
     previous_step = np.full(m, np.inf)
     trials = SimpleNamespace(  # every trial's table, for the consistency check
-        step=np.full((max_trials, m), np.inf),
-        value=np.zeros((max_trials, m, k)),
-        slack=np.zeros((max_trials, m, k)),
-        asymptotic=np.zeros((max_trials, m), dtype=bool),
+        # one row more: the confirming trial of confirm_large
+        step=np.full((max_trials + 1, m), np.inf),
+        value=np.zeros((max_trials + 1, m, k)),
+        slack=np.zeros((max_trials + 1, m, k)),
+        asymptotic=np.zeros((max_trials + 1, m), dtype=bool),
     )
     last = {"name": np.full(m, None, dtype=object), "step": np.full(m, np.inf)}
     while active.any():
@@ -217,7 +224,7 @@ def adaptive(
                 values[finite], weights, orders, h[ok], n, eps, value_noise, bound_guess=careful
             )
             across_trials(table, last, ok, h[ok], name, orders)
-            _record(trials, table, ok, tried[ok] - 1, h[ok])
+            record(trials, table, ok, tried[ok] - 1, h[ok])
             _update(
                 table,
                 ok,
@@ -251,38 +258,33 @@ def adaptive(
         h = exact_step(x, np.maximum(next_h, h_min))
     # a one-sided result never confirmed by a second step is not trusted
     status[(sided < 2) & (status == ONE_SIDED)] = UNRELIABLE
+    large = SimpleNamespace(x=x, family=families[start_method], k=k, n=n, eps=eps, h_min=h_min)
+    _confirm_large(g, trials, status, best_step, nfev, large, value_noise, max_trials)
     status[(status == CONVERGED) & ~consistent(trials, value, best_step)] = UNRELIABLE
     return {"value": value, "error": error, "step": best_step, "status": status, "nfev": nfev}
 
 
-def _record(trials, table, lines, index, h) -> None:
-    trials.step[index, lines] = h
-    trials.value[index, lines] = table["best"]
-    # the table's own rule: differences below RESOLVED rounding levels are noise
-    trials.slack[index, lines] = table["error"] + (RESOLVED - 1) * table["rounding"]
-    trials.asymptotic[index, lines] = table["asymptotic"].all(axis=1)
+def _confirm_large(g, trials, status, best_step, nfev, setup, value_noise, row) -> None:
+    """A success at a large step needs a confirming trial (see :func:`confirm_large`)."""
+    offsets, weights, orders = setup.family
 
+    def evaluate(lines: np.ndarray, h: np.ndarray):
+        h = exact_step(setup.x[lines], np.maximum(h, setup.h_min))
+        point_lines, point_offsets = _grid(lines, h, offsets)
+        values = g.values(point_lines, point_offsets, setup.k)
+        values = values.reshape(lines.size, offsets.size, setup.k)
+        nfev[lines] += int(np.count_nonzero(offsets)) + (0 if np.all(offsets) else 1)
+        finite = np.isfinite(values).all(axis=(1, 2))
+        table = None
+        if finite.any():
+            table = error_table(
+                values[finite], weights, orders, h[finite], setup.n, setup.eps, value_noise
+            )
+        return finite, h, table
 
-def consistent(trials, value, best_step) -> np.ndarray:
-    """Whether each line's result agrees with its other trials at smaller steps.
-
-    A table that is truly asymptotic at a step ``h`` stays so at every smaller
-    step down to the rounding level, so two such trials must agree within the
-    sum of their error estimates (the rounding parts counted ``RESOLVED``
-    times: below that, differences are noise). At a pole (``1/x`` at 0, ``tan`` at pi/2)
-    or a jump every level scales like a negative power of ``h``: each
-    table looks asymptotic, with relative differences independent of ``h``,
-    but the estimates grow without bound as the step shrinks, and the check
-    fails. Trials at *larger* steps are not compared: there a table can look
-    asymptotic by aliasing (``sin(50 x)`` at ``x = 1e4`` with the initial
-    step ``150``) and be wrong, which says nothing about the best trial.
-    The check costs no evaluations; a line with one trial passes it.
-    """
-    smaller = trials.asymptotic & (trials.step < best_step[None, :])
-    best = np.max(np.where((trials.step == best_step)[..., None], trials.slack, 0.0), axis=0)
-    with np.errstate(all="ignore"):
-        apart = np.abs(trials.value - value[None]) > trials.slack + best[None]
-    return ~np.any(smaller & apart.any(axis=2), axis=0)
+    large = (status == CONVERGED) & (best_step > CONFIRM_STEP)
+    failed = confirm_large(trials, large, best_step, setup.n, evaluate, row, SHRINK)
+    status[failed] = UNRELIABLE
 
 
 def _confirm(table, lines, h, state) -> None:

@@ -161,7 +161,7 @@ def derivative(
     np.float64(0.1999999999990898)
     >>> res = derivative(np.log, 1e20, full_output=True)
     >>> float(res.value), bool(res.success), int(res.nfev)
-    (1e-20, True, 8)
+    (1e-20, True, 16)
     >>> d2 = derivative(np.sin, [0.5, 1.0], n=2, vectorized=True)
     >>> np.abs(d2 + np.sin([0.5, 1.0])).max() < 1e-10
     np.True_
