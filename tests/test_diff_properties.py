@@ -135,6 +135,18 @@ def check_gradient_error(a, b, c, x):
     terms += np.abs(a * b * x * np.cos(b * x)) + np.abs(c * x) * np.exp(c * x)
     assume(abs(f(x)) > 0.1 * terms.sum())
     exact = a * b * np.cos(b * x) + c * np.exp(c * x)
+    # The estimate extrapolates the measured decay of the odd Taylor coefficients
+    # (the only ones a central stencil sees); where one nearly cancels (b x close
+    # to pi/2 makes the sine's part of f''''' small against the exponential's)
+    # the measured decay is fast by accident and no finite stencil can tell.
+    # Documented in `gradient`'s Notes; the property is tested where the
+    # coefficients behave: |f^(5)| within a factor 4 of the geometric mean of
+    # |f'''| and |f^(7)|.
+    odd = {
+        k: np.abs(a * b**k * np.sin(b * x + k * np.pi / 2) + c**k * np.exp(c * x))
+        for k in (3, 5, 7)
+    }
+    assume(np.all(odd[5] >= 0.25 * np.sqrt(odd[3] * odd[7])))
     res = gradient(f, x, vectorized=True, full_output=True)
     ok = res.success
     assert ok.any()

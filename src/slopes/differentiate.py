@@ -150,6 +150,10 @@ def derivative(
     error estimate assumes f's values are accurate to a few units in the last
     place of ``|f|``; a function that loses more to cancellation inside (a sum
     of large terms that nearly cancel) can have errors above the estimate.
+    The truncation part extrapolates the measured decay of the Taylor
+    coefficients; where one nearly vanishes by accident (two terms of f''''' that
+    cancel) the decay looks faster than it is and the estimate can fall short
+    by a small factor.
     Central stencils see only the odd part ``f(x+t) - f(x-t)``. At a pole or
     jump it grows as the step shrinks and the trials disagree (``1/x`` at 0
     is no success); at a kink, or where f is even about x, the answer is the
