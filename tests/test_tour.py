@@ -14,7 +14,8 @@ matplotlib.use("Agg")  # tests only
 from PIL import Image
 
 from slopes import tour
-from slopes._tour_text import LANGUAGES, TEXT
+from slopes._tour_text import LANGUAGES, TEXT, diagnosis
+from slopes.descent import minimize
 
 # numbers the chapter prints, to the last digit
 CHAPTER_NUMBERS = [
@@ -29,6 +30,10 @@ CHAPTER_NUMBERS = [
 ]
 HANGUL = re.compile("[\uac00-\ud7a3]")
 LONG_NUMBER = re.compile(r"-?\d+\.\d{4,}(?:e[-+]\d+)?")
+# any number standing alone ("lr=0.5", "1.18e+09", "3단계"), not a digit inside a name like x0
+NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+# a run of English words: what a Korean sentence must not contain
+ENGLISH_WORDS = re.compile(r"[A-Za-z]{3,}(?: [A-Za-z]{2,}){2,}")
 
 
 def quick_tour(folder, lang):
@@ -104,6 +109,78 @@ def test_korean_tour_speaks_korean_with_the_same_numbers(english, korean):
         assert number in text_ko, number
     assert LONG_NUMBER.findall(text_ko) == LONG_NUMBER.findall(text_en)
     assert [p.name for p in result_ko.figures] == [p.name for p in result_en.figures]
+    # no English sentence slipped through: code names and figure paths only
+    prose = [line for line in text_ko.splitlines() if "->" not in line]
+    assert not [line for line in prose if ENGLISH_WORDS.search(line)]
+
+
+def test_korean_tour_diagnoses_the_learning_rates_in_korean_with_the_same_numbers(english, korean):
+    (_, text_en), (result_ko, text_ko) = english, korean
+    rates_en = text_en[text_en.index("\n6. ") : text_en.index("\n7. ")]
+    rates_ko = text_ko[text_ko.index("\n6. ") : text_ko.index("\n7. ")]
+    # the library's English diagnoses stay out of the Korean tour ...
+    assert "Diverged at step" in rates_en and "Diverged" not in rates_ko
+    assert "Stalled:" in rates_en and "Stalled" not in rates_ko
+    assert "'diverged'(발산)" in rates_ko and "'stalled'(정체)" in rates_ko
+    # ... and their Korean diagnoses carry the same facts and the same advice
+    big = re.search(r"(\d+)단계에서 발산했습니다: f가\s+(\S+)에서\s+(\S+)까지\s+커졌", rates_ko)
+    assert big, rates_ko
+    assert (
+        big.groups()
+        == re.search(
+            r"Diverged at step (\d+): f\s+grew\s+from\s+(\S+)\s+to\s+(\S+),", rates_en
+        ).groups()
+    )
+    suggested = re.findall(r"try lr=([-+.e\d]*\d)", rates_en)
+    assert suggested == ["0.5", "0.5"]  # 1/L for the curvature L = 2 of x0² + x1²
+    assert re.findall(r"lr=([-+.e\d]*\d)\s+정도로\s+(?:줄여|키워)", rates_ko) == suggested
+    stalled = re.search(r"정체되었습니다: (\d+)단계\s+동안\s+f가\s+겨우\s+(\S+)만큼", rates_ko)
+    assert stalled.groups() == ("100", "1e-06")
+    assert sorted(NUMBER.findall(rates_ko)) == sorted(NUMBER.findall(rates_en))
+    assert result_ko.numbers["lr_10_status"] == "diverged"
+
+
+def _quadratic(x):
+    return x[0] ** 2 + x[1] ** 2
+
+
+def _steep(x):
+    return 1e150 * x[0] ** 2  # the first step of lr = 1 overflows f
+
+
+@pytest.mark.parametrize(
+    "f, x0, lr, kwargs, status, korean",
+    [
+        (_quadratic, [-3.0, 4.0], 10.0, {}, "diverged", "3단계에서 발산했습니다"),
+        (
+            _steep,
+            [1.0],
+            1.0,
+            {},
+            "diverged",
+            "1단계에서 발산했습니다: f의 값이 유한하지 않습니다(inf)",
+        ),
+        (lambda x: np.nan * x[0], [1.0], 0.1, {}, "diverged", "한 걸음도 떼기 전에 x0에서"),
+        (_quadratic, [-3.0, 4.0], 1e-10, {}, "stalled", "정체되었습니다"),
+        (_quadratic, [-3.0, 4.0], 0.01, {}, "max_steps", "학습률을 키워 보세요"),
+        (_quadratic, [-3.0, 4.0], 0.1, {}, "max_steps", "정류점에 가깝습니다"),
+        (_quadratic, [1.0, 1.0], 0.5, {}, "converged", "1단계 만에 수렴했습니다"),
+        (_quadratic, [1.0, 1.0], 0.1, {"callback": lambda k, s: k == 2}, "stopped", "콜백이 2단계"),
+    ],
+)
+def test_korean_diagnosis_of_every_status_says_the_librarys_numbers(
+    f, x0, lr, kwargs, status, korean
+):
+    with np.errstate(all="ignore"):
+        res = minimize(f, np.array(x0), lr=lr, steps=100, **kwargs)
+        text = diagnosis(res, f, lr, "ko")
+    assert res.status == status
+    assert diagnosis(res, f, lr, "en") == res.message
+    assert korean in text and HANGUL.search(text) and not ENGLISH_WORDS.search(text)
+    # every number in the Korean sentence is one the library's message states
+    assert set(NUMBER.findall(text)) <= set(NUMBER.findall(res.message)), (text, res.message)
+    if status in ("diverged", "stalled"):  # and the advice is the library's own
+        assert set(NUMBER.findall(text)) == set(NUMBER.findall(res.message))
 
 
 def test_every_language_has_every_text_with_the_same_placeholders():

@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from slopes._tour_text import TEXT
+from slopes._tour_text import STATUS_NAMES, TEXT, diagnosis
 
 __all__ = ["SECTIONS", "Tour"]
 
@@ -27,10 +27,25 @@ def _fmt_vector(values: Any) -> str:
     return np.array2string(np.asarray(values, dtype=float), precision=8, separator=" ")
 
 
-def _wrap(message: str, indent: int = 12) -> str:
+def _columns(text: str) -> int:
+    """Terminal columns: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _wrap(message: str, indent: int = 12, width: int = 88) -> str:
     """A long diagnosis folded to the width of the text around it, continuation indented."""
     pad = " " * indent  # the template puts the first line's indent; count it here too
-    return textwrap.fill(str(message), width=88, initial_indent=pad, subsequent_indent=pad)[indent:]
+    if _columns(message) == len(message):
+        return textwrap.fill(message, width=width, initial_indent=pad, subsequent_indent=pad)[
+            indent:
+        ]
+    lines, line = [], pad  # wide characters: fill by columns, not characters
+    for word in message.split():
+        if line.strip() and _columns(line) + 1 + _columns(word) > width:
+            lines.append(line)
+            line = pad
+        line += word if not line.strip() else " " + word
+    return "\n".join([*lines, line])[indent:]
 
 
 class Tour:
@@ -48,8 +63,12 @@ class Tour:
     def section(self, key: str) -> None:
         title = self.text[f"{key}_title"]
         # Hangul takes two columns in a terminal; underline what the eye sees
-        width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in title)
-        print(f"\n{title}\n{'-' * min(width, 78)}", file=self.stream)
+        print(f"\n{title}\n{'-' * min(_columns(title), 78)}", file=self.stream)
+
+    def status(self, code: str) -> str:
+        """A status code as printed: bare in English, quoted and glossed elsewhere."""
+        names = STATUS_NAMES.get(self.lang)
+        return code if names is None else f"'{code}'({names.get(code, code)})"
 
     def save(self, figure: Any, name: str) -> None:
         import matplotlib.pyplot as plt
@@ -160,7 +179,7 @@ class Tour:
             steps=100,
             x=_fmt_vector(res.x),
             nit=res.nit,
-            status=res.status,
+            status=self.status(res.status),
             fun=f"{float(res.fun):.3e}",
             exact=_fmt_vector(exact),
         )
@@ -171,7 +190,8 @@ class Tour:
     def learning_rates(self) -> None:
         from slopes import plot
 
-        fig = plot.learning_rates(_function_2, [-3.0, 4.0], lrs=(1e-10, 0.1, 10.0), steps=100)
+        lrs = (1e-10, 0.1, 10.0)
+        fig = plot.learning_rates(_function_2, [-3.0, 4.0], lrs=lrs, steps=100)
         small, _, big = fig.slopes_results
         self.numbers.update(
             lr_10_status=big.status,
@@ -182,12 +202,12 @@ class Tour:
         self.section("rates")
         self.say(
             "rates_body",
-            big_status=big.status,
+            big_status=self.status(big.status),
             big_x=_fmt_vector(big.x),
-            big_message=_wrap(big.message),
-            small_status=small.status,
+            big_message=_wrap(diagnosis(big, _function_2, lrs[2], self.lang)),
+            small_status=self.status(small.status),
             small_x=_fmt_vector(small.x),
-            small_message=_wrap(small.message),
+            small_message=_wrap(diagnosis(small, _function_2, lrs[0], self.lang)),
         )
         self.save(fig, "05_learning_rates.png")
 
@@ -264,12 +284,12 @@ class Tour:
             n_test=len(X_test),
             model="TwoLayerNet(64, 50, 10)",
             batch_size=batch_size,
-            gradient_kind="backprop",
+            gradient_kind=self.text["backprop"],
             lr=lr,
             epochs=epochs,
             steps=len(history.loss),
             seconds=f"{seconds:.1f}",
-            status=res.status,
+            status=self.status(res.status),
             loss=f"{float(history.loss[-1]):.4f}",
             train_accuracy=f"{train_accuracy:.4f}",
             test_accuracy=f"{test_accuracy:.4f}",

@@ -5,17 +5,29 @@ just computed, formatted once for both languages, so the numbers printed in
 English and in Korean are identical by construction. Figures keep English
 labels (no CJK font is needed to draw them).
 
+:func:`slopes.minimize` explains each run in English (``res.message`` is
+part of the API). In English the tour prints that message; in the other
+languages it writes the diagnosis from :data:`DIAGNOSES`, filled from the
+result's own fields, and glosses the status codes with :data:`STATUS_NAMES`.
+
 Examples
 --------
 >>> sorted(TEXT) == sorted(LANGUAGES)
 True
 >>> all(set(TEXT[lang]) == set(TEXT["en"]) for lang in LANGUAGES)
 True
+>>> sorted(DIAGNOSES) == sorted(STATUS_NAMES) == [lang for lang in LANGUAGES if lang != "en"]
+True
 """
 
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "TEXT"]
+import warnings
+from typing import Any
+
+import numpy as np
+
+__all__ = ["DIAGNOSES", "LANGUAGES", "STATUS_NAMES", "TEXT", "diagnosis"]
 
 LANGUAGES = ("en", "ko")
 
@@ -108,6 +120,7 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "check_ok": "the gradients match",
         "check_bad": "the gradients DIFFER",
+        "backprop": "backprop",
         "done": "Done in {seconds} s: {count} figures in {out_dir}",
     },
     "ko": {
@@ -167,6 +180,7 @@ TEXT: dict[str, dict[str, str]] = {
             "            {big_message}\n"
             "lr = 1e-10: 상태 {small_status}, x = {small_x}\n"
             "            {small_message}\n"
+            "(결과의 res.message에는 같은 진단이 영어로 들어 있습니다: API의 일부입니다.)\n"
             "보폭이 너무 크면 골짜기를 지나쳐 발산하고, 너무 작으면 출발점을 거의\n"
             "떠나지 못합니다. 학습률은 하이퍼파라미터로, 사람이 직접 정해야 합니다."
         ),
@@ -199,6 +213,131 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "check_ok": "기울기가 일치함",
         "check_bad": "기울기가 다름",
+        "backprop": "오차역전파",
         "done": "{seconds}초 만에 끝났습니다: 그림 {count}개가 {out_dir}에 있습니다",
     },
 }
+
+# minimize's status codes, kept as code and glossed: "'diverged'(발산)"
+STATUS_NAMES: dict[str, dict[str, str]] = {
+    "ko": {
+        "converged": "수렴",
+        "max_steps": "최대 단계 도달",
+        "diverged": "발산",
+        "stalled": "정체",
+        "stopped": "중단",
+        "completed": "완료",
+    },
+}
+
+# minimize's diagnoses, one template per case (diagnosis below picks it);
+# numbers come formatted as in res.message (f values .3g, lr :g, suggested lr .2g) and
+# sit before 에서/까지 or in parentheses, so no particle depends on how a number is read;
+# the tour folds the sentences to the terminal's width
+DIAGNOSES: dict[str, dict[str, str]] = {
+    "ko": {
+        "converged": "{nit}단계 만에 수렴했습니다: 기울기 노름이 {grad_norm}까지 줄었습니다.",
+        "stopped": "콜백이 {nit}단계 후에 실행을 멈췄습니다.",
+        "diverged": (
+            "{nit}단계에서 발산했습니다: f가 {f0}에서 {f}까지 커졌습니다. 학습률(lr={lr})이 "
+            "너무 크니 lr={advice} 정도로 줄여 보세요. 결과 x는 지금까지 본 유한한 반복점 중 "
+            "가장 좋은 것({best}단계)입니다."
+        ),
+        "diverged_nonfinite": (
+            "{nit}단계에서 발산했습니다: {what}의 값이 유한하지 않습니다({value}). "
+            "학습률(lr={lr})이 너무 크니 lr={advice} 정도로 줄여 보세요. "
+            "결과 x는 지금까지 본 유한한 반복점 중 가장 좋은 것({best}단계)입니다."
+        ),
+        "diverged_at_start": (
+            "0단계에서 발산했습니다: 한 걸음도 떼기 전에 x0에서 {what}의 값이 유한하지 "
+            "않습니다({value}). 학습률로는 고칠 수 없으니 f와 기울기가 유한한 점에서 시작하세요."
+        ),
+        "stalled": (
+            "정체되었습니다: {nit}단계 동안 f가 겨우 {decrease}만큼 움직였습니다. 기울기(노름 "
+            "{grad_norm0})로 보면 훨씬 더 내려갈 수 있으니 학습률(lr={lr})이 너무 작습니다. "
+            "lr={advice} 정도로 키워 보세요."
+        ),
+        "max_steps": (
+            "최대 단계 수({nit})에 도달했지만 수렴하지 않았습니다: 기울기 노름은 {grad_norm0}에서 "
+            "{grad_norm}까지, f는 {f0}에서 {f}까지 바뀌었습니다. {advice}"
+        ),
+        "max_steps_up": "f가 커졌으니 학습률을 줄여 보세요.",
+        "max_steps_near": "정류점에 가깝습니다: 단계를 늘리거나 tol을 키우세요.",
+        "max_steps_far": "단계를 늘리거나 학습률을 키워 보세요.",
+        "gradient": "기울기",
+    },
+}
+
+
+def diagnosis(res: Any, f: Any, lr: float, lang: str) -> str:
+    """What happened in a plain gradient-descent run of ``minimize``, in ``lang``.
+
+    English is the library's own ``res.message``. Other languages fill
+    :data:`DIAGNOSES` from the result's fields (``status``, ``nit``,
+    ``history.f``, ``history.grad_norm``), numbers formatted as the message
+    formats them, so both say the same numbers. The suggested learning rate is
+    not a field of the result: it is worked out again by the library's own
+    rule (:func:`slopes._diagnose.suggest_lr`, 1/L for the curvature L seen
+    along the path) from ``res.history.x`` and the gradient of ``f`` there,
+    which are the gradients the run saw, up to rounding.
+    """
+    from slopes import _diagnose
+
+    if lang == "en":
+        return str(res.message)
+    words, status = DIAGNOSES[lang], res.status
+    f_hist = np.asarray(res.history.f, dtype=float)
+    g_hist = np.asarray(res.history.grad_norm, dtype=float)
+    finite_f = np.where(np.isfinite(f_hist) & np.isfinite(g_hist), f_hist, np.inf)
+    fields = dict(
+        nit=res.nit,
+        lr=f"{lr:g}",
+        f=f"{f_hist[-1]:.3g}",
+        f0=f"{f_hist[0]:.3g}",
+        grad_norm=f"{g_hist[-1]:.3g}",
+        grad_norm0=f"{g_hist[0]:.3g}",
+        best=int(np.argmin(finite_f)),  # the first lowest finite f, as minimize keeps it
+    )
+    if status == "diverged" and not (np.isfinite(f_hist[-1]) and np.isfinite(g_hist[-1])):
+        bad_f = not np.isfinite(f_hist[-1])
+        fields.update(
+            what="f" if bad_f else words["gradient"], value=f_hist[-1] if bad_f else g_hist[-1]
+        )
+        status = "diverged_at_start" if res.nit == 0 else "diverged_nonfinite"
+    if status.startswith("diverged") or status == "stalled":
+        suggestion = _suggested_lr(res, f, lr)
+        fallback = lr / 10 if status.startswith("diverged") else lr * 1000
+        fields["advice"] = f"{fallback:g}" if suggestion is None else f"{suggestion:.2g}"
+        fields["decrease"] = f"{f_hist[0] - np.min(finite_f):.3g}"
+    elif status == "max_steps":
+        if f_hist[-1] > f_hist[0]:
+            fields["advice"] = words["max_steps_up"]
+        elif g_hist[-1] <= _diagnose.NEAR_STATIONARY * g_hist[0]:
+            fields["advice"] = words["max_steps_near"]
+        else:
+            fields["advice"] = words["max_steps_far"]
+    return words.get(status, str(res.message)).format(**fields)
+
+
+def _suggested_lr(res: Any, f: Any, lr: float) -> float | None:
+    """minimize's suggestion for a diverged or stalled plain-descent run, from its history."""
+    from slopes import _diagnose
+    from slopes.differentiate import gradient
+
+    path = np.asarray(res.history.x, dtype=float).reshape(len(res.history.f), -1)
+    if len(path) < 2:
+        return None
+
+    def grad(x: np.ndarray) -> np.ndarray:
+        return np.asarray(gradient(f, x), dtype=float).reshape(-1)
+
+    # a blown-up run's points may have no finite gradient: that is the answer, not news
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            g0 = grad(path[0])
+            first_step = (path[1] - path[0], grad(path[1]) - g0)
+            g_last = grad(path[-1]) if res.status == "stalled" else g0
+        except (ValueError, ArithmeticError):  # a blown-up point: no curvature to read
+            return None
+        return _diagnose.suggest_lr(res.status, lr, path, first_step, g0, g_last)
