@@ -26,65 +26,39 @@ import time
 import timeit
 import warnings
 
+import _cases
 import numpy as np
+from _measure import Counted
+from _references import textbook_gradient
 
 import slopes
 
-
-def function_1(x):
-    return 0.01 * x**2 + 0.1 * x
-
-
-CASES = [
-    ("exp at 1", np.exp, 1.0, math.e),
-    ("sin at 1000", np.sin, 1000.0, math.cos(1000.0)),
-    ("log at 1e-3", np.log, 1e-3, 1e3),
-    ("log at 1e20", np.log, 1e20, 1e-20),
-    ("0.01x²+0.1x at 5", function_1, 5.0, 0.2),
-    ("0.01x²+0.1x at 10", function_1, 10.0, 0.3),
-    ("1/(1+x²) at 0.5", lambda x: 1 / (1 + x * x), 0.5, -1.0 / 1.5625),
-    (
-        "exp(-x²)cos(5x) at 0.3",
-        lambda x: np.exp(-x * x) * np.cos(5 * x),
-        0.3,
-        math.exp(-0.09) * (-0.6 * math.cos(1.5) - 5 * math.sin(1.5)),
-    ),
-]
-
-
-class Counter:
-    """Wrap f and count evaluations (elements of x for elementwise callers, else calls)."""
-
-    def __init__(self, f, elementwise=True):
-        self.f, self.count, self.elementwise = f, 0, elementwise
-
-    def __call__(self, x):
-        self.count += int(np.size(x)) if self.elementwise else 1
-        return self.f(x)
+# the issue's case table, its exact first derivatives from the closed forms in _cases.py
+CASES = [(case.name, case.f, case.x, case.exact(1)) for case in _cases.SCALAR_CASES]
 
 
 def run_slopes(f, x):
-    counted = Counter(f)
+    counted = Counted(f)  # counts points: every element of x is one evaluation
     res = slopes.derivative(counted, x, full_output=True)
     status = "success" if res.success else f"status {int(res.status)}"
-    return float(res.value), counted.count, status
+    return float(res.value), counted.points, status
 
 
 def run_numdifftools(f, x):
     import numdifftools as nd
 
-    counted = Counter(f)
+    counted = Counted(f)
     value = float(nd.Derivative(counted)(x))
-    return value, counted.count, "-"
+    return value, counted.points, "-"
 
 
 def run_scipy(f, x):
     from scipy.differentiate import derivative
 
-    counted = Counter(f)
+    counted = Counted(f)
     res = derivative(counted, x)
     status = "success" if res.success else f"status {int(res.status)}"
-    return float(res.df), counted.count, status
+    return float(res.df), counted.points, status
 
 
 def main() -> None:
@@ -133,13 +107,9 @@ def speed() -> None:
 
     n = 1000
     x = np.random.default_rng(0).standard_normal(n)
-    exact = 2 * x + np.cos(x)
-
-    def f(X):  # (batch, n) -> (batch,)
-        return np.sum(X**2, axis=-1) + np.sum(np.sin(X), axis=-1)
-
-    def f_scipy(X):  # scipy's convention: (n, ...) -> (...)
-        return np.sum(X**2, axis=0) + np.sum(np.sin(X), axis=0)
+    exact = _cases.sum_sq_sin_grad(x)
+    f = _cases.sum_sq_sin_leading  # (batch, n) -> (batch,)
+    f_scipy = _cases.sum_sq_sin_trailing  # scipy's convention: (n, ...) -> (...)
 
     res = slopes.gradient(f, x, vectorized=True, full_output=True)
     points = np.repeat(x[None], res.nfev, axis=0)
@@ -166,38 +136,21 @@ def speed() -> None:
     n = 50
     x = np.random.default_rng(0).uniform(-2, 2, n)
 
-    def rosen(v):
-        return np.sum(100.0 * (v[1:] - v[:-1] ** 2) ** 2 + (1 - v[:-1]) ** 2)
-
-    count = Counter(rosen, elementwise=False)
+    rosen = _cases.rosenbrock
+    count = Counted(rosen, point_size=n)  # calls: f is called on one point at a time
     t_ours = _best(lambda: slopes.hessian(rosen, x), repeat=3)
     H = slopes.hessian(count, x)
-    nfev = count.count
-    count_nd = Counter(rosen, elementwise=False)
+    nfev = count.calls
+    count_nd = Counted(rosen, point_size=n)
     t_nd = _best(lambda: nd.Hessian(rosen)(x), repeat=1)
     H_nd = nd.Hessian(count_nd)(x)
     scale = np.max(np.abs(H_nd))
     print(
         f"Rosenbrock Hessian n=50 (f values, not vectorized): slopes {t_ours:.3f} s, {nfev} "
-        f"evaluations; numdifftools {t_nd:.3f} s, {count_nd.count} evaluations -> numdifftools"
+        f"evaluations; numdifftools {t_nd:.3f} s, {count_nd.calls} evaluations -> numdifftools"
         f" / slopes = x{t_nd / t_ours:.1f} (target >= 3); |slopes - numdifftools| / max|H| = "
         f"{np.max(np.abs(H - H_nd)) / scale:.1e}"
     )
-
-
-def textbook_gradient(f, x, h=1e-4):
-    """The chapter's numerical_gradient: one f call per perturbed coordinate."""
-    x = np.array(x, dtype=float)
-    grad = np.empty_like(x)
-    for i in range(x.size):
-        saved = x[i]
-        x[i] = saved + h
-        upper = f(x)
-        x[i] = saved - h
-        lower = f(x)
-        grad[i] = (upper - lower) / (2 * h)
-        x[i] = saved
-    return grad
 
 
 def gradient_10000(rounds: int = 3) -> None:
@@ -205,14 +158,10 @@ def gradient_10000(rounds: int = 3) -> None:
     import tracemalloc
 
     n = 10_000
-    x = np.random.default_rng(n).uniform(-1.0, 1.0, n)  # the point of benchmarks/run.py
-    exact = 2 * x + np.cos(x)
-
-    def f(X):  # (batch, n) -> (batch,)
-        return np.sum(X**2 + np.sin(X), axis=-1)
-
-    def f_one(v):  # one point, as the textbook calls it (benchmarks/_cases.sum_sq_sin)
-        return np.sum(v**2) + np.sum(np.sin(v))
+    x = _cases.gradient_point(n)  # the point of benchmarks/run.py
+    exact = _cases.sum_sq_sin_grad(x)
+    f = _cases.sum_sq_sin_leading  # (batch, n) -> (batch,)
+    f_one = _cases.sum_sq_sin  # one point, as the textbook calls it
 
     settings = {
         "default": {},

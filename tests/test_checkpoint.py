@@ -77,56 +77,22 @@ def test_folder_checkpoint_and_another_run_refused(tmp_path):
     net, X, y = _train_script.problem()
     sgd = slopes.optim.sgd(lr=0.1)
     folder = tmp_path / "ckpt"
-    slopes.fit(
-        net.loss,
-        net.params,
-        X,
-        y,
-        optimizer=sgd,
-        grad=net.grad,
-        batch_size=30,
-        checkpoint=folder,
-        progress=False,
-    )
+
+    def run(**changed):
+        """The first run's fit call, with the options in `changed` replaced."""
+        options = dict(optimizer=sgd, grad=net.grad, batch_size=30, checkpoint=folder)
+        return slopes.fit(net.loss, net.params, X, y, progress=False, **{**options, **changed})
+
+    run()
     assert (folder / "fit-checkpoint.npz").exists()
     with pytest.raises(ValueError, match="belongs to another run: its batch_size is 30"):
-        slopes.fit(
-            net.loss,
-            net.params,
-            X,
-            y,
-            optimizer=sgd,
-            grad=net.grad,
-            batch_size=20,
-            checkpoint=folder,
-            progress=False,
-        )
+        run(batch_size=20)
     with pytest.raises(ValueError, match="its optimizer is 'sgd"):
-        slopes.fit(
-            net.loss,
-            net.params,
-            X,
-            y,
-            optimizer=slopes.optim.sgd(lr=0.2),
-            grad=net.grad,
-            batch_size=30,
-            checkpoint=folder,
-            progress=False,
-        )
+        run(optimizer=slopes.optim.sgd(lr=0.2))
     broken = tmp_path / "broken.npz"
     broken.write_bytes(b"PK\x03\x04 not really a zip file")
     with pytest.raises(ValueError, match=r"cannot read checkpoint .*broken\.npz.*delete it"):
-        slopes.fit(
-            net.loss,
-            net.params,
-            X,
-            y,
-            optimizer=sgd,
-            grad=net.grad,
-            batch_size=30,
-            checkpoint=broken,
-            progress=False,
-        )
+        run(checkpoint=broken)
 
 
 def test_sigkill_part_way_then_resume_is_bit_identical(tmp_path, uninterrupted):

@@ -240,28 +240,13 @@ def test_minimize_bad_input(capsys, tmp_path):
     assert_bad_input(
         capsys, "minimize", f, "--from", "1,2", "--optimizer", "adamm", words="did you mean 'adam'"
     )
-    assert_bad_input(
-        capsys,
-        "minimize",
-        f,
-        "--from",
-        "1,2",
-        "--plot",
-        str(tmp_path / "missing" / "a.png"),
-        words="does not exist",
-    )
     blocker = tmp_path / "file"
     blocker.write_text("")
-    assert_bad_input(
-        capsys,
-        "minimize",
-        f,
-        "--from",
-        "1,2",
-        "--plot",
-        str(blocker / "a.png"),
-        words="does not exist",
-    )
+    # a folder that is missing, and a "folder" that is a file
+    for target in (tmp_path / "missing" / "a.png", blocker / "a.png"):
+        assert_bad_input(
+            capsys, "minimize", f, "--from", "1,2", "--plot", str(target), words="does not exist"
+        )
     assert_bad_input(
         capsys,
         "minimize",

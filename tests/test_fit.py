@@ -167,29 +167,11 @@ def test_one_hot_labels_and_custom_metrics(digits):
     def error_rate(params, X, y):
         return 1.0 - model.accuracy(params, X, y)
 
-    res = fit(
-        model.loss,
-        model.params,
-        X,
-        Y,
-        optimizer=slopes.optim.sgd(lr=0.5),
-        grad=model.grad,
-        epochs=2,
-        metrics={"err": error_rate, "acc": "accuracy"},
-        progress=False,
-    )
+    common = dict(optimizer=slopes.optim.sgd(lr=0.5), grad=model.grad, epochs=2, progress=False)
+    metrics = {"err": error_rate, "acc": "accuracy"}
+    res = fit(model.loss, model.params, X, Y, metrics=metrics, **common)
     np.testing.assert_allclose(res.history.train_err, 1.0 - res.history.train_acc)
-    listed = fit(
-        model.loss,
-        model.params,
-        X,
-        y,
-        optimizer=slopes.optim.sgd(lr=0.5),
-        grad=model.grad,
-        epochs=2,
-        metrics=[error_rate],
-        progress=False,
-    )
+    listed = fit(model.loss, model.params, X, y, metrics=[error_rate], **common)
     np.testing.assert_allclose(listed.history.train_error_rate, res.history.train_err)
 
 

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from slopes import _parallel
 from slopes._parallel import WorkerError, parallel_map, resolve_workers
-from slopes._progress import NullBar
 from slopes._workers_backends import _WARM_LOKY, Backend
 
 CALLER_PID = os.getpid()
@@ -38,24 +37,6 @@ def assert_bit_identical(got: list, expected: list) -> None:
     for a, b in zip(got, expected):
         assert a.dtype == b.dtype and a.shape == b.shape
         assert a.tobytes() == b.tobytes()
-
-
-@pytest.fixture
-def force_dispatch(monkeypatch):
-    """Send every task past the probe to the workers, however cheap f is."""
-    monkeypatch.setattr(_parallel, "_worth_dispatching", lambda backend, remaining_s: True)
-
-
-@pytest.fixture
-def bars(monkeypatch):
-    made = []
-
-    def fake_progress_bar(total, desc, progress=True, **kwargs):
-        made.append(NullBar(total=total))
-        return made[-1]
-
-    monkeypatch.setattr(_parallel, "progress_bar", fake_progress_bar)
-    return made
 
 
 # -- validation -------------------------------------------------------------------------
@@ -150,20 +131,13 @@ def test_expensive_work_goes_to_the_workers():
     assert set(pids[1:]) - {CALLER_PID}  # the rest went out
 
 
-def test_cold_pool_starts_once_staying_serial_has_cost_as_much(monkeypatch):
-    from slopes._workers_backends import _FOREGONE_S, LokyBackend
+def test_cold_pool_starts_once_staying_serial_has_cost_as_much(monkeypatch, record_dispatches):
+    from slopes._workers_backends import _FOREGONE_S
 
     for k in list(_WARM_LOKY):  # pretend no pool has run yet (restored afterwards)
         monkeypatch.delitem(_WARM_LOKY, k)
     _FOREGONE_S.clear()
-    dispatched = []
-    original_run = LokyBackend.run
-
-    def counting_run(self, payload, chunks, *args):
-        dispatched.append(len(chunks))
-        return original_run(self, payload, chunks, *args)
-
-    monkeypatch.setattr(LokyBackend, "run", counting_run)
+    dispatched = record_dispatches()
 
     def medium(block):  # 20 tasks of 5 ms: 0.1 s a call, too little to start a pool for
         time.sleep(0.005)

@@ -26,11 +26,6 @@ def client():
     cluster.close()
 
 
-@pytest.fixture
-def force_dispatch(monkeypatch):
-    monkeypatch.setattr(_parallel, "_worth_dispatching", lambda backend, remaining_s: True)
-
-
 def stencil_block(block, scale=1.0):
     return np.array([scale * np.sin(row).sum() / 3.0 + np.exp(-row @ row) for row in block])
 

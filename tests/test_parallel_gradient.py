@@ -18,26 +18,7 @@ import pytest
 import slopes
 from slopes import _parallel
 from slopes._parallel import parallel_map
-from slopes._progress import NullBar
 from slopes._workers_backends import _WARM_LOKY
-
-
-@pytest.fixture
-def force_dispatch(monkeypatch):
-    """Send every task past the probe to the workers, however cheap f is."""
-    monkeypatch.setattr(_parallel, "_worth_dispatching", lambda backend, remaining_s: True)
-
-
-@pytest.fixture
-def bars(monkeypatch):
-    made = []
-
-    def fake_progress_bar(total, desc, progress=True, **kwargs):
-        made.append(NullBar(total=total))
-        return made[-1]
-
-    monkeypatch.setattr(_parallel, "progress_bar", fake_progress_bar)
-    return made
 
 
 def list_map(fn, items):
@@ -99,20 +80,11 @@ def test_closure_over_a_pytree_on_processes(force_dispatch):
     assert same_bits(spread["w"], serial["w"]) and same_bits(spread["b"], serial["b"])
 
 
-def test_slow_f_goes_out_without_forcing_and_stays_exact(monkeypatch):
-    from slopes._workers_backends import LokyBackend
-
+def test_slow_f_goes_out_without_forcing_and_stays_exact(monkeypatch, record_dispatches):
     with monkeypatch.context() as patch:  # a warm pool, as after a first gradient
         patch.setattr(_parallel, "_worth_dispatching", lambda backend, remaining_s: True)
         parallel_map(stencil_block, [np.ones((1, 3))] * 3, workers=2)
-    dispatched = []
-    original_run = LokyBackend.run
-
-    def counting_run(self, payload, chunks, *args):
-        dispatched.append(len(chunks))
-        return original_run(self, payload, chunks, *args)
-
-    monkeypatch.setattr(LokyBackend, "run", counting_run)
+    dispatched = record_dispatches()
 
     def slow(x):
         time.sleep(0.005)

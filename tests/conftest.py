@@ -1,0 +1,46 @@
+"""Fixtures shared by the workers= test files (test_parallel*.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from slopes import _parallel
+from slopes._progress import NullBar
+
+
+@pytest.fixture
+def force_dispatch(monkeypatch):
+    """Send every task past the probe to the workers, however cheap f is."""
+    monkeypatch.setattr(_parallel, "_worth_dispatching", lambda backend, remaining_s: True)
+
+
+@pytest.fixture
+def bars(monkeypatch):
+    """Record the progress bars parallel_map makes (quiet NullBars), newest last."""
+    made = []
+
+    def fake_progress_bar(total, desc, progress=True, **kwargs):
+        made.append(NullBar(total=total))
+        return made[-1]
+
+    monkeypatch.setattr(_parallel, "progress_bar", fake_progress_bar)
+    return made
+
+
+@pytest.fixture
+def record_dispatches(monkeypatch):
+    """Call it to start recording the number of chunks each loky dispatch sends out."""
+    from slopes._workers_backends import LokyBackend
+
+    def start() -> list[int]:
+        dispatched = []
+        original_run = LokyBackend.run
+
+        def counting_run(self, payload, chunks, *args):
+            dispatched.append(len(chunks))
+            return original_run(self, payload, chunks, *args)
+
+        monkeypatch.setattr(LokyBackend, "run", counting_run)
+        return dispatched
+
+    return start
