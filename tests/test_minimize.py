@@ -73,6 +73,15 @@ def test_suggested_learning_rates_come_from_the_curvature():
     assert momentum.status == "diverged" and "try lr=1" in momentum.message  # a tenth
 
 
+def test_the_measured_suggestion_is_a_field_of_the_result():
+    big = minimize(function_2, [-3.0, 4.0], lr=10.0, grad=lambda x: 2 * x)
+    assert big.suggested_lr == pytest.approx(0.5, rel=1e-9)
+    good = minimize(function_2, [-3.0, 4.0], lr=0.1, grad=lambda x: 2 * x)
+    assert good.suggested_lr is None  # nothing to advise
+    momentum = minimize(function_2, [-3.0, 4.0], optimizer=optim.sgd(lr=10.0, momentum=0.5))
+    assert momentum.suggested_lr is None  # 1/L is the rule for plain descent only
+
+
 @pytest.mark.parametrize(
     ("name", "opt"),
     [

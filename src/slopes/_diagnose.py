@@ -70,10 +70,33 @@ def _lr_text(lr: Any) -> str:
     return f"lr={lr:g}" if isinstance(lr, (int, float)) else "its learning rate"
 
 
+def advised_lr(status: str, info: dict[str, Any]) -> tuple[float, str] | None:
+    """The learning rate to try after a diverged or stalled run, and its text.
+
+    The measured suggestion (1/L, see :func:`suggest_lr`) where there is one;
+    otherwise a tenth (diverged) or a thousand times (stalled) a constant
+    learning rate; None when neither is known.
+
+    >>> advised_lr("diverged", {"suggested_lr": 0.5})
+    (0.5, '0.5')
+    >>> advised_lr("stalled", {"lr": 1e-10})
+    (1e-07, '1e-07')
+    """
+    if status not in ("diverged", "stalled"):
+        return None
+    suggestion = info.get("suggested_lr")
+    if suggestion is not None:
+        return suggestion, f"{suggestion:.2g}"
+    lr = info.get("lr")
+    if not isinstance(lr, (int, float)):
+        return None
+    value = lr / 10 if status == "diverged" else lr * 1000
+    return value, f"{value:g}"
+
+
 def message(status: str, info: dict[str, Any]) -> str:
     """One plain sentence (or two) saying what happened and what to try."""
     nit, lr = info["nit"], info.get("lr")
-    lr_known = isinstance(lr, (int, float))
     if status == "converged":
         if info["reason"] == "grad":
             return (
@@ -87,12 +110,10 @@ def message(status: str, info: dict[str, Any]) -> str:
         )
     if status == "stopped":
         return f"Stopped by the callback after {nit} steps."
+    advised = advised_lr(status, info)
     if status == "diverged":
-        suggestion = info.get("suggested_lr")
-        if suggestion is not None:
-            advice = f"try lr={suggestion:.2g}"
-        elif lr_known:
-            advice = f"try lr={lr / 10:g}"
+        if advised is not None:
+            advice = f"try lr={advised[1]}"
         else:
             advice = "try a learning rate about ten times smaller"
         if info["reason"] == "nonfinite" and nit == 0:
@@ -112,11 +133,8 @@ def message(status: str, info: dict[str, Any]) -> str:
             f"iterate seen (step {info['best']})."
         )
     if status == "stalled":
-        suggestion = info.get("suggested_lr")
-        if suggestion is not None:
-            advice = f"try lr={suggestion:.2g}"
-        elif lr_known:
-            advice = f"try lr={lr * 1000:g}"
+        if advised is not None:
+            advice = f"try lr={advised[1]}"
         else:
             advice = "try a learning rate 100 to 1000 times larger"
         return (

@@ -204,10 +204,10 @@ class Tour:
             "rates_body",
             big_status=self.status(big.status),
             big_x=_fmt_vector(big.x),
-            big_message=_wrap(diagnosis(big, _function_2, lrs[2], self.lang)),
+            big_message=_wrap(diagnosis(big, lrs[2], self.lang)),
             small_status=self.status(small.status),
             small_x=_fmt_vector(small.x),
-            small_message=_wrap(diagnosis(small, _function_2, lrs[0], self.lang)),
+            small_message=_wrap(diagnosis(small, lrs[0], self.lang)),
         )
         self.save(fig, "05_learning_rates.png")
 

@@ -22,7 +22,6 @@ True
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -269,17 +268,15 @@ DIAGNOSES: dict[str, dict[str, str]] = {
 }
 
 
-def diagnosis(res: Any, f: Any, lr: float, lang: str) -> str:
+def diagnosis(res: Any, lr: float, lang: str) -> str:
     """What happened in a plain gradient-descent run of ``minimize``, in ``lang``.
 
     English is the library's own ``res.message``. Other languages fill
     :data:`DIAGNOSES` from the result's fields (``status``, ``nit``,
     ``history.f``, ``history.grad_norm``), numbers formatted as the message
-    formats them, so both say the same numbers. The suggested learning rate is
-    not a field of the result: it is worked out again by the library's own
-    rule (:func:`slopes._diagnose.suggest_lr`, 1/L for the curvature L seen
-    along the path) from ``res.history.x`` and the gradient of ``f`` there,
-    which are the gradients the run saw, up to rounding.
+    formats them, so both say the same numbers. The advised learning rate
+    comes from the result's ``suggested_lr`` through the library's own rule
+    (:func:`slopes._diagnose.advised_lr`), so it is the message's number.
     """
     from slopes import _diagnose
 
@@ -305,9 +302,8 @@ def diagnosis(res: Any, f: Any, lr: float, lang: str) -> str:
         )
         status = "diverged_at_start" if res.nit == 0 else "diverged_nonfinite"
     if status.startswith("diverged") or status == "stalled":
-        suggestion = _suggested_lr(res, f, lr)
-        fallback = lr / 10 if status.startswith("diverged") else lr * 1000
-        fields["advice"] = f"{fallback:g}" if suggestion is None else f"{suggestion:.2g}"
+        advised = _diagnose.advised_lr(res.status, {"suggested_lr": res.suggested_lr, "lr": lr})
+        fields["advice"] = advised[1]
         fields["decrease"] = f"{f_hist[0] - np.min(finite_f):.3g}"
     elif status == "max_steps":
         if f_hist[-1] > f_hist[0]:
@@ -317,27 +313,3 @@ def diagnosis(res: Any, f: Any, lr: float, lang: str) -> str:
         else:
             fields["advice"] = words["max_steps_far"]
     return words.get(status, str(res.message)).format(**fields)
-
-
-def _suggested_lr(res: Any, f: Any, lr: float) -> float | None:
-    """minimize's suggestion for a diverged or stalled plain-descent run, from its history."""
-    from slopes import _diagnose
-    from slopes.differentiate import gradient
-
-    path = np.asarray(res.history.x, dtype=float).reshape(len(res.history.f), -1)
-    if len(path) < 2:
-        return None
-
-    def grad(x: np.ndarray) -> np.ndarray:
-        return np.asarray(gradient(f, x), dtype=float).reshape(-1)
-
-    # a blown-up run's points may have no finite gradient: that is the answer, not news
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        try:
-            g0 = grad(path[0])
-            first_step = (path[1] - path[0], grad(path[1]) - g0)
-            g_last = grad(path[-1]) if res.status == "stalled" else g0
-        except (ValueError, ArithmeticError):  # a blown-up point: no curvature to read
-            return None
-        return _diagnose.suggest_lr(res.status, lr, path, first_step, g0, g_last)

@@ -105,6 +105,10 @@ class MinimizeResult(Result):
         ``history.x``, ``history.f``, ``history.grad_norm``: every iterate, x0 included.
     optimizer : Optimizer
         The optimiser used (its repr names it, e.g. for a plot legend).
+    suggested_lr : float or None
+        For a ``"diverged"`` or ``"stalled"`` run of plain gradient descent, the
+        learning rate ``1/L`` measured along the path that ``message`` suggests
+        (see ``slopes._diagnose.advised_lr`` for the rule); None otherwise.
     """
 
     def __repr__(self) -> str:
@@ -385,4 +389,5 @@ def minimize(
             grad_norm=g_hist,
         ),
         optimizer=optimizer,
+        suggested_lr=info.get("suggested_lr"),
     )
