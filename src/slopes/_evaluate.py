@@ -31,12 +31,14 @@ import numpy as np
 from slopes._evaluate_block import (
     PointError,
     TreeSpec,
+    _evaluate_block,
     evaluate_block,
     evaluate_block_safe,
     raise_at,
 )
 
 __all__ = [
+    "BLOCK_ELEMENTS",
     "CHUNK_ELEMENTS",
     "Evaluator",
     "PointError",
@@ -46,10 +48,16 @@ __all__ = [
     "raise_at",
 ]
 
-# numbers per vectorized chunk: 2**16 float64 = 512 KiB stays in cache with f's
-# temporaries and amortises the call. f = sum(x**2 + sin x), time per point at
-# n = 10,000 / 1,000: 2**16 68 / 5.9 us, 2**18 76 / 6.7 us, 2**20 - / 8.5 us
-CHUNK_ELEMENTS = 2**16
+# numbers per vectorized chunk: 2**14 float64 = 128 KiB, glibc's default mmap
+# threshold. f's temporaries are as large as the stack; above the threshold each
+# one is a fresh mmap, paid in page faults on every chunk. f = sum(x**2 + sin x)
+# in a fresh process, time / the textbook loop's: n = 1,000 1.27 (2**16: 1.89),
+# n = 10,000 2.38 (2**16: 3.03); benchmarks/NOTES.md, finding 1
+CHUNK_ELEMENTS = 2**14
+# numbers per block of points for a one-point f (f sees one row at a time, so only
+# the Python overhead per block and the block's own memory count): n = 10,000
+# one-point f, time / loop: 2.09 with 2**16, 2.25 with 2**14
+BLOCK_ELEMENTS = 2**16
 # most points per task for a non-vectorized f on workers; fewer when there are
 # few points, so that every worker gets some (16 points on 8 workers: 1 each)
 POINTS_PER_TASK = 8
@@ -125,28 +133,38 @@ class Evaluator:
             stack[...] = self.x
         columns = lines if lines.ndim == 2 else lines[:, None]
         moves = offsets if offsets.ndim == 2 else offsets[:, None]
+        all_rows = np.arange(min(per_task, count))
+        view = stack.view()
+        view.flags.writeable = False
         pieces = []
-        for start in range(0, count, per_task):
-            stop = min(start + per_task, count)
-            block, rows = stack[: stop - start], np.arange(stop - start)
-            for moved, move in zip(columns[start:stop].T, moves[start:stop].T):
-                block[rows, moved] = block[rows, moved] + move  # rounded as in _points
-            view = block.view()
-            view.flags.writeable = False
-            try:
-                values = self._check(evaluate_block(self.f, self.spec, True, view), len(rows))
-                if np.may_share_memory(values, stack):  # f returned a view of its input
-                    values = values.copy()
-            except PointError as error:
-                if "read-only" not in error.message:
-                    raise_at(error)
-                self._reuse, self._stack = False, None  # f writes into its input
-                self.nfev -= count - start  # counted again by the call below
-                return [*pieces, self(lines[start:], offsets[start:])]
-            finally:
-                for moved in columns[start:stop].T:
-                    block[rows, moved] = self.x[moved]
-            pieces.append(values)
+        # one errstate for all chunks (evaluate_block enters one per chunk, which
+        # cost a few us each at one point per chunk)
+        with np.errstate(all="ignore"):
+            for start in range(0, count, per_task):
+                stop = min(start + per_task, count)
+                rows, chunk = all_rows[: stop - start], columns[start:stop].T
+                block = stack[: stop - start]
+                if chunk.size == 1:  # one point, one coordinate (large n): no fancy indexing
+                    j = int(chunk[0, 0])
+                    block[0, j] = block[0, j] + moves[start, 0]  # rounded as in _points
+                else:
+                    for moved, move in zip(chunk, moves[start:stop].T):
+                        block[rows, moved] = block[rows, moved] + move
+                try:
+                    raw = _evaluate_block(self.f, self.spec, True, view[: stop - start])
+                    values = self._check(raw, stop - start)
+                    if np.may_share_memory(values, stack):  # f returned a view of its input
+                        values = values.copy()
+                except PointError as error:
+                    if "read-only" not in error.message:
+                        raise_at(error)
+                    self._reuse, self._stack = False, None  # f writes into its input
+                    self.nfev -= count - start  # counted again by the call below
+                    return [*pieces, self(lines[start:], offsets[start:])]
+                finally:
+                    for moved in chunk:
+                        block[rows, moved] = self.x[moved]
+                pieces.append(values)
         return pieces
 
     def _row_size(self) -> int:
@@ -157,6 +175,8 @@ class Evaluator:
         """Turn f's output(s) for ``count`` points into an array (count,) + out_shape."""
         if self.vectorized:
             values = np.asarray(raw)
+            if values.dtype == np.float64 and values.shape == (count,) and self.out_shape == ():
+                return values  # the common case, without the general checks
             expected = None if self.out_shape is None else (count, *self.out_shape)
             if expected is not None and values.shape != expected:
                 if values.size == count and self.out_shape == ():
@@ -251,7 +271,7 @@ class Evaluator:
         elif use_map:
             per_task = max(1, min(POINTS_PER_TASK, count // TASKS_PER_GROUP))
         else:  # in this process: blocks only bound the memory of the points
-            per_task = max(1, min(1024, CHUNK_ELEMENTS // row_size))
+            per_task = max(1, min(1024, BLOCK_ELEMENTS // row_size))
         starts = range(0, count, per_task)
         if not use_map and self.vectorized and self.kind == "coordinate" and self._reuse:
             pieces = self._in_place(lines, offsets, per_task)
