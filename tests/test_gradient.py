@@ -351,3 +351,42 @@ def test_coordinates_homogeneous_about_x_succeed_honestly():
     assert res.success.all() and (res.status == DiffResult.CONVERGED).all()
     assert np.all(np.abs(res.value - exact) <= res.error)
     assert np.all(res.error < 1e-14)
+
+
+@pytest.mark.parametrize("chunk", [4, 64, 2**14])
+def test_vectorized_chunking_does_not_change_any_number(monkeypatch, chunk):
+    # chunk=4 at n=300: one point per f call (the large-n path, plain indexing);
+    # the Hessian moves two coordinates per point (the fancy-indexing path)
+    monkeypatch.setattr(evaluate_module, "CHUNK_ELEMENTS", chunk)
+    x = np.linspace(-1, 1, 300)
+    sizes = []
+
+    def f(X):
+        sizes.append(X.shape[0])
+        return sum_sq_sin(X)
+
+    got = gradient(f, x, vectorized=True, full_output=True)
+    one_by_one = gradient(sum_sq_sin, x, full_output=True)
+    np.testing.assert_array_equal(got.value, one_by_one.value)
+    np.testing.assert_array_equal(got.error, one_by_one.error)
+    assert got.nfev == one_by_one.nfev
+    assert max(sizes) == max(1, min(chunk // x.size, got.nfev))
+    small = x[:6]
+    h_vec = slopes.differentiate.hessian(sum_sq_sin, small, vectorized=True)
+    np.testing.assert_array_equal(h_vec, slopes.differentiate.hessian(sum_sq_sin, small))
+
+
+def test_one_point_chunks_with_an_f_that_writes_into_its_input(monkeypatch):
+    monkeypatch.setattr(evaluate_module, "CHUNK_ELEMENTS", 8)
+
+    def in_place(X):
+        X *= 1.0
+        return sum_sq_sin(X)
+
+    x = np.linspace(-1, 1, 40)
+    before = x.copy()
+    got = gradient(in_place, x, vectorized=True, full_output=True)
+    expected = gradient(sum_sq_sin, x, full_output=True)
+    np.testing.assert_array_equal(got.value, expected.value)
+    assert got.nfev == expected.nfev
+    np.testing.assert_array_equal(x, before)
