@@ -43,6 +43,7 @@ Adaptive algorithm (``step=None``)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -124,6 +125,44 @@ class Lines:
         return out
 
 
+@dataclass
+class _LineState:
+    """Per-line state of the adaptive engine (arrays indexed by line)."""
+
+    value: np.ndarray  # (m, k) best estimate so far
+    error: np.ndarray  # (m, k) its error estimate
+    best_step: np.ndarray  # step of the best trial
+    status: np.ndarray
+    active: np.ndarray  # still iterating
+    next_h: np.ndarray  # step of the next trial
+    mode: np.ndarray  # "central", "forward" or "backward"
+    nfev: np.ndarray
+    tried: np.ndarray  # trials made
+    sided: np.ndarray  # one-sided trials made (see _confirm)
+    previous: np.ndarray  # (m, k) the one-sided result awaiting confirmation ...
+    previous_error: np.ndarray  # ... its error estimate ...
+    previous_step: np.ndarray  # ... and step
+
+    @classmethod
+    def start(cls, h: np.ndarray, k: int, method: str) -> _LineState:
+        m = h.size
+        return cls(
+            value=np.full((m, k), np.nan),
+            error=np.full((m, k), np.inf),
+            best_step=h.copy(),
+            status=np.full(m, UNRELIABLE),
+            active=np.ones(m, dtype=bool),
+            next_h=h.copy(),
+            mode=np.full(m, method, dtype=object),
+            nfev=np.zeros(m, dtype=np.int64),
+            tried=np.zeros(m, dtype=np.int64),
+            sided=np.zeros(m, dtype=np.int64),
+            previous=np.full((m, k), np.nan),
+            previous_error=np.full((m, k), np.inf),
+            previous_step=np.full(m, np.inf),
+        )
+
+
 def _grid(lines: np.ndarray, h: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     point_lines = np.repeat(lines, offsets.size)
     point_offsets = (h[:, None] * offsets.astype(h.dtype)[None, :]).ravel()
@@ -181,18 +220,7 @@ def adaptive(
     factor = relative_factor(dtype, p_top, n)
     h = initial_step(x, factor, floor=scale_floor, n=n) if h0 is None else h0
     h_min = smallest_step(dtype, n)
-    mode = np.full(m, start_method, dtype=object)
-    value = np.full((m, k), np.nan)
-    error = np.full((m, k), np.inf)
-    best_step = h.copy()
-    status = np.full(m, UNRELIABLE)
-    nfev = np.zeros(m, dtype=np.int64)
-    active = np.ones(m, dtype=bool)
-    tried = np.zeros(m, dtype=np.int64)
-    sided = np.zeros(m, dtype=np.int64)  # one-sided trials per line
-    previous = np.full((m, k), np.nan)
-    previous_error = np.full((m, k), np.inf)
-    previous_step = np.full(m, np.inf)
+    state = _LineState.start(h, k, start_method)
     trials = SimpleNamespace(  # every trial's table, for the consistency check
         # one row more: the confirming trial of confirm_large
         step=np.full((max_trials + 1, m), np.inf),
@@ -201,22 +229,20 @@ def adaptive(
         asymptotic=np.zeros((max_trials + 1, m), dtype=bool),
     )
     last = {"name": np.full(m, None, dtype=object), "step": np.full(m, np.inf)}
-    while active.any():
-        next_h = h.copy()
+    rule = SimpleNamespace(n=n, eps=eps, start_method=start_method, careful=careful)
+    while state.active.any():
+        state.next_h = h.copy()
         for name in ("central", "forward", "backward"):
-            lines = np.flatnonzero(active & (mode == name))
+            lines = np.flatnonzero(state.active & (state.mode == name))
             if lines.size == 0 or families[name] is None:
                 continue
             offsets, weights, orders = families[name]
-            hl = h[lines]
-            point_lines, point_offsets = _grid(lines, hl, offsets)
+            point_lines, point_offsets = _grid(lines, h[lines], offsets)
             values = g.values(point_lines, point_offsets, k).reshape(lines.size, offsets.size, k)
-            nfev[lines] += int(np.count_nonzero(offsets)) + (0 if np.all(offsets) else 1)
-            tried[lines] += 1
+            state.nfev[lines] += int(np.count_nonzero(offsets)) + (0 if np.all(offsets) else 1)
+            state.tried[lines] += 1
             finite = np.isfinite(values).all(axis=(1, 2))
-            _handle_nonfinite(
-                g, lines[~finite], values[~finite], offsets, name, mode, next_h, status, active, k
-            )
+            _handle_nonfinite(g, lines[~finite], values[~finite], offsets, name, state, k)
             ok = lines[finite]
             if ok.size == 0:
                 continue
@@ -224,44 +250,25 @@ def adaptive(
                 values[finite], weights, orders, h[ok], n, eps, value_noise, bound_guess=careful
             )
             across_trials(table, last, ok, h[ok], name, orders)
-            record(trials, table, ok, tried[ok] - 1, h[ok])
-            _update(
-                table,
-                ok,
-                h,
-                next_h,
-                orders[-1],
-                n,
-                eps,
-                name,
-                value,
-                error,
-                best_step,
-                status,
-                active,
-                start_method,
-                careful,
-            )
+            record(trials, table, ok, state.tried[ok] - 1, h[ok])
+            _update(table, ok, h, name, orders[-1], state, rule)
             if name != start_method:
-                confirm_state = SimpleNamespace(
-                    sided=sided,
-                    previous=previous,
-                    previous_error=previous_error,
-                    previous_step=previous_step,
-                    status=status,
-                    active=active,
-                    next_h=next_h,
-                    best_step=best_step,
-                )
-                _confirm(table, ok, h, confirm_state)
-        active &= tried < max_trials
-        h = exact_step(x, np.maximum(next_h, h_min))
+                _confirm(table, ok, h, state)
+        state.active &= state.tried < max_trials
+        h = exact_step(x, np.maximum(state.next_h, h_min))
     # a one-sided result never confirmed by a second step is not trusted
-    status[(sided < 2) & (status == ONE_SIDED)] = UNRELIABLE
+    status, best_step = state.status, state.best_step
+    status[(state.sided < 2) & (status == ONE_SIDED)] = UNRELIABLE
     large = SimpleNamespace(x=x, family=families[start_method], k=k, n=n, eps=eps, h_min=h_min)
-    _confirm_large(g, trials, status, best_step, nfev, large, value_noise, max_trials)
-    status[(status == CONVERGED) & ~consistent(trials, value, best_step)] = UNRELIABLE
-    return {"value": value, "error": error, "step": best_step, "status": status, "nfev": nfev}
+    _confirm_large(g, trials, status, best_step, state.nfev, large, value_noise, max_trials)
+    status[(status == CONVERGED) & ~consistent(trials, state.value, best_step)] = UNRELIABLE
+    return {
+        "value": state.value,
+        "error": state.error,
+        "step": best_step,
+        "status": status,
+        "nfev": state.nfev,
+    }
 
 
 def _confirm_large(g, trials, status, best_step, nfev, setup, value_noise, row) -> None:
@@ -321,7 +328,7 @@ def _confirm(table, lines, h, state) -> None:
     state.active[starting] = True
 
 
-def _handle_nonfinite(g, lines, values, offsets, name, mode, next_h, status, active, k) -> None:
+def _handle_nonfinite(g, lines, values, offsets, name, state: _LineState, k) -> None:
     if lines.size == 0:
         return
     base = g.values(lines, np.zeros(lines.size), k)
@@ -330,34 +337,31 @@ def _handle_nonfinite(g, lines, values, offsets, name, mode, next_h, status, act
     minus = np.isfinite(values[:, offsets < 0]).all(axis=(1, 2))
     for i, line in enumerate(lines):
         if not base_finite[i]:
-            status[line] = NONFINITE
-            active[line] = False
+            state.status[line] = NONFINITE
+            state.active[line] = False
         elif name == "central" and plus[i]:
-            mode[line] = "forward"
+            state.mode[line] = "forward"
         elif name == "central" and minus[i]:
-            mode[line] = "backward"
+            state.mode[line] = "backward"
         else:  # both sides touch the trouble (or one-sided already): smaller step
-            next_h[line] = next_h[line] * SHRINK
+            state.next_h[line] = state.next_h[line] * SHRINK
 
 
-def _update(
-    table,
-    lines,
-    h,
-    next_h,
-    p,
-    n,
-    eps,
-    name,
-    value,
-    error,
-    best_step,
-    status,
-    active,
-    start_method,
-    careful=False,
-) -> None:
-    """Keep each line's best trial, then decide: accept, stop, or move the step."""
+def _update(table, lines, h, name, p, state: _LineState, rule: SimpleNamespace) -> None:
+    """Keep each line's best trial, then decide: accept, stop, or move the step.
+
+    ``p`` is the top order of the family just evaluated; ``rule`` holds the
+    derivative order ``n``, ``eps``, the ``start_method`` (a result of another
+    method is one-sided) and ``careful``.
+    """
+    value, error, best_step, status, active = (
+        state.value,
+        state.error,
+        state.best_step,
+        state.status,
+        state.active,
+    )
+    n, eps, careful = rule.n, rule.eps, rule.careful
     # a line's figures are the worst over its outputs
     line_error = table["error"].max(axis=1)
     improved = line_error < error[lines].max(axis=1)
@@ -366,7 +370,7 @@ def _update(
     error[chosen] = table["error"][improved]
     best_step[chosen] = h[chosen]
     asymptotic = table["asymptotic"].all(axis=1)
-    ok_status = CONVERGED if name == start_method else ONE_SIDED
+    ok_status = CONVERGED if name == rule.start_method else ONE_SIDED
     status[chosen] = np.where(asymptotic[improved], ok_status, UNRELIABLE)
     # not improving any more: stop with the best trial so far
     active[lines[~improved]] = False
@@ -401,4 +405,4 @@ def _update(
         np.where(resolved, np.clip(h_star, hl / MAX_GROWTH, hl * largest), hl * growth),
     )
     still = improved & ~accept
-    next_h[lines[still]] = move[still]
+    state.next_h[lines[still]] = move[still]
