@@ -136,3 +136,36 @@ def test_killed_dask_worker_during_a_gradient_loses_nothing(client, force_dispat
     killer.join()
     assert victim not in client.run(os.getpid).values()  # it really died
     assert same_bits(spread, serial)
+
+
+def exit_once(marker, here, block):
+    """Kill the first worker process that runs a block (never the test's own,
+    which runs the probing first block); then behave."""
+    if os.getpid() != here and not os.path.exists(marker):
+        with open(marker, "w"):
+            pass
+        os._exit(1)
+    return stencil_block(block)
+
+
+@pytest.mark.slow
+def test_chunk_dask_gives_up_on_is_run_again(tmp_path, force_dispatch):
+    # with allowed-failures = 0 the scheduler does not reschedule a task whose
+    # worker died: it raises KilledWorker to the client, and slopes must re-run
+    # that chunk itself (on the restarted worker) rather than lose it
+    import functools
+
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = distributed.LocalCluster(
+            n_workers=1, processes=True, threads_per_worker=1, dashboard_address=None
+        )
+        with cluster, distributed.Client(cluster) as strict:
+            tasks = blocks(4, seed=5)
+            f = functools.partial(exit_once, str(tmp_path / "died"), os.getpid())
+            with pytest.warns(RuntimeWarning, match="died"):
+                got = parallel_map(f, tasks, workers=strict)
+    assert (tmp_path / "died").exists()  # a worker really exited
+    expected = [stencil_block(task) for task in tasks]
+    assert [a.tobytes() for a in got] == [b.tobytes() for b in expected]
