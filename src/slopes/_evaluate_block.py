@@ -12,6 +12,7 @@ When f raises, the error is raised again in the caller naming the point
 
 from __future__ import annotations
 
+import math
 import pickle
 from dataclasses import dataclass
 from typing import Any
@@ -73,9 +74,10 @@ class TreeSpec:
         return unflatten(self.treedef, self._split(matrix, (matrix.shape[0],)))
 
     def _split(self, array: np.ndarray, lead: tuple[int, ...]) -> list[np.ndarray]:
+        # called once per point for a one-point f: math.prod, not np.prod (~4 us a leaf)
         pieces, start = [], 0
         for shape in self.shapes:
-            size = int(np.prod(shape, dtype=np.int64))
+            size = math.prod(shape)
             piece = array[..., start : start + size].reshape(lead + shape)
             pieces.append(piece[()] if piece.ndim == 0 else piece)
             start += size
