@@ -109,8 +109,12 @@ def test_complex_step_on_a_function_that_drops_the_imaginary_part():
 
 
 def test_flags_and_pytree_for_derivative():
-    with pytest.raises(TypeError, match="`vectorized` must be True or False"):
+    with pytest.raises(TypeError, match="`vectorized` must be True, False or the most points"):
         gradient(square_sum, np.ones(2), vectorized="yes")
+    with pytest.raises(TypeError, match="`vectorized` must be True, False or the most points"):
+        gradient(square_sum, np.ones(2), vectorized=2.5)
+    with pytest.raises(ValueError, match="`vectorized` as a number of points per call must be"):
+        gradient(square_sum, np.ones(2), vectorized=0)
     with pytest.raises(TypeError, match="`full_output` must be True or False"):
         gradient(square_sum, np.ones(2), full_output=1)
     with pytest.raises(TypeError, match="`x` must be a number or an array for `derivative`"):

@@ -375,3 +375,27 @@ def test_fit_seed_is_checked(digits, seed, error):
 def test_fit_accepts_a_numpy_integer_seed_and_gives_the_same_run(digits):
     a, b = _fit(digits, seed=3), _fit(digits, seed=np.int64(3))
     assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
+
+
+def test_vectorized_fit_stacks_many_parameter_sets_per_call():
+    # a loss's forward pass is a fixed cost per call: True means up to 64 sets
+    # per call (here fewer, as there are only 2 * 15 points per step), an int k
+    model, X, y = small_problem()
+    stacks = []
+
+    def loss(params, Xb, yb):
+        stacks.append(np.shape(params["W"])[0] if np.ndim(params["W"]) == 3 else 0)
+        return model.loss(params, Xb, yb)
+
+    common = dict(optimizer=slopes.optim.sgd(lr=0.5), batch_size=8, epochs=1, progress=False)
+    default = fit(loss, model.params, X, y, vectorized=True, **common)
+    assert max(stacks) == 2 * 15  # every point of a step in one call
+    stacks.clear()
+    few = fit(loss, model.params, X, y, vectorized=4, **common)
+    assert max(stacks) == 4
+    # the model's stacked loss measures each point as a change from a reference
+    # it finds in the stack, so other stacks round differently in the last bits
+    for name in default.params:
+        np.testing.assert_allclose(few.params[name], default.params[name], rtol=1e-10)
+    with pytest.raises(ValueError, match="`vectorized` as a number of points per call"):
+        fit(model.loss, model.params, X, y, vectorized=0, **common)

@@ -390,3 +390,25 @@ def test_one_point_chunks_with_an_f_that_writes_into_its_input(monkeypatch):
     np.testing.assert_array_equal(got.value, expected.value)
     assert got.nfev == expected.nfev
     np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("k", [1, 3, 50])
+def test_vectorized_int_is_the_most_points_per_call(k):
+    sizes = []
+
+    def f(X):
+        sizes.append(X.shape[0])
+        return sum_sq_sin(X)
+
+    x = np.linspace(-1, 1, 20)
+    got = gradient(f, x, vectorized=k, full_output=True)
+    default = gradient(sum_sq_sin, x, vectorized=True, full_output=True)
+    np.testing.assert_array_equal(got.value, default.value)
+    assert got.nfev == default.nfev
+    assert max(sizes) == min(k, max(sizes[1:]))  # the first call is f(x) alone
+    assert max(sizes) <= k
+    d = slopes.differentiate.derivative(
+        lambda t: (sizes.append(t.shape[0]), np.sin(t))[1], np.linspace(0, 1, 7), vectorized=k
+    )
+    np.testing.assert_allclose(d, np.cos(np.linspace(0, 1, 7)), rtol=1e-12)
+    assert max(sizes) <= max(k, 1)

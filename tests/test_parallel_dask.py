@@ -159,7 +159,7 @@ def test_chunk_dask_gives_up_on_is_run_again(tmp_path, force_dispatch):
 
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         cluster = distributed.LocalCluster(
-            n_workers=1, processes=True, threads_per_worker=1, dashboard_address=None
+            n_workers=1, processes=True, threads_per_worker=1, dashboard_address=":0"
         )
         with cluster, distributed.Client(cluster) as strict:
             tasks = blocks(4, seed=5)

@@ -109,7 +109,7 @@ def check_grad(
     *,
     rtol: float | None = None,
     atol: float | None = None,
-    vectorized: bool = False,
+    vectorized: bool | int = False,
     workers: Any = None,
     progress: bool | str = False,
 ) -> GradCheck:

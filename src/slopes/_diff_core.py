@@ -87,7 +87,7 @@ class Settings:
 
     method: str
     order: int
-    vectorized: bool
+    vectorized: bool | int
     workers: Any
     progress: Any
 

@@ -218,7 +218,7 @@ def hessian(
     order: int = 2,
     step: Any = None,
     full_output: bool = False,
-    vectorized: bool = False,
+    vectorized: bool | int = False,
     workers: Any = None,
     progress: bool | str = False,
 ) -> Any:

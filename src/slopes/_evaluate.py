@@ -10,7 +10,8 @@ is described by a line ``j`` and an offset ``t`` along it:
 
 With ``vectorized=True`` f receives a stack of points (leading batch axis;
 for a pytree ``x``, every leaf gets the leading batch axis) and returns one
-value per point; chunks hold at most ``CHUNK_ELEMENTS`` numbers. Otherwise f
+value per point; chunks hold at most ``CHUNK_ELEMENTS`` numbers, or ``k``
+points with ``vectorized=k``. Otherwise f
 is called once per point. When ``workers`` is given (or a progress bar is
 wanted) the blocks go through :func:`slopes._parallel.parallel_map`: a task
 is one block of points (an ndarray) and the function applied is a picklable
@@ -80,7 +81,7 @@ class Evaluator:
         x_flat: np.ndarray,
         spec: TreeSpec | None,
         kind: str,
-        vectorized: bool,
+        vectorized: bool | int,
         workers: Any = None,
         progress: Any = False,
         out_shape: tuple[int, ...] | None = (),
@@ -90,7 +91,11 @@ class Evaluator:
         self.x = x_flat
         self.spec = spec
         self.kind = kind
-        self.vectorized = vectorized
+        self.vectorized = bool(vectorized)
+        # vectorized=k (an int, not a bool): at most k points per call of f
+        self.per_call = (
+            None if isinstance(vectorized, (bool, np.bool_)) or not vectorized else int(vectorized)
+        )
         self.workers = workers
         self.progress = progress
         self.out_shape = out_shape
@@ -266,7 +271,9 @@ class Evaluator:
         self.nfev += count
         row_size = self._row_size()
         use_map = self.workers is not None or bool(self.progress)
-        if self.vectorized:
+        if self.per_call is not None:
+            per_task = self.per_call
+        elif self.vectorized:
             per_task = max(1, CHUNK_ELEMENTS // row_size)
         elif use_map:
             per_task = max(1, min(POINTS_PER_TASK, count // TASKS_PER_GROUP))

@@ -314,10 +314,10 @@ class Tour:
         def backprop(p: Any) -> Any:
             return model.grad(p, Xb, yb)
 
-        numerical = gradient(loss, params, step=H, vectorized=True)
+        numerical = gradient(loss, params, step=H, vectorized=64)
         analytic = backprop(params)
         diffs = {key: float(np.mean(np.abs(analytic[key] - numerical[key]))) for key in params}
-        verdict = check_grad(loss, backprop, params, vectorized=True)
+        verdict = check_grad(loss, backprop, params, vectorized=64)
         ok, max_diff = bool(verdict.passed), float(verdict.max_abs_error)
         self.numbers.update(gradient_check=diffs, gradient_check_ok=ok)
         self.section("check")

@@ -3,9 +3,9 @@
 :class:`NumericalGradient` differentiates ``loss(params, X_batch, y_batch)``
 with respect to ``params`` (any pytree) through :func:`slopes.gradient` on the
 flat parameter vector, and counts the loss evaluations that cost. With
-``vectorized=True`` the stencil's points reach ``loss`` as one stack of
-parameter sets (see :func:`stack_unraveler`), the convention the models in
-:mod:`slopes.models` evaluate fast.
+``vectorized=True`` the stencil's points reach ``loss`` as stacks of up to
+``POINTS_PER_CALL`` parameter sets (see :func:`stack_unraveler`), the
+convention the models in :mod:`slopes.models` evaluate fast.
 """
 
 from __future__ import annotations
@@ -16,6 +16,13 @@ from typing import Any
 import numpy as np
 
 from slopes._pytree import flatten, ravel, unflatten
+
+# fit(vectorized=True): parameter sets per loss call. A model's stacked loss pays
+# its forward pass once per call; TwoLayerNet(64, 50, 10) on 100 digits, one
+# numerical gradient with step=1e-4: 554 ms at 4 sets per call (gradient's own
+# 2**14-number chunks), 185 ms at 17, 99 ms at 69 (benchmarks/NOTES.md)
+POINTS_PER_CALL = 64
+STACK_ELEMENTS = 2**22  # but at most this many numbers (32 MiB of float64) per stack
 
 
 def stack_unraveler(params: Any) -> Callable[[np.ndarray], Any]:
@@ -37,8 +44,15 @@ def stack_unraveler(params: Any) -> Callable[[np.ndarray], Any]:
 class NumericalGradient:
     """The numerical gradient of ``loss(params, Xb, yb)`` through slopes.gradient."""
 
-    def __init__(self, loss: Callable, params: Any, step: float, workers: Any, vectorized: bool):
-        self.loss, self.step, self.workers, self.vectorized = loss, step, workers, vectorized
+    def __init__(
+        self, loss: Callable, params: Any, step: float, workers: Any, vectorized: bool | int
+    ):
+        self.loss, self.step, self.workers = loss, step, workers
+        size = ravel(params)[0].size
+        if vectorized is True or (isinstance(vectorized, np.bool_) and vectorized):
+            # a loss's forward pass is a fixed cost per call: stack many points
+            vectorized = max(1, min(POINTS_PER_CALL, STACK_ELEMENTS // max(size, 1)))
+        self.vectorized = vectorized
         self.unravel = ravel(params)[1]
         self.unravel_stack = stack_unraveler(params)
         self.nfev = 0

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from slopes._validate import check_vectorized
+
 Metric = Callable[[Any, np.ndarray, np.ndarray], float]
 
 
@@ -122,6 +124,7 @@ def fit_iv(
     metrics: Any,
     callbacks: Any,
     checkpoint_every: Any,
+    vectorized: Any = False,
 ) -> tuple[np.ndarray, Any, tuple[np.ndarray, Any] | None, dict[str, Metric], list[Callable]]:
     """Check every option of :func:`slopes.fit` that can be checked without calling ``loss``.
 
@@ -135,6 +138,7 @@ def fit_iv(
     owner = getattr(loss, "__self__", None)  # the model, when `loss` is its method
     if not callable(loss):
         raise TypeError(f"`loss` must be callable(params, X, y), got {loss!r}")
+    check_vectorized(vectorized)
     X, y = check_data(X, y, owner, ("X", "y"))
     callbacks = _options_iv(
         batch_size, epochs, step, checkpoint_every, len(X), optimizer, grad, callbacks

@@ -43,10 +43,24 @@ def _check_callable(f: Any, name: str = "f") -> None:
 
 
 def _check_flags(vectorized: Any, full_output: Any) -> None:
-    if not isinstance(vectorized, (bool, np.bool_)):
-        raise TypeError(f"`vectorized` must be True or False, got {vectorized!r}")
+    check_vectorized(vectorized)
     if not isinstance(full_output, (bool, np.bool_)):
         raise TypeError(f"`full_output` must be True or False, got {full_output!r}")
+
+
+def check_vectorized(vectorized: Any) -> None:
+    """``vectorized`` is True, False, or the most points per call of f (an int >= 1)."""
+    if isinstance(vectorized, (bool, np.bool_)):
+        return
+    if not isinstance(vectorized, (int, np.integer)):
+        raise TypeError(
+            "`vectorized` must be True, False or the most points per call of f (an int >= 1), "
+            f"got {vectorized!r}"
+        )
+    if vectorized < 1:
+        raise ValueError(
+            f"`vectorized` as a number of points per call must be >= 1, got {vectorized}"
+        )
 
 
 def _as_array_if_plain(x: Any) -> Any:

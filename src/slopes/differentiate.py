@@ -77,7 +77,7 @@ def derivative(
     order: int = 2,
     step: Any = None,
     full_output: bool = False,
-    vectorized: bool = False,
+    vectorized: bool | int = False,
     workers: Any = None,
     progress: bool | str = False,
 ) -> Any:
@@ -104,8 +104,12 @@ def derivative(
         None (default) chooses and refines the step automatically.
     full_output : bool, default False
         Return a :class:`~slopes._diff_core.DiffResult` instead of the value.
-    vectorized : bool, default False
-        f accepts an array of points and returns one value per point.
+    vectorized : bool or int, default False
+        f accepts an array of points and returns one value per point. The
+        points go to f in chunks of at most ``2**14`` numbers (128 KiB of
+        float64: f's temporaries stay in cache). An int ``k`` instead sends
+        up to ``k`` points per call: worth it when each call of f has a
+        fixed cost of its own (a shared forward pass, a round trip).
     workers : int, Executor, map-like or dask Client, optional
         Spread the evaluations (see :func:`slopes._parallel.parallel_map`).
     progress : bool or "always", default False
@@ -275,7 +279,7 @@ def gradient(
     order: int = 2,
     step: Any = None,
     full_output: bool = False,
-    vectorized: bool = False,
+    vectorized: bool | int = False,
     workers: Any = None,
     progress: bool | str = False,
 ) -> Any:
@@ -325,7 +329,8 @@ def gradient(
     near 0, a step far from the best) go on to the adaptive family. For
     smooth f that is about 4 evaluations per coordinate. With
     ``vectorized=True`` the stencil points go through f in chunks of at most
-    ``2**16`` numbers, so memory stays bounded for any n.
+    ``2**14`` numbers (``k`` points with ``vectorized=k``), so memory stays
+    bounded for any n.
 
     Examples
     --------
@@ -351,7 +356,7 @@ def jacobian(
     order: int = 2,
     step: Any = None,
     full_output: bool = False,
-    vectorized: bool = False,
+    vectorized: bool | int = False,
     workers: Any = None,
     progress: bool | str = False,
 ) -> Any:

@@ -20,6 +20,8 @@ that each differ from the centre in one parameter; the stacked loss does the
 forward pass once and, for every point, only the part its one change
 touches (see :func:`slopes._nn.split_stack`), which is what makes
 ``fit(..., vectorized=True)`` several times faster than the chapter's loop.
+The forward pass is paid once per call, so stack many sets per call: ``fit``
+does (64); with :func:`slopes.gradient` pass ``vectorized=64``.
 
 Examples
 --------

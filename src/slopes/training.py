@@ -94,7 +94,7 @@ def fit(
     checkpoint: str | os.PathLike[str] | None = None,
     checkpoint_every: int = 100,
     workers: Any = None,
-    vectorized: bool = False,
+    vectorized: bool | int = False,
 ) -> FitResult:
     """Train ``params`` by minibatch gradient descent on ``(X, y)``.
 
@@ -143,7 +143,10 @@ def fit(
         Passed to :func:`slopes.gradient` for the numerical gradient.
         ``vectorized=True`` promises that ``loss`` accepts a stack of
         parameter sets (every leaf with a leading axis of length k) and
-        returns k losses, as the models in :mod:`slopes.models` do.
+        returns k losses, as the models in :mod:`slopes.models` do. A loss
+        has a fixed cost per call (its forward pass), so ``True`` stacks up
+        to 64 parameter sets per call (fewer where 64 would exceed ``2**22``
+        numbers); an int sets that number.
 
     Returns
     -------
@@ -178,6 +181,7 @@ def fit(
         metrics=metrics,
         callbacks=callbacks,
         checkpoint_every=checkpoint_every,
+        vectorized=vectorized,
     )
     start_value = loss(params, X[:batch_size], y[:batch_size])  # also checks params fit the model
     if np.ndim(start_value) != 0:
