@@ -49,11 +49,12 @@ __all__ = [
     "raise_at",
 ]
 
-# numbers per vectorized chunk: 2**14 float64 = 128 KiB, glibc's default mmap
-# threshold. f's temporaries are as large as the stack; above the threshold each
-# one is a fresh mmap, paid in page faults on every chunk. f = sum(x**2 + sin x)
-# in a fresh process, time / the textbook loop's: n = 1,000 1.27 (2**16: 1.89),
-# n = 10,000 2.38 (2**16: 3.03); benchmarks/NOTES.md, finding 1
+# numbers per vectorized chunk: 2**14 float64 = 128 KiB. An elementwise f makes
+# temporaries as large as the stack; at this size they stay in cache (and under
+# glibc's default mmap threshold). f = sum(x**2 + sin x), time / the textbook
+# loop's in a fresh process: n = 1,000 1.27 (2**16: 1.89), n = 10,000 2.38
+# (2**16: 3.03). An f with a fixed cost per call wants more points per call:
+# vectorized=k (benchmarks/NOTES.md, finding 1)
 CHUNK_ELEMENTS = 2**14
 # numbers per block of points for a one-point f (f sees one row at a time, so only
 # the Python overhead per block and the block's own memory count): n = 10,000
