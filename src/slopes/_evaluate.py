@@ -46,6 +46,7 @@ __all__ = [
     "TreeSpec",
     "evaluate_block",
     "evaluate_block_safe",
+    "points_per_call",
     "raise_at",
 ]
 
@@ -66,6 +67,19 @@ POINTS_PER_TASK = 8
 TASKS_PER_GROUP = 32  # points are grouped only when there are this many tasks' worth
 # numbers handed to parallel_map at once (64 MiB of float64)
 WAVE_ELEMENTS = 2**23
+
+
+def points_per_call(vectorized: bool | int) -> int | None:
+    """``k`` for ``vectorized=k`` (an int, not a bool); None for True or False.
+
+    Examples
+    --------
+    >>> points_per_call(True), points_per_call(False), points_per_call(64)
+    (None, None, 64)
+    """
+    if isinstance(vectorized, (bool, np.bool_)) or not vectorized:
+        return None
+    return int(vectorized)
 
 
 class Evaluator:
@@ -93,10 +107,7 @@ class Evaluator:
         self.spec = spec
         self.kind = kind
         self.vectorized = bool(vectorized)
-        # vectorized=k (an int, not a bool): at most k points per call of f
-        self.per_call = (
-            None if isinstance(vectorized, (bool, np.bool_)) or not vectorized else int(vectorized)
-        )
+        self.per_call = points_per_call(vectorized)
         self.workers = workers
         self.progress = progress
         self.out_shape = out_shape
@@ -150,7 +161,8 @@ class Evaluator:
                 stop = min(start + per_task, count)
                 rows, chunk = all_rows[: stop - start], columns[start:stop].T
                 block = stack[: stop - start]
-                if chunk.size == 1:  # one point, one coordinate (large n): no fancy indexing
+                single = chunk.size == 1  # one point, one coordinate (large n)
+                if single:  # plain indexing: fancy indexing costs a few us per chunk
                     j = int(chunk[0, 0])
                     block[0, j] = block[0, j] + moves[start, 0]  # rounded as in _points
                 else:
@@ -168,8 +180,11 @@ class Evaluator:
                     self.nfev -= count - start  # counted again by the call below
                     return [*pieces, self(lines[start:], offsets[start:])]
                 finally:
-                    for moved in chunk:
-                        block[rows, moved] = self.x[moved]
+                    if single:
+                        block[0, j] = self.x[j]
+                    else:
+                        for moved in chunk:
+                            block[rows, moved] = self.x[moved]
                 pieces.append(values)
         return pieces
 

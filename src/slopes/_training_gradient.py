@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from slopes._evaluate import points_per_call
 from slopes._pytree import flatten, ravel, unflatten
 
 # fit(vectorized=True): parameter sets per loss call. A model's stacked loss pays
@@ -48,12 +49,11 @@ class NumericalGradient:
         self, loss: Callable, params: Any, step: float, workers: Any, vectorized: bool | int
     ):
         self.loss, self.step, self.workers = loss, step, workers
-        size = ravel(params)[0].size
-        if vectorized is True or (isinstance(vectorized, np.bool_) and vectorized):
+        flat, self.unravel = ravel(params)
+        if vectorized and points_per_call(vectorized) is None:  # True: choose k here
             # a loss's forward pass is a fixed cost per call: stack many points
-            vectorized = max(1, min(POINTS_PER_CALL, STACK_ELEMENTS // max(size, 1)))
+            vectorized = max(1, min(POINTS_PER_CALL, STACK_ELEMENTS // max(flat.size, 1)))
         self.vectorized = vectorized
-        self.unravel = ravel(params)[1]
         self.unravel_stack = stack_unraveler(params)
         self.nfev = 0
 

@@ -186,7 +186,8 @@ def fit(
     start_value = loss(params, X[:batch_size], y[:batch_size])  # also checks params fit the model
     if np.ndim(start_value) != 0:
         raise ValueError(f"`loss` must return a scalar, got shape {np.shape(start_value)}")
-    params = ravel(params)[1](ravel(params)[0])  # a private copy, floats, same structure
+    flat, unravel = ravel(params)
+    params = unravel(flat)  # a private copy, floats, same structure
     run = _checkpoint.TrainingState(
         params, optimizer.init(params), seed, list(metric_fns), test is not None
     )
