@@ -40,6 +40,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "plot": ("slopes.plot", None),
     "expr": ("slopes.expr", None),
     "tour": ("slopes.tour", None),
+    "SlopesWarning": ("slopes._warnings", "SlopesWarning"),
 }
 
 __all__ = sorted([*_LAZY, "__version__"])
@@ -62,6 +63,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for static type checkers and IDEs only
     from slopes import book, datasets, expr, functions, models, optim, plot, tour  # noqa: F401
+    from slopes._warnings import SlopesWarning  # noqa: F401
     from slopes.descent import minimize  # noqa: F401
     from slopes.differentiate import (  # noqa: F401
         check_grad,

@@ -34,6 +34,7 @@ from slopes._richardson import (
     fixed_step,
 )
 from slopes._validate import Prepared
+from slopes._warnings import SlopesWarning
 
 __all__ = [
     "DERIVATIVE_LEVELS",
@@ -131,7 +132,7 @@ def warn_nonfinite(value: Any, what: str, stacklevel: int = 3) -> None:
         warnings.warn(
             f"the {what} is not finite at {bad} of {total} entr{'y' if total == 1 else 'ies'}: "
             "`f` is not finite there or nearby (full_output=True gives each entry's status)",
-            RuntimeWarning,
+            SlopesWarning,
             stacklevel=stacklevel,
         )
 

@@ -27,6 +27,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from slopes._warnings import SlopesWarning
 from slopes._workers_remote import Payload, run_chunk, run_item
 
 __all__ = [
@@ -175,7 +176,7 @@ def run_futures(
                 warnings.warn(
                     f"a worker of {where} died; re-running {len(lost)} lost chunk(s) of tasks "
                     f"(at most {MAX_RETRIES} retries each)",
-                    RuntimeWarning,
+                    SlopesWarning,
                     stacklevel=2,
                 )
                 if renew is not None:
