@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
+import hashlib
+import math
+import os
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import slopes.datasets
 from slopes._idx import IDXFormatError, read_idx
 from slopes.datasets import MNISTError, MNISTNotFoundError, load_digits, load_mnist, one_hot
 
@@ -49,24 +58,84 @@ def tiny(tmp_path):
 # -- the bundled digits -------------------------------------------------------------------
 
 
+DATA = Path(slopes.datasets.__file__).resolve().parent / "data"
+DIGITS_SHA256 = "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"
+# images per digit 0..9 in the UCI optical-recognition test set (optdigits.tes)
+DIGITS_CLASS_COUNTS = [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+
+
+def digits_by_csv() -> tuple[np.ndarray, np.ndarray]:
+    """The bundled file read independently of slopes: gzip, csv, int."""
+    with gzip.open(DATA / "digits.csv.gz", "rt", encoding="ascii") as text:
+        rows = [[int(value) for value in row] for row in csv.reader(text)]
+    table = np.array(rows)
+    return table[:, :-1], table[:, -1]
+
+
+def test_digits_file_is_the_uci_data_with_its_licence():
+    assert hashlib.sha256((DATA / "digits.csv.gz").read_bytes()).hexdigest() == DIGITS_SHA256
+    pixels, labels = digits_by_csv()
+    assert pixels.shape == (1797, 64) and pixels.min() == 0 and pixels.max() == 16
+    assert np.bincount(labels).tolist() == DIGITS_CLASS_COUNTS
+    notice = (DATA / "DIGITS-LICENSE.txt").read_text(encoding="utf-8")
+    for needed in ("CC BY 4.0", "creativecommons.org/licenses/by/4.0", "10.24432/C50P49"):
+        assert needed in notice
+    assert "Alpaydin" in notice and DIGITS_SHA256 in notice
+
+
 def test_digits_shapes_range_and_split():
     (X, y), (X_test, y_test) = load_digits(test_size=0.2, seed=0)
     assert X.shape == (1437, 64) and X_test.shape == (360, 64)
-    assert X.min() == 0.0 and X.max() == 1.0
+    assert X.dtype == np.float64 and X.min() == 0.0 and X.max() == 1.0
     assert y.dtype.kind == "i" and set(np.unique(y)) == set(range(10))
     # 8x8 digits have pixel values 0..16: scaled by 1/16 exactly
     np.testing.assert_array_equal(np.unique(X * 16), np.arange(17))
-    # stratified: every class's share of the test set is 0.2 of its images, to rounding
-    counts, test_counts = np.bincount(y, minlength=10), np.bincount(y_test, minlength=10)
-    assert np.all(np.abs(test_counts - 0.2 * (counts + test_counts)) <= 1)
+    # stratified: every class's share of the test set is 0.2 of its images, to within one
+    test_counts = np.bincount(y_test, minlength=10)
+    assert np.all(np.abs(test_counts - 360 * np.array(DIGITS_CLASS_COUNTS) / 1797) < 1)
+    # shuffled: neither part comes sorted by class
+    assert np.any(np.diff(y) < 0) and np.any(np.diff(y_test) < 0)
+
+
+def assert_a_stratified_partition(test_size: float, seed: int) -> None:
+    """Train and test are the whole file, split into ceil(test_size * n) and the rest,
+    each class within one image of its exact share, every class on both sides."""
+    (X, y), (X_test, y_test) = load_digits(test_size=test_size, seed=seed)
+    pixels, labels = digits_by_csv()
+    n_test = math.ceil(test_size * 1797)
+    assert len(X_test) == len(y_test) == n_test and len(X) == len(y) == 1797 - n_test
+    counts = np.bincount(labels)
+    test_counts = np.bincount(y_test, minlength=10)
+    assert np.all(np.abs(test_counts - n_test * counts / 1797) < 1)
+    assert np.all(test_counts >= 1) and np.all(counts - test_counts >= 1)
+    # a partition of the file: the same rows, labels attached, as a multiset
+    split_rows = np.column_stack([np.vstack([X, X_test]) * 16, np.concatenate([y, y_test])])
+    file_rows = np.column_stack([pixels, labels])
+    np.testing.assert_array_equal(np.unique(split_rows, axis=0), np.unique(file_rows, axis=0))
+    assert len(split_rows) == len(file_rows)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    test_size=st.floats(min_value=10 / 1797, max_value=1 - 10 / 1797),
+    seed=st.integers(min_value=0, max_value=2**32),
+)
+def test_digits_every_allowed_split_is_a_stratified_partition(test_size, seed):
+    assert_a_stratified_partition(test_size, seed)
+
+
+@pytest.mark.parametrize("test_size", [10 / 1797, 0.0056, 0.5, 0.9944, 1 - 10 / 1797])
+def test_digits_split_at_the_edges_keeps_every_class_on_both_sides(test_size):
+    assert_a_stratified_partition(test_size, seed=7)
 
 
 def test_digits_seeded_and_one_hot():
-    (X1, y1), _ = load_digits(seed=3)
-    (X2, y2), _ = load_digits(seed=3)
+    (X1, y1), (X1_test, _) = load_digits(seed=3)
+    (X2, y2), (X2_test, _) = load_digits(seed=np.int64(3))
     (X3, _), _ = load_digits(seed=4)
     np.testing.assert_array_equal(X1, X2)
     np.testing.assert_array_equal(y1, y2)
+    np.testing.assert_array_equal(X1_test, X2_test)
     assert not np.array_equal(X1, X3)
     (_, Y), (_, Y_test) = load_digits(seed=3, one_hot=True)
     assert Y.shape == (1437, 10) and Y_test.shape == (360, 10)
@@ -74,7 +143,38 @@ def test_digits_seeded_and_one_hot():
     np.testing.assert_array_equal(Y.sum(axis=1), 1.0)
 
 
-@pytest.mark.parametrize("bad", [0, 1, 1.5, -0.1, "0.2"])
+def test_digits_the_same_split_in_a_fresh_process():
+    # no hidden state (a global random stream, hash order, the cache): a new interpreter
+    # with another PYTHONHASHSEED draws the same split from the same seed
+    code = (
+        "import hashlib, slopes.datasets as d; (X, y), (T, t) = d.load_digits(seed=5);"
+        "print(hashlib.sha256(X.tobytes() + y.tobytes() + T.tobytes() + t.tobytes()).hexdigest())"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "123"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    (X, y), (T, t) = load_digits(seed=5)
+    here = hashlib.sha256(X.tobytes() + y.tobytes() + T.tobytes() + t.tobytes()).hexdigest()
+    assert out.stdout.strip() == here
+
+
+def test_digits_arrays_are_the_callers_own():
+    (X, y), _ = load_digits(seed=0)
+    X[:] = -1.0
+    y[:] = 99
+    (X_again, y_again), _ = load_digits(seed=0)
+    assert X_again.min() == 0.0 and y_again.max() == 9
+    assert X.flags.writeable and y.flags.writeable
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "0", None, True])
+def test_digits_rejects_bad_seed(bad):
+    with pytest.raises(ValueError, match="`seed` must be a non-negative integer"):
+        load_digits(seed=bad)
+
+
+@pytest.mark.parametrize("bad", [0, 1, 1.5, -0.1, "0.2", True])
 def test_digits_rejects_bad_test_size(bad):
     with pytest.raises(ValueError, match="`test_size`"):
         load_digits(test_size=bad)
@@ -209,8 +309,8 @@ def test_missing_folder_and_bad_kind(tmp_path):
 
 @pytest.mark.parametrize("test_size", [0.001, 0.004, 0.997, 0.9999])
 def test_load_digits_too_small_a_part_names_test_size(test_size):
-    # sklearn's own message ("The test_size = 2 should be greater or equal to the number
-    # of classes = 10") does not say which argument to change, nor to what
+    # a part smaller than the number of classes cannot hold every class: the message says
+    # which argument to change, and to what
     with pytest.raises(ValueError, match=r"`test_size` .* between 0\.0056 and 0\.9944"):
         load_digits(test_size=test_size)
 

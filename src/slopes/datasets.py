@@ -4,8 +4,9 @@ Both loaders return the textbook chapter's shape of data: a pair of
 ``(X_train, y_train), (X_test, y_test)`` tuples, one image per row, labels
 as integer class indices (or one-hot rows with ``one_hot=True``).
 
-- :func:`load_digits` is scikit-learn's bundled 8x8 handwritten digits
-  (1,797 images, no network needed): the default dataset everywhere.
+- :func:`load_digits` is the 8x8 handwritten digits shipped inside slopes
+  (the UCI optical-recognition digits, 1,797 images, CC BY 4.0; no network
+  needed): the default dataset everywhere.
 - :func:`load_mnist` reads the original MNIST IDX files (gzip-compressed or
   not) from a folder of your own copy, checking every header.
 
@@ -19,6 +20,9 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import gzip
+import importlib.resources
 import math
 import os
 from typing import Any, Literal
@@ -73,14 +77,20 @@ def one_hot(labels: Any, n_classes: int) -> np.ndarray:
 def load_digits(
     test_size: float = 0.2, seed: int = 0, one_hot: bool = False
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """scikit-learn's bundled 8x8 digits, scaled to [0, 1], split stratified.
+    """The bundled 8x8 handwritten digits, scaled to [0, 1], split stratified.
+
+    The UCI optical-recognition digits (1,797 images by 13 writers, CC BY 4.0;
+    licence and citation in ``slopes/data/DIGITS-LICENSE.txt``), read from
+    the copy inside the package: no network, no extra dependency.
 
     Parameters
     ----------
     test_size : float
-        Fraction of the 1,797 images held out for testing, in (0, 1).
+        Fraction of the 1,797 images held out for testing, in (0, 1); the
+        test part has ``ceil(test_size * 1797)`` images.
     seed : int
-        Seed of the shuffled split; the same seed gives the same split.
+        Seed of the shuffled split (a non-negative integer); the same seed
+        gives the same split (with the same NumPy release).
     one_hot : bool
         Return labels as one-hot rows of length 10 instead of integers.
 
@@ -90,7 +100,23 @@ def load_digits(
         ``X`` of shape ``(n, 64)``, float64 in [0, 1] (pixel intensities
         0..16 divided by 16); ``y`` of shape ``(n,)``, integers 0..9, or
         ``(n, 10)`` with ``one_hot=True``. Each class keeps its share of
-        the data on both sides of the split.
+        the data on both sides of the split (to within one image), and
+        the rows of each part come in shuffled order.
+
+    Raises
+    ------
+    ValueError
+        If ``test_size`` is not a fraction in (0, 1), leaves fewer than 10
+        images (one per class) on either side, or ``seed`` is not a
+        non-negative integer.
+
+    Notes
+    -----
+    The split is stratified by largest remainders: class ``c`` with
+    ``n_c`` of the ``n`` images sends ``floor(n_test * n_c / n)`` of them
+    to the test part, and the classes with the largest remainders one more
+    each, until the test part holds exactly ``n_test``. Which images go is
+    drawn with ``numpy.random.default_rng(seed)``.
 
     Examples
     --------
@@ -98,16 +124,18 @@ def load_digits(
     >>> X.shape, y.shape, y.sum(axis=1).min()
     ((898, 64), (898, 10), np.float64(1.0))
     """
-    if not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
+    if (
+        isinstance(test_size, bool)
+        or not isinstance(test_size, (int, float))
+        or not 0 < test_size < 1
+    ):
         raise ValueError(f"`test_size` must be a fraction in (0, 1), got {test_size!r}")
-    from sklearn.datasets import load_digits as sklearn_digits
-    from sklearn.model_selection import train_test_split
-
-    bunch = sklearn_digits()
-    X = bunch.data.astype(np.float64) / 16.0
-    y = bunch.target.astype(np.intp)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"`seed` must be a non-negative integer, got {seed!r}")
+    pixels, labels = _digits_table()
+    X = pixels / 16.0  # a new float64 array: the cached table stays untouched
+    y = labels.astype(np.intp)
     # a stratified split puts every class in both parts: each needs at least 10 samples
-    # (sklearn's own error about "test_size = 2" would not say which argument to change)
     n_test, n_classes = math.ceil(test_size * len(y)), 10
     if min(n_test, len(y) - n_test) < n_classes:
         low, high = n_classes / len(y), 1 - n_classes / len(y)
@@ -116,12 +144,46 @@ def load_digits(
             f"stratified split needs at least {n_classes} samples in each part, so use a "
             f"test_size between {low:.4f} and {high:.4f}"
         )
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=test_size, random_state=seed, stratify=y
-    )
+    train, test = _stratified_split(y, n_test, np.random.default_rng(int(seed)))
+    X_train, X_test, y_train, y_test = X[train], X[test], y[train], y[test]
     if one_hot:
         y_train, y_test = _one_hot(y_train, 10), _one_hot(y_test, 10)
     return (X_train, y_train), (X_test, y_test)
+
+
+@functools.lru_cache(maxsize=1)
+def _digits_table() -> tuple[np.ndarray, np.ndarray]:
+    """The bundled digits file as read-only ``(pixels (1797, 64), labels (1797,))`` uint8."""
+    source = importlib.resources.files("slopes") / "data" / "digits.csv.gz"
+    with source.open("rb") as packed, gzip.open(packed, "rt", encoding="ascii") as text:
+        table = np.loadtxt(text, delimiter=",", dtype=np.uint8, ndmin=2)
+    table.setflags(write=False)
+    return table[:, :-1], table[:, -1]
+
+
+def _stratified_split(
+    labels: np.ndarray, n_test: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices ``(train, test)``: ``n_test`` rows to test, each class in proportion.
+
+    Largest remainders, in integers: class c with n_c of n rows gets
+    floor(n_test * n_c / n) test rows, and the classes with the largest
+    remainders (n_test * n_c mod n; ties to the lower class) one more each,
+    so every class is within one row of its exact share and the total is
+    exactly n_test. The rows of each class are drawn at random, and both
+    parts shuffled, so that neither comes sorted by class.
+    """
+    classes, codes = np.unique(labels, return_inverse=True)
+    counts = np.bincount(codes, minlength=len(classes))
+    per_class, remainder = np.divmod(n_test * counts, len(labels))
+    leftover = n_test - int(per_class.sum())
+    per_class[np.argsort(-remainder, kind="stable")[:leftover]] += 1
+    train, test = [], []
+    for code, n_class_test in enumerate(per_class):
+        members = rng.permutation(np.flatnonzero(codes == code))
+        test.append(members[:n_class_test])
+        train.append(members[n_class_test:])
+    return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
 
 
 _one_hot = one_hot  # load_digits and load_mnist shadow the name with their argument
