@@ -16,13 +16,14 @@ PACKAGE = ROOT / "src" / "slopes"
 # Lower layers never import higher ones (DESIGN.md: stencils, steps and evaluation
 # know nothing of optimisers, training, plots or the command line).
 LAYERS = [
-    (0, r"_pytree|_result|_progress|_stencils|_steps|_parallel|_workers_.*|_evaluate|_evaluate_.*"),
+    (0, r"_warnings|_pytree|_result|_display|_progress|_stencils|_steps|_parallel|_workers_.*"),
+    (0, r"_evaluate|_evaluate_.*"),
     (1, r"differentiate|_diff_.*|_richardson|_check|_validate"),
     (2, r"optim|_optim_.*|_schedules|functions|_functions_.*|book"),
     (3, r"descent|_descent_.*|_diagnose|_history|datasets|_idx|models|_models_.*|_nn"),
     (4, r"training|_training_.*|_checkpoint"),
     (5, r"plot|_plot_.*|expr|_expr_.*"),
-    (6, r"tour|_tour_.*|cli|_cli_.*"),
+    (6, r"tour|_tour_.*|cli|_cli_.*|__main__"),
 ]
 
 
@@ -70,6 +71,45 @@ def test_every_public_name_resolves():
     for name in slopes.__all__:
         assert getattr(slopes, name) is not None, name
     assert set(slopes.__all__) <= set(dir(slopes))
+
+
+def run_python(*args: str) -> subprocess.CompletedProcess:
+    """A fresh interpreter (so nothing is imported yet), with the test's PYTHONPATH."""
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_dir_shows_the_public_api_only():
+    code = (
+        "import sys, slopes\n"
+        "before = dir(slopes)\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('slopes.'))\n"
+        "for name in slopes.__all__: getattr(slopes, name)\n"
+        "print(before == dir(slopes) == sorted(slopes.__all__), loaded)\n"
+        "print([n for n in ('Any', 'TYPE_CHECKING', 'annotations', 'importlib', 'typing')"
+        " if hasattr(slopes, n)])"
+    )
+    out = run_python("-c", code)
+    assert out.returncode == 0, out.stderr
+    # dir() is the public API, before and after everything was loaded, and asking for it
+    # loads nothing: the lazy loading still holds
+    assert out.stdout.splitlines() == ["True []", "[]"]
+    assert "__version__" in dir(slopes) and "derivative" in dir(slopes)
+
+
+def test_python_dash_m_slopes_works_like_the_script(capsys):
+    from slopes.cli import main
+
+    for argv in (
+        ["diff", "0.01*x**2 + 0.1*x", "--at", "5", "--step", "1e-4", "--json"],
+        ["grad", "x0**2 + x1**2", "--at", "3,4"],
+        ["diff", "__import__('os')", "--at", "1"],  # refused: exit code 2 and a message
+        ["--help"],
+    ):
+        out = run_python("-m", "slopes", *argv)
+        code = main(argv)
+        captured = capsys.readouterr()
+        assert (out.returncode, out.stdout, out.stderr) == (code, captured.out, captured.err)
+    assert out.stdout.startswith("usage: slopes")  # the same program name as the script
 
 
 def test_unknown_attribute_is_an_attribute_error():

@@ -16,10 +16,10 @@ Examples
 0.1999999999990898
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING, Any
+# No `from __future__ import annotations`, and the standard library under private names:
+# everything bound here is visible as `slopes.<name>`, and only the public API should be.
+import importlib as _importlib
+import typing as _typing
 
 __version__ = "0.1.0"
 
@@ -46,22 +46,23 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 __all__ = sorted([*_LAZY, "__version__"])
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     try:
         module_name, attribute = _LAZY[name]
     except KeyError:
         raise AttributeError(f"module 'slopes' has no attribute {name!r}") from None
-    module = importlib.import_module(module_name)
+    module = _importlib.import_module(module_name)
     value = module if attribute is None else getattr(module, attribute)
     globals()[name] = value  # cache: later look-ups skip __getattr__
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    # the public API only, loaded or not: what tab completion should offer
+    return list(__all__)
 
 
-if TYPE_CHECKING:  # pragma: no cover - for static type checkers and IDEs only
+if _typing.TYPE_CHECKING:  # pragma: no cover - for static type checkers and IDEs only
     from slopes import book, datasets, expr, functions, models, optim, plot, tour  # noqa: F401
     from slopes._warnings import SlopesWarning  # noqa: F401
     from slopes.descent import minimize  # noqa: F401
