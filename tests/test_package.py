@@ -117,10 +117,78 @@ def test_unknown_attribute_is_an_attribute_error():
         slopes.nonsense  # noqa: B018
 
 
-def test_version_matches_pyproject():
-    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    declared = re.search(r'^version = "([^"]+)"', text, flags=re.MULTILINE).group(1)
-    assert slopes.__version__ == declared
+def pyproject() -> dict:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    with open(ROOT / "pyproject.toml", "rb") as file:
+        return tomllib.load(file)
+
+
+def test_version_has_one_source():
+    config = pyproject()
+    # the version is written once, in slopes/__init__.py; the build reads it from there
+    assert "version" not in config["project"] and "version" in config["project"]["dynamic"]
+    assert config["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "slopes.__version__"}
+    # a PEP 440 release version (the public part of the grammar slopes uses)
+    assert re.fullmatch(r"\d+\.\d+\.\d+((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?", slopes.__version__)
+
+
+def test_licence_metadata_is_pep_639():
+    project = pyproject()["project"]
+    # an SPDX expression: the code is MIT, the bundled digits CC BY 4.0
+    assert project["license"] == "MIT AND CC-BY-4.0"
+    for path in project["license-files"]:
+        assert (ROOT / path).is_file(), path
+    assert "src/slopes/data/DIGITS-LICENSE.txt" in project["license-files"]
+    # setuptools refuses "License ::" classifiers next to an SPDX expression (PEP 639
+    # deprecates them): the expression is the one statement of the licence
+    assert not [c for c in project["classifiers"] if c.startswith("License ::")]
+
+
+def test_classifiers_match_requires_python_and_typing():
+    project = pyproject()["project"]
+    classifiers = project["classifiers"]
+    assert "Typing :: Typed" in classifiers and (PACKAGE / "py.typed").exists()
+    minors = sorted(
+        int(c.rsplit(".", 1)[1])
+        for c in classifiers
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    )
+    lowest = int(re.fullmatch(r">=3\.(\d+)", project["requires-python"]).group(1))
+    assert minors[0] == lowest and minors == list(range(lowest, minors[-1] + 1))
+
+
+def test_no_scikit_learn_and_the_digits_ship_as_package_data():
+    config = pyproject()
+    names = [re.split(r"[<>=!~\[; ]", d)[0].lower() for d in config["project"]["dependencies"]]
+    assert "scikit-learn" not in names and "sklearn" not in names
+    shipped = config["tool"]["setuptools"]["package-data"]["slopes"]
+    for name in ("py.typed", "data/digits.csv.gz", "data/DIGITS-LICENSE.txt"):
+        assert name in shipped and (PACKAGE / name).is_file()
+    code = (
+        "import sys, slopes; slopes.datasets.load_digits();"
+        "print([m for m in ('sklearn', 'scipy') if m in sys.modules])"
+    )
+    assert run_python("-c", code).stdout.strip() == "[]"
+
+
+def test_sdist_carries_what_its_tests_need():
+    # setuptools puts src/, README, LICENSE and tests/test*.py in an sdist by itself;
+    # MANIFEST.in adds the rest that the tests read: conftest.py and the helper script in
+    # tests/, the benchmark cases (test_benchmarks_smoke), the notebooks (test_notebooks)
+    grafted = {
+        line.split()[1]
+        for line in (ROOT / "MANIFEST.in").read_text(encoding="utf-8").splitlines()
+        if line.startswith("graft ")
+    }
+    assert {"tests", "benchmarks", "examples"} <= grafted
+    for folder in grafted:
+        assert (ROOT / folder).is_dir(), folder
+    read_by_tests = {
+        match
+        for path in (ROOT / "tests").glob("*.py")
+        for match in re.findall(r'parents\[1\] / "(\w+)"', path.read_text(encoding="utf-8"))
+    }
+    assert read_by_tests <= grafted, read_by_tests - grafted
 
 
 def test_import_is_light():
