@@ -22,8 +22,8 @@ Measures, in one run on one machine:
 4. MNIST (the first 8,000 t10k images to train, the last 2,000 to test),
    784-50-10, batch 100, sgd lr 0.1, analytic gradients: test accuracy >= 0.90.
 
-``--threads`` caps the BLAS threads (threadpoolctl, installed with
-scikit-learn) for every measurement alike: on a small shared machine,
+``--threads`` caps the BLAS threads (threadpoolctl, in the bench extra)
+for every measurement alike: on a small shared machine,
 multi-threaded BLAS on 100x50 matrices spends its time waiting for cores.
 """
 

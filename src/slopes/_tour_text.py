@@ -102,7 +102,7 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "training_title": "8. Minibatch SGD on the embedded digits",
         "training_body": (
-            "Data: scikit-learn's 8x8 handwritten digits, {n_train} training and {n_test} test\n"
+            "Data: the UCI 8x8 handwritten digits, {n_train} training and {n_test} test\n"
             "images. Model: {model}. Each step takes a random minibatch of {batch_size}\n"
             "images, computes the gradient of the loss ({gradient_kind}) and steps with lr {lr}.\n"
             "  {epochs} epochs, {steps} steps, {seconds} s (status: {status})\n"
@@ -194,7 +194,7 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "training_title": "8. 내장된 손글씨 숫자 데이터로 미니배치 SGD",
         "training_body": (
-            "데이터: scikit-learn의 8x8 손글씨 숫자, 훈련 이미지 {n_train}장과\n"
+            "데이터: UCI의 8x8 손글씨 숫자, 훈련 이미지 {n_train}장과\n"
             "시험 이미지 {n_test}장. 모델: {model}. 매 단계 {batch_size}장의 미니배치를\n"
             "무작위로 뽑아 손실 함수의 기울기를 구하고({gradient_kind}) 매개변수를\n"
             "갱신합니다 (학습률 {lr}).\n"
