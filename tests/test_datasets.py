@@ -318,3 +318,18 @@ def test_load_digits_too_small_a_part_names_test_size(test_size):
 def test_load_digits_smallest_allowed_test_part_has_every_class():
     (_, _), (_, y_test) = load_digits(test_size=0.0056)
     assert sorted(set(y_test.tolist())) == list(range(10))
+
+
+@pytest.mark.parametrize("test_size", [10 / 1797, 0.1, 0.2, 0.25, 1 / 3, 0.5, 0.9])
+def test_digits_split_sizes_and_class_shares_match_scikit_learns(test_size):
+    # slopes used scikit-learn's train_test_split(stratify=y) before it shipped the data:
+    # the same sizes, and every class's test count within one of scikit-learn's
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    pixels, labels = digits_by_csv()
+    _, _, _, sk_test = model_selection.train_test_split(
+        pixels, labels, test_size=test_size, random_state=0, stratify=labels
+    )
+    (_, y), (_, y_test) = load_digits(test_size=test_size, seed=0)
+    assert len(y_test) == len(sk_test) and len(y) == 1797 - len(sk_test)
+    ours, theirs = np.bincount(y_test, minlength=10), np.bincount(sk_test, minlength=10)
+    assert np.all(np.abs(ours - theirs) <= 1), (ours, theirs)
