@@ -12,6 +12,7 @@ import argparse
 import sys
 import threading
 import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from slopes._warnings import SlopesWarning
@@ -48,7 +49,7 @@ def serve(
     open_browser: bool = True,
     lang: str = "en",
     out: TextIO | None = None,
-    ready: threading.Event | None = None,
+    on_ready: Callable[[ExploreServer], Any] | None = None,
 ) -> str:
     """Serve the explorer until Ctrl-C; return its address.
 
@@ -65,8 +66,9 @@ def serve(
         Language the page starts in (the page can switch).
     out : file, optional
         Where to print ``Serving on URL`` (default stdout).
-    ready : threading.Event, optional
-        Set once the server listens (for callers that run this in a thread).
+    on_ready : callable, optional
+        Called with the server once it listens, before it serves (a caller
+        can keep it to call ``shutdown()`` from another thread).
 
     Returns
     -------
@@ -92,8 +94,8 @@ def serve(
         import webbrowser
 
         threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
-    if ready is not None:
-        ready.set()
+    if on_ready is not None:
+        on_ready(server)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
