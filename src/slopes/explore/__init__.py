@@ -31,6 +31,7 @@ at most 10,000 steps, a 400 x 400 grid, 4 KiB of request, 3 s of descent.
 Examples
 --------
 >>> import json, threading, urllib.request
+>>> from slopes.explore import make_server
 >>> server = make_server(port=0)
 >>> thread = threading.Thread(target=server.serve_forever, daemon=True)
 >>> thread.start()

@@ -13,10 +13,10 @@ Examples
 >>> payload = minimize_payload("function=function_2&start=-3,4&lr=10&steps=100")
 >>> payload["status"], payload["path"][0], payload["values"][0]
 ('diverged', [-3.0, 4.0], 25.0)
->>> minimize_payload("function=x0+__import__&start=1,2")
+>>> minimize_payload("function=x0.real&start=1,2")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
     ...
-slopes.explore._problem.ApiError: `function`: the name '__import__' is not allowed ...
+slopes.explore._problem.ApiError: `function`: attribute access (`.`) is not allowed ...
 """
 
 from __future__ import annotations

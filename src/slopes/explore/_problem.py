@@ -145,7 +145,7 @@ def resolve(text: str) -> Problem:
     >>> resolve("x0 + import")
     Traceback (most recent call last):
         ...
-    slopes.explore._problem.ApiError: `function`: ...
+    slopes.explore._problem.ApiError: `function`: invalid syntax (column 6 of 'x0 + import')
     """
     if not text.strip():
         raise ApiError("`function` is empty: give a name like rosenbrock or an expression")
