@@ -374,7 +374,7 @@ const PRESETS = {
   function_2: { start: [-3, 4], lr: 0.1, steps: 100 },
   chapter6: { start: [-7, 2], lr: 0.95, steps: 30 },
   sphere: { start: [-3, 4], lr: 0.1, steps: 100 },
-  rosenbrock: { start: [-1.5, 2], lr: 0.001, steps: 2000 },
+  rosenbrock: { start: [-1.5, 2], lr: 0.001, steps: 1000 },
   himmelblau: { start: [0, 0], lr: 0.01, steps: 200 },
   beale: { start: [1, 1], lr: 0.01, steps: 500 },
   booth: { start: [-5, 8], lr: 0.05, steps: 200 },
