@@ -24,7 +24,9 @@ const TEXT = {
     },
     summary: {
       converged: (r) => `Reached a minimum after ${r.nit} steps: f = ${fmt(r.fun)}.`,
-      max_steps: (r) => `Still going after ${r.nit} steps: f = ${fmt(r.fun)}. Take more steps or a larger learning rate.`,
+      max_steps: (r) => (nearlyFlat(r)
+        ? `Practically at a minimum after ${r.nit} steps: f = ${fmt(r.fun)}, the slope is almost gone.`
+        : `Still going after ${r.nit} steps: f = ${fmt(r.fun)}. Take more steps or a larger learning rate.`),
       diverged: (r) => `The learning rate ${fmt(r.lr)} is too large: the path flies away.` + (r.suggested_lr ? ` Try ${fmt(r.suggested_lr)}.` : ""),
       stalled: (r) => `The learning rate ${fmt(r.lr)} is too small: the path hardly moves.` + (r.suggested_lr ? ` Try ${fmt(r.suggested_lr)}.` : ""),
       stopped: (r) => `Stopped after ${r.nit} steps (time limit).`,
@@ -56,7 +58,9 @@ const TEXT = {
     },
     summary: {
       converged: (r) => `${r.nit}단계 만에 최솟값에 도달했습니다: f = ${fmt(r.fun)}.`,
-      max_steps: (r) => `${r.nit}단계 후에도 아직 내려가는 중입니다: f = ${fmt(r.fun)}. 단계 수나 학습률을 늘려 보세요.`,
+      max_steps: (r) => (nearlyFlat(r)
+        ? `${r.nit}단계 후 거의 최솟값에 있습니다: f = ${fmt(r.fun)}, 기울기가 거의 사라졌습니다.`
+        : `${r.nit}단계 후에도 아직 내려가는 중입니다: f = ${fmt(r.fun)}. 단계 수나 학습률을 늘려 보세요.`),
       diverged: (r) => `학습률 ${fmt(r.lr)}이(가) 너무 커서 경로가 튀어 나갑니다(발산).` + (r.suggested_lr ? ` ${fmt(r.suggested_lr)}을(를) 시도해 보세요.` : ""),
       stalled: (r) => `학습률 ${fmt(r.lr)}이(가) 너무 작아서 경로가 거의 움직이지 않습니다.` + (r.suggested_lr ? ` ${fmt(r.suggested_lr)}을(를) 시도해 보세요.` : ""),
       stopped: (r) => `${r.nit}단계 후 중단되었습니다 (시간 제한).`,
@@ -69,6 +73,12 @@ const TEXT = {
     f_minus_min: "f − min f",
   },
 };
+// the gradient shrank a millionfold: the run is at a minimum, though not "converged" by tol
+function nearlyFlat(r) {
+  const norms = (r.grad_norms || []).filter((v) => v !== null);
+  return norms.length > 1 && norms[norms.length - 1] <= 1e-6 * norms[0];
+}
+
 let lang = new URLSearchParams(location.search).get("lang") === "ko" ? "ko" : "en";
 const t = (key) => TEXT[lang][key];
 
@@ -182,6 +192,11 @@ class MapView {
   }
   setGrid(grid) {
     this.grid = grid;
+    // equal scales on both axes (within reason), and never taller than 560 px
+    const xspan = grid.x[grid.x.length - 1] - grid.x[0], yspan = grid.y[grid.y.length - 1] - grid.y[0];
+    const ratio = Math.min(Math.max(xspan / yspan, 0.75), 2.5);
+    this.canvas.style.aspectRatio = String(ratio);
+    this.canvas.style.maxWidth = `min(100%, ${Math.round(560 * ratio)}px)`;
     this.heights = logHeights(grid);
     this.background = null;
   }
@@ -397,11 +412,14 @@ const state = { functions: [], grid: null, gridFor: null, start: [-3, 4], lastRe
 let descentMap, compareMap;
 
 const functionText = () => ($("function").value || $("expression").value.trim());
-const lrValue = () => 10 ** Number($("lr").value);
+// the learning rate itself, exact when a preset sets it; the log-scale slider moves it
+let learningRate = 0.1;
+const lrValue = () => learningRate;
 
 function setLr(lr) {
+  learningRate = lr;
   $("lr").value = Math.log10(lr).toFixed(2);
-  $("lr-out").textContent = fmt(lrValue(), 3);
+  $("lr-out").textContent = fmt(lr, 3);
 }
 
 function setStart(x, y) {
@@ -702,7 +720,12 @@ async function init() {
       if (isFinite(x) && isFinite(y)) { state.start = [x, y]; refreshAll(); }
     });
   }
-  $("lr").addEventListener("input", () => { $("lr-out").textContent = fmt(lrValue(), 3); schedule(runDescent); });
+  $("lr").addEventListener("input", () => {
+    // round the slider's value to 3 digits, so that lr = 10 and 0.001 are exact
+    learningRate = Number((10 ** Number($("lr").value)).toPrecision(3));
+    $("lr-out").textContent = fmt(learningRate, 3);
+    schedule(runDescent);
+  });
   $("optimizer").addEventListener("change", () => { showHyper(); schedule(runDescent); });
   for (const id of ["momentum", "alpha", "beta1", "beta2", "steps"]) $(id).addEventListener("input", () => schedule(runDescent));
   $("compare-steps").addEventListener("input", () => schedule(runCompare));
