@@ -97,6 +97,30 @@ def test_the_explorer_in_a_browser(server, browser, tmp_path):
     # 100 steps of lr = 0.1 from the new start: 0.8**100 times it
     assert end == pytest.approx([s * 0.8**100 for s in start], rel=1e-6, abs=1e-12)
 
+    # a typed expression: refused with the expression language's message, then drawn
+    browser.execute_script(
+        "const s = document.getElementById('function'); s.value = '';"
+        "s.dispatchEvent(new Event('change'));"
+    )
+    box = browser.find_element(By.ID, "expression")
+    box.clear()
+    box.send_keys("x0**2 + __import__")
+    browser.execute_script(
+        "document.getElementById('expression').dispatchEvent(new Event('change'))"
+    )
+    wait_for(browser, "!document.getElementById('error').hidden")
+    assert "`__import__` is not an allowed name" in text(browser, "error")
+    before = descents(browser)
+    box.clear()
+    box.send_keys("(x0 - 1)**2 + 2*x1**2")
+    browser.execute_script(
+        "document.getElementById('expression').dispatchEvent(new Event('change'))"
+    )
+    wait_for(browser, f"Number(document.body.dataset.descents) > {before}")
+    wait_for(browser, "document.getElementById('error').hidden")
+    end = [float(v) for v in canvas.get_attribute("data-end").split(",")]
+    assert end == pytest.approx([1.0, 0.0], abs=1e-3)  # the typed bowl's minimum
+
     # Korean
     browser.find_element(By.ID, "lang-ko").click()
     wait_for(browser, "document.documentElement.lang", "ko")
@@ -126,7 +150,12 @@ def test_the_explorer_in_a_browser(server, browser, tmp_path):
     shot = tmp_path / "explore.png"
     assert browser.save_screenshot(str(shot))
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
-    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    # the refused expression's 400s are expected; nothing else may go wrong on the page
+    errors = [
+        e
+        for e in browser.get_log("browser")
+        if e["level"] == "SEVERE" and "status of 400 (Bad Request)" not in e["message"]
+    ]
     assert errors == []
 
 

@@ -437,3 +437,25 @@ def test_the_explorer_is_a_top_layer():
     for path in (package / "explore").glob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"slopes\.(cli|_cli_\w+|tour|_tour_\w+)\b", text), path.name
+
+
+def test_lang_ko_opens_the_korean_page(monkeypatch):
+    import webbrowser
+
+    opened = []
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url))
+
+    def stop_when_opened(running):
+        def stop():
+            for _ in range(200):
+                if opened:
+                    break
+                threading.Event().wait(0.05)
+            running.shutdown()
+
+        threading.Thread(target=stop).start()
+
+    url = serve(port=0, lang="ko", out=io.StringIO(), on_ready=stop_when_opened)
+    assert opened == [url + "?lang=ko"]
+    with pytest.raises(ValueError, match="`lang` must be 'en' or 'ko'"):
+        serve(port=0, lang="fr", open_browser=False)

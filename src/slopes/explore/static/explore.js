@@ -474,6 +474,7 @@ function drawValues(result) {
 
 async function runDescent() {
   const began = performance.now();
+  if (!functionText()) return;  // an empty expression box: nothing to draw yet
   try {
     await loadGrid();
     const result = await latest("descent", "minimize", descentParams());
@@ -547,6 +548,7 @@ function buildCompareTable() {
 }
 
 async function runCompare() {
+  if (!functionText()) return;
   try {
     await loadGrid();
     const chosen = COMPARE.filter((row) => row.on);
