@@ -352,6 +352,32 @@ def test_a_slow_request_does_not_block_the_others(server, monkeypatch):
     assert answers == [{"slow": True}]
 
 
+def test_too_many_computing_at_once_is_a_503(server, monkeypatch):
+    from slopes.explore import _api
+
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(query_text):
+        entered.set()
+        release.wait(timeout=30)
+        return {"slow": True}
+
+    monkeypatch.setitem(_api.ENDPOINTS, "/api/slow", slow)
+    monkeypatch.setattr(server, "computing", threading.BoundedSemaphore(1))
+    monkeypatch.setattr("slopes.explore._server.TIME_LIMIT_S", 0.2)
+    waiting = threading.Thread(target=lambda: get(server, "/api/slow"))
+    waiting.start()
+    try:
+        assert entered.wait(timeout=10)
+        status, payload, _ = get(server, "/api/functions")
+        assert status == 503 and "busy" in payload["error"]
+        assert get(server, "/")[0] == 200  # the page itself is still served
+    finally:
+        release.set()
+        waiting.join(timeout=10)
+    assert get(server, "/api/functions")[0] == 200
+
+
 def test_binds_to_loopback_by_default():
     server = make_server()
     try:

@@ -22,6 +22,9 @@ MAX_COORDINATES = 20
 TIME_LIMIT_S = 3.0
 """A descent still running after this many seconds stops, with status ``"stopped"``."""
 
+MAX_COMPUTING = 8
+"""Most API requests computing at once; one more waits up to TIME_LIMIT_S, then gets HTTP 503."""
+
 LR_RANGE = (1e-12, 1e3)
 """Learning rates accepted (the page's slider spans 1e-10 to 10)."""
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import traceback
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,7 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from slopes.explore._api import ENDPOINTS
-from slopes.explore._limits import LOOPBACK_HOSTS, MAX_REQUEST_BYTES
+from slopes.explore._limits import LOOPBACK_HOSTS, MAX_COMPUTING, MAX_REQUEST_BYTES, TIME_LIMIT_S
 from slopes.explore._problem import ApiError
 
 __all__ = ["ExploreServer", "make_server"]
@@ -71,6 +72,9 @@ class ExploreServer(ThreadingHTTPServer):
     def __init__(self, host: str, port: int, assets: dict[str, tuple[bytes, str]]) -> None:
         super().__init__((host, port), _Handler)
         self.assets = assets
+        # one thread per request, but only so many computing at once (a flood of
+        # requests must not starve the learner's own page)
+        self.computing = threading.BoundedSemaphore(MAX_COMPUTING)
         bound_host, bound_port = self.server_address[:2]
         shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
         self.url = f"http://{shown}:{bound_port}/"
@@ -130,6 +134,10 @@ class _Handler(BaseHTTPRequestHandler):
         if endpoint is None:
             self._json(HTTPStatus.NOT_FOUND, {"error": f"no such page: {target.path[:80]}"}, head)
             return
+        if not self.server.computing.acquire(timeout=TIME_LIMIT_S):
+            message = f"busy: {MAX_COMPUTING} requests are computing; try again"
+            self._json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": message}, head)
+            return
         try:
             payload = endpoint(target.query)
         except ApiError as error:
@@ -140,6 +148,8 @@ class _Handler(BaseHTTPRequestHandler):
             message = f"internal error: {type(error).__name__}: {error}"
             self._json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": message}, head)
             return
+        finally:
+            self.server.computing.release()
         self._json(HTTPStatus.OK, payload, head)
 
     def do_HEAD(self) -> None:
