@@ -37,6 +37,8 @@ const TEXT = {
     rounding: "rounding error", truncation: "truncation error",
     ms: (ms) => `computed and drawn in ${ms} ms`,
     f_minus_min: "f − min f",
+    tangent: "— tangent, slope from slopes.derivative",
+    secant: "- - forward secant through x and x + h",
   },
   ko: {
     tab_descent: "경사 하강", tab_compare: "비교", tab_lesson: "미분",
@@ -71,6 +73,8 @@ const TEXT = {
     rounding: "반올림 오차", truncation: "절단 오차",
     ms: (ms) => `계산과 그리기 ${ms} ms`,
     f_minus_min: "f − min f",
+    tangent: "— 접선, 기울기는 slopes.derivative",
+    secant: "- - x와 x + h를 지나는 전방 할선",
   },
 };
 // the gradient shrank a millionfold: the run is at a minimum, though not "converged" by tol
@@ -377,9 +381,13 @@ function drawLogChart(canvas, series, options) {
     ctx.setLineDash([]);
   }
   if (options.legend) {
-    ctx.textAlign = "right"; ctx.textBaseline = "top"; ctx.font = "11px system-ui, sans-serif";
+    // top right, or bottom left where the lines leave that corner free
+    const low = options.legendAt === "bottom-left";
+    ctx.textAlign = low ? "left" : "right"; ctx.textBaseline = "top"; ctx.font = "11px system-ui, sans-serif";
+    const x = low ? left + 6 : w - right - 4;
+    const y0 = low ? top + ph - 6 - 14 * options.legend.length : top + 4;
     options.legend.forEach(([label, colour], k) => {
-      ctx.fillStyle = colour; ctx.fillText(label, w - right - 4, top + 4 + 14 * k);
+      ctx.fillStyle = colour; ctx.fillText(label, x, y0 + 14 * k);
     });
   }
 }
@@ -606,7 +614,7 @@ async function runLesson() {
       { xs: result.sweep.h, ys: result.sweep.forward, colour: "#e8590c" },
       { xs: result.sweep.h, ys: result.sweep.central, colour: "#1c64b4" },
     ], {
-      logx: true, marker: result.h, yfloor: -18,
+      logx: true, marker: result.h, yfloor: -18, legendAt: "bottom-left",
       legend: [[lang === "ko" ? "전방" : "forward", "#e8590c"], [lang === "ko" ? "중심" : "central", "#1c64b4"]],
     });
     $("forward-value").textContent = full(result.forward.value);
@@ -634,7 +642,7 @@ function drawCurve(result) {
   const pad = 0.08 * (hi - lo);
   lo -= pad; hi += pad;
   const X = (x) => ((x - xs[0]) / (xs[xs.length - 1] - xs[0])) * w;
-  const Y = (y) => (1 - (y - lo) / (hi - lo)) * h;
+  const Y = (y) => 38 + (1 - (y - lo) / (hi - lo)) * (h - 44);  // room for the labels on top
   lesson.toData = (px) => xs[0] + (px / w) * (xs[xs.length - 1] - xs[0]);
   ctx.strokeStyle = "#d8dce3"; ctx.lineWidth = 1;
   if (lo < 0 && hi > 0) { ctx.beginPath(); ctx.moveTo(0, Y(0)); ctx.lineTo(w, Y(0)); ctx.stroke(); }
@@ -662,6 +670,18 @@ function drawCurve(result) {
   ctx.restore();
   ctx.fillStyle = "#d9480f";
   ctx.beginPath(); ctx.arc(X(result.x), Y(result.fx), 6, 0, 2 * Math.PI); ctx.fill();
+  if (result.forward.value !== null) {
+    // the forward difference's second point, x + h, on its secant
+    const xh = result.x + result.h, yh = result.fx + result.forward.value * result.h;
+    ctx.strokeStyle = "#e8590c"; ctx.lineWidth = 1.5;
+    ctx.beginPath(); ctx.arc(X(xh), Y(yh), 4, 0, 2 * Math.PI); ctx.stroke();
+  }
+  ctx.textAlign = "right"; ctx.textBaseline = "top"; ctx.font = "11px system-ui, sans-serif";
+  ctx.fillStyle = "rgba(255,255,255,0.9)";
+  const labelWidth = Math.max(ctx.measureText(t("tangent")).width, ctx.measureText(t("secant")).width);
+  ctx.fillRect(w - labelWidth - 10, 2, labelWidth + 8, 32);
+  ctx.fillStyle = "#d9480f"; ctx.fillText(t("tangent"), w - 6, 6);
+  ctx.fillStyle = "#e8590c"; ctx.fillText(t("secant"), w - 6, 20);
   ctx.fillStyle = "#5b6474"; ctx.font = "11px system-ui, sans-serif";
   ctx.textBaseline = "top"; ctx.textAlign = "left";
   ctx.fillText(`f(x) = ${result.formula}`, 6, 6);
