@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
@@ -40,20 +41,19 @@ from _browser import chromium, missing, running_server
 
 from slopes.explore._api import minimize_payload
 
-# the page's starting settings (explore.js, PRESETS): start, lr, steps
-PRESETS = {
-    "function_2": ((-3, 4), 0.1, 100),
-    "chapter6": ((-7, 2), 0.95, 30),
-    "sphere": ((-3, 4), 0.1, 100),
-    "rosenbrock": ((-1.5, 2), 0.001, 1000),
-    "himmelblau": ((0, 0), 0.01, 200),
-    "beale": ((1, 1), 0.01, 500),
-    "booth": ((-5, 8), 0.05, 200),
-    "rastrigin": ((2.3, -1.7), 0.001, 300),
-    "matyas": ((-7, 5), 0.5, 300),
-    "three_hump_camel": ((1.5, -1.5), 0.05, 200),
-    "goldstein_price": ((-1, 1), 1e-5, 500),
-}
+PAGE_SCRIPT = Path(__file__).resolve().parents[1] / "src/slopes/explore/static/explore.js"
+
+
+def page_presets() -> dict[str, tuple[tuple[float, ...], float, int]]:
+    """The page's starting settings per function (PRESETS in explore.js): start, lr, steps."""
+    pattern = r"(\w+): \{ start: \[([^\]]+)\], lr: ([0-9.e-]+), steps: (\d+) \}"
+    return {
+        name: (tuple(float(v) for v in start.split(",")), float(lr), int(steps))
+        for name, start, lr, steps in re.findall(pattern, PAGE_SCRIPT.read_text(encoding="utf-8"))
+    }
+
+
+PRESETS = page_presets()
 
 
 def query(name: str) -> str:

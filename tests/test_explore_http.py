@@ -23,6 +23,7 @@ import pytest
 from _browser import running_server
 
 import slopes
+import slopes.explore._problem
 from slopes.explore import OPTIMIZERS, make_server, serve
 from slopes.expr import ExpressionError, compile_expression
 
@@ -485,3 +486,12 @@ def test_lang_ko_opens_the_korean_page(monkeypatch):
     assert opened == [url + "?lang=ko"]
     with pytest.raises(ValueError, match="`lang` must be 'en' or 'ko'"):
         serve(port=0, lang="fr", open_browser=False)
+
+
+def test_the_page_starts_every_named_function_of_two_variables_somewhere():
+    script = resources.files("slopes.explore").joinpath("static", "explore.js").read_text("utf-8")
+    presets = re.findall(r"(\w+): \{ start: \[[^\]]+\], lr: [0-9.e-]+", script)
+    plane = [
+        name for name in slopes.functions.names() if slopes.explore._problem.resolve(name).plane
+    ]
+    assert sorted(presets) == sorted(plane)

@@ -397,14 +397,14 @@ const PRESETS = {
   function_2: { start: [-3, 4], lr: 0.1, steps: 100 },
   chapter6: { start: [-7, 2], lr: 0.95, steps: 30 },
   sphere: { start: [-3, 4], lr: 0.1, steps: 100 },
-  rosenbrock: { start: [-1.5, 2], lr: 0.001, steps: 1000 },
+  rosenbrock: { start: [-1.5, 2], lr: 0.001, steps: 500 },
   himmelblau: { start: [0, 0], lr: 0.01, steps: 200 },
-  beale: { start: [1, 1], lr: 0.01, steps: 500 },
+  beale: { start: [1, 1], lr: 0.01, steps: 300 },
   booth: { start: [-5, 8], lr: 0.05, steps: 200 },
   rastrigin: { start: [2.3, -1.7], lr: 0.001, steps: 300 },
   matyas: { start: [-7, 5], lr: 0.5, steps: 300 },
   three_hump_camel: { start: [1.5, -1.5], lr: 0.05, steps: 200 },
-  goldstein_price: { start: [-1, 1], lr: 1e-5, steps: 500 },
+  goldstein_price: { start: [-1, 1], lr: 1e-5, steps: 300 },
   "": { start: [-3, 4], lr: 0.1, steps: 100 },
 };
 // chapter 6's comparison (its learning rates), plus the two it leaves out
