@@ -480,12 +480,19 @@ function drawValues(result) {
   });
 }
 
+// each run has a number: a run that a newer one overtook draws nothing (its answer is stale)
+let descentRun = 0, compareRun = 0;
+
 async function runDescent() {
   const began = performance.now();
+  const run = ++descentRun;
+  if (inflight.descent) inflight.descent.abort();
   if (!functionText()) return;  // an empty expression box: nothing to draw yet
   try {
     await loadGrid();
+    if (run !== descentRun) return;
     const result = await latest("descent", "minimize", descentParams());
+    if (run !== descentRun) return;
     state.lastResult = result;
     descentMap.start = state.start;
     descentMap.paths = [{ points: result.path, colour: "#d9480f" }];
@@ -499,9 +506,10 @@ async function runDescent() {
     map.dataset.start = state.start.join(",");
     map.dataset.end = (result.path[result.path.length - 1] || []).join(",");
     map.dataset.ms = String(ms);
+    map.dataset.function = result.function;
     document.body.dataset.descents = String(Number(document.body.dataset.descents || 0) + 1);
   } catch (error) {
-    if (!aborted(error)) showError(error.message);
+    if (run === descentRun && !aborted(error)) showError(error.message);
   }
 }
 
@@ -556,15 +564,18 @@ function buildCompareTable() {
 }
 
 async function runCompare() {
+  const run = ++compareRun;
   if (!functionText()) return;
   try {
     await loadGrid();
+    if (run !== compareRun) return;
     const chosen = COMPARE.filter((row) => row.on);
     const steps = $("compare-steps").value || "30";
     const results = await Promise.all(chosen.map((row) => api("minimize", {
       function: functionText(), start: state.start.join(","), lr: row.lr,
       optimizer: row.name, steps,
     })));
+    if (run !== compareRun) return;
     compareMap.start = state.start;
     compareMap.paths = results.map((r, k) => ({ points: r.path, colour: chosen[k].colour }));
     compareMap.draw();
@@ -574,7 +585,7 @@ async function runCompare() {
     });
     showError("");
   } catch (error) {
-    if (!aborted(error)) showError(error.message);
+    if (run === compareRun && !aborted(error)) showError(error.message);
   }
 }
 
