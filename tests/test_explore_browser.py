@@ -127,8 +127,11 @@ def test_the_explorer_in_a_browser(server, browser, tmp_path):
     assert (
         browser.find_element(By.CSS_SELECTOR, "#tabs button[data-tab=descent]").text == "경사 하강"
     )
-    assert "단계 소진" in text(browser, "status")
-    assert "단계" in text(browser, "summary")
+    status = text(browser, "status")  # e.g. "converged · 수렴"
+    korean = {"converged": "수렴", "max_steps": "단계 소진", "diverged": "발산", "stalled": "정체"}
+    code = status.split(" · ")[0]
+    assert status == f"{code} · {korean[code]}"
+    assert "단계" in text(browser, "summary")  # "... 100단계 ..."
 
     # the derivative lesson reproduces the chapter's number
     browser.find_element(By.CSS_SELECTOR, "#tabs button[data-tab=lesson]").click()
