@@ -129,6 +129,15 @@ def test_typed_expression_follows_the_named_function(server):
     np.testing.assert_allclose(by_expression["path"], by_name["path"], rtol=1e-7, atol=1e-9)
 
 
+def test_a_function_of_one_variable_descends_too(server):
+    # the chapter's function_1 = 0.01 x² + 0.1 x: x - lr (0.02 x + 0.1), minimum at -5
+    _, res, _ = get(server, "/api/minimize?function=function_1&start=0&lr=10&steps=3")
+    assert res["gradient"] == "analytic"
+    np.testing.assert_allclose(res["path"], [[0.0], [-1.0], [-1.8], [-2.44]], rtol=1e-12)
+    _, typed, _ = get(server, f"/api/minimize?function={quote('(x - 2)**2')}&start=0&lr=0.25")
+    assert typed["status"] == "converged" and typed["x"] == pytest.approx([2.0], abs=1e-9)
+
+
 def test_time_limit_stops_a_descent_and_says_so(server, monkeypatch):
     monkeypatch.setattr("slopes.explore._api.TIME_LIMIT_S", 0.0)
     _, res, _ = get(server, "/api/minimize?function=rosenbrock&start=-1.5,2&lr=1e-4&steps=10000")

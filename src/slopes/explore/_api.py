@@ -147,6 +147,16 @@ class _OnFirstCoordinate:
         return self.f(np.asarray(point)[..., 0])
 
 
+class _GradientOnFirstCoordinate:
+    """The derivative of a function of one variable as the gradient on one-coordinate points."""
+
+    def __init__(self, derivative: Callable[[Any], Any]) -> None:
+        self.derivative = derivative
+
+    def __call__(self, point: Any) -> np.ndarray:
+        return np.atleast_1d(self.derivative(np.asarray(point)[0]))
+
+
 class _Deadline:
     """A callback for :func:`slopes.minimize` that stops the run after the time limit."""
 
@@ -192,12 +202,9 @@ def minimize_payload(query_text: str) -> dict[str, Any]:
     steps = query.integer("steps", 100, 0, MAX_STEPS)
     name, opt, hyper = _optimizer(query, lr)
     f = _OnFirstCoordinate(problem.f) if problem.elementwise else problem.f
-    grad = None
-    if problem.grad is not None:
-        grad = _OnFirstCoordinate(problem.grad) if problem.elementwise else problem.grad
-        if problem.elementwise:
-            analytic = problem.grad
-            grad = lambda point: np.atleast_1d(analytic(np.asarray(point)[0]))  # noqa: E731
+    grad = problem.grad
+    if grad is not None and problem.elementwise:
+        grad = _GradientOnFirstCoordinate(grad)
     deadline = _Deadline(TIME_LIMIT_S)
     with np.errstate(all="ignore"):  # a run-away descent overflows: minimize reports it
         try:
@@ -239,7 +246,9 @@ def minimize_payload(query_text: str) -> dict[str, Any]:
 _GRID_PARAMETERS = ("function", "xmin", "xmax", "ymin", "ymax", "nx", "ny")
 
 
-def _window(query: Query, low_name: str, high_name: str, default: tuple[float, float]):
+def _window(
+    query: Query, low_name: str, high_name: str, default: tuple[float, float]
+) -> tuple[float, float]:
     low = query.number(low_name, default[0], -1e6, 1e6)
     high = query.number(high_name, default[1], -1e6, 1e6)
     if not high > low:
