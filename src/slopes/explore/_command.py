@@ -105,11 +105,16 @@ def serve(
     return server.url
 
 
+def _one_line_warning(message: Any, *args: Any, **kwargs: Any) -> None:
+    print(f"slopes explore: warning: {message}", file=sys.stderr, flush=True)
+
+
 def command(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     """Run ``slopes explore`` from parsed arguments (the command line's handler)."""
     if not 0 <= args.port <= 65535:
         raise ValueError(f"`--port` must be in 0..65535, got {args.port}")
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # restores showwarning too
         warnings.simplefilter("always", SlopesWarning)
+        warnings.showwarning = _one_line_warning
         url = serve(args.host, args.port, open_browser=not args.no_browser, lang=args.lang)
     return {"command": "explore", "url": url}, ""
