@@ -72,8 +72,8 @@ def timed_ms(task, repeats: int) -> list[float]:
     return times
 
 
-def page_latencies(url: str, repeats: int) -> dict[str, list[float]]:
-    """The page's own fetch + draw time after a slider move, per function."""
+def page_latencies(url: str, repeats: int, draws: dict[str, list[float]]) -> dict[str, list[float]]:
+    """The page's own fetch + draw time after a slider move, per function (draw alone in draws)."""
     from selenium.webdriver.support.ui import WebDriverWait
 
     found: dict[str, list[float]] = {}
@@ -104,8 +104,11 @@ def page_latencies(url: str, repeats: int) -> dict[str, list[float]]:
                     )
                 )
                 if k:  # the first one also loads the function's grid
-                    ms = driver.execute_script("return document.getElementById('map').dataset.ms")
+                    ms, draw = driver.execute_script(
+                        "const d = document.getElementById('map').dataset; return [d.ms, d.drawMs]"
+                    )
                     times.append(float(ms))
+                    draws.setdefault(name, []).append(float(draw))
             found[name] = times
     return found
 
@@ -125,19 +128,21 @@ def main() -> None:
             http = timed_ms(lambda url=url: urllib.request.urlopen(url, timeout=30).read(), repeats)
             rows.append((name, compute, http))
         reason = missing()
-        page = page_latencies(server.url, repeats) if reason is None else {}
+        draws: dict[str, list[float]] = {}
+        page = page_latencies(server.url, repeats, draws) if reason is None else {}
 
-    print("| function | steps | compute ms | http ms | page ms (fetch + draw) |")
-    print("|---|---:|---:|---:|---:|")
+    print("| function | steps | compute ms | http ms | page ms (fetch + draw) | of which draw ms |")
+    print("|---|---:|---:|---:|---:|---:|")
     worst = 0.0
     for name, compute, http in rows:
         cells = [f"{statistics.median(t):.1f} (max {max(t):.1f})" for t in (compute, http)]
         shown = page.get(name)
         if shown:
             cells.append(f"{statistics.median(shown):.0f} (max {max(shown):.0f})")
+            cells.append(f"{statistics.median(draws[name]):.0f}")
             worst = max(worst, statistics.median(shown))
         else:
-            cells.append("—")
+            cells += ["—", "—"]
         worst = max(worst, statistics.median(http))
         print(f"| {name} | {PRESETS[name][2]} | " + " | ".join(cells) + " |")
     if reason:

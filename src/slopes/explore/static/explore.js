@@ -493,6 +493,7 @@ async function runDescent() {
     if (run !== descentRun) return;
     const result = await latest("descent", "minimize", descentParams());
     if (run !== descentRun) return;
+    const fetched = performance.now();
     state.lastResult = result;
     descentMap.start = state.start;
     descentMap.paths = [{ points: result.path, colour: "#d9480f" }];
@@ -506,6 +507,7 @@ async function runDescent() {
     map.dataset.start = state.start.join(",");
     map.dataset.end = (result.path[result.path.length - 1] || []).join(",");
     map.dataset.ms = String(ms);
+    map.dataset.drawMs = String(Math.round(performance.now() - fetched));
     map.dataset.function = result.function;
     document.body.dataset.descents = String(Number(document.body.dataset.descents || 0) + 1);
   } catch (error) {
