@@ -44,7 +44,7 @@ from slopes._cli_support import CLIError, dump_json
 
 __all__ = ["main", "run"]
 
-_COMMANDS = ("diff", "grad", "hess", "minimize", "train", "functions", "tour")
+_COMMANDS = ("diff", "grad", "hess", "minimize", "train", "functions", "tour", "explore")
 _METHODS = ("central", "forward", "backward", "complex")
 _OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 # options whose value may start with "-" (a negative coordinate): argparse would take
@@ -173,6 +173,10 @@ def _build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", default="slopes-tour", help="folder for the figures")
     sub.add_argument("--lang", choices=("en", "ko"), default="en")
     sub.add_argument("--quick", action="store_true", help="shorter runs")
+
+    from slopes.explore import add_arguments as add_explore_arguments
+
+    add_explore_arguments(command("explore", "play with gradient descent in the browser"))
     return parser
 
 
@@ -191,7 +195,7 @@ def _glue_point_values(argv: Sequence[str]) -> list[str]:
 
 
 def _handler(command: str) -> Any:
-    from slopes import _cli_commands, _cli_train
+    from slopes import _cli_commands, _cli_train, explore
 
     return {
         "diff": _cli_commands.diff,
@@ -201,6 +205,7 @@ def _handler(command: str) -> Any:
         "train": _cli_train.train,
         "functions": _cli_commands.functions_list,
         "tour": _cli_commands.tour,
+        "explore": explore.command,
     }[command]
 
 
