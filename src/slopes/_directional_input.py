@@ -1,0 +1,169 @@
+"""Input checks and flat views shared by jvp, hvp and hessdiag.
+
+These functions differentiate along a line ``t -> x + t w`` through a point
+``x`` that may be a number, an array or a pytree. Everything here works on the
+raveled point (one flat float vector) and turns flat vectors, or stacks of
+them, back into the caller's structure when ``f`` is called.
+
+Examples
+--------
+>>> import numpy as np
+>>> point = flat_point({"w": np.ones(2), "b": 3.0}, "x")
+>>> point.flat
+array([1., 1., 3.])
+>>> point.tree(point.flat * 2)["b"]
+array(6.)
+>>> point.stack(np.zeros((4, 3)))["w"].shape
+(4, 2)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from slopes._pytree import flatten, ravel, tree_map
+
+__all__ = [
+    "FlatPoint",
+    "as_array_if_plain",
+    "check_callable",
+    "coordinate_scale",
+    "direction_scale",
+    "flat_direction",
+    "flat_point",
+    "scalar_value_at",
+    "value_at",
+]
+
+
+@dataclass(frozen=True)
+class FlatPoint:
+    """A point raveled into one float vector, and the way back.
+
+    ``tree(vector)`` rebuilds one point in the caller's structure; ``stack(matrix)``
+    rebuilds a stack of points (rows of ``matrix``) with a leading batch axis on
+    every leaf, which is what a ``vectorized`` f receives.
+    """
+
+    flat: np.ndarray
+    unravel: Callable[[np.ndarray], Any]
+
+    @property
+    def size(self) -> int:
+        return int(self.flat.size)
+
+    @property
+    def eps(self) -> float:
+        return float(np.finfo(self.flat.dtype).eps)
+
+    def tree(self, vector: np.ndarray) -> Any:
+        return self.unravel(vector)
+
+    def stack(self, matrix: np.ndarray) -> Any:
+        # unravel wants the raveled axis first; the batch axis goes back in front per leaf
+        return tree_map(lambda leaf: np.moveaxis(leaf, -1, 0), self.unravel(matrix.T))
+
+
+def check_callable(f: Any, name: str) -> None:
+    if not callable(f):
+        raise TypeError(f"`{name}` must be callable, got {type(f).__name__}")
+
+
+def as_array_if_plain(x: Any) -> Any:
+    """A (nested) list or tuple of plain numbers is an array, as numpy (and the engine) read it."""
+    if not isinstance(x, (list, tuple)) or hasattr(x, "_fields"):
+        return x
+    leaves, _ = flatten(x)
+    if not leaves or any(isinstance(leaf, np.ndarray) or np.ndim(leaf) for leaf in leaves):
+        return x
+    try:
+        array = np.asarray(x)
+    except ValueError:  # ragged: a genuine pytree
+        return x
+    return array if array.dtype != object else x
+
+
+def flat_point(x: Any, name: str) -> FlatPoint:
+    """Ravel ``x`` (number, array or pytree) into a fresh float vector; check it is finite."""
+    x = as_array_if_plain(x)
+    try:
+        flat, unravel = ravel(x)
+    except TypeError as error:
+        raise TypeError(f"`{name}` must be numbers, an array or a pytree of arrays: {error}") from None
+    if np.iscomplexobj(flat):
+        raise TypeError(f"`{name}` must be real, got complex numbers")
+    if flat.size == 0:
+        raise ValueError(f"`{name}` is empty")
+    if not np.all(np.isfinite(flat)):
+        raise ValueError(f"`{name}` must be finite; it holds nan or inf")
+    return FlatPoint(flat, unravel)
+
+
+def flat_direction(v: Any, point: FlatPoint, x: Any, name: str = "v") -> np.ndarray:
+    """``v`` raveled in the order of ``x``'s leaves; it must have ``x``'s structure and shapes."""
+
+    def leaf(x_leaf: Any, v_leaf: Any) -> np.ndarray:
+        x_arr, v_arr = np.asarray(x_leaf), np.asarray(v_leaf)
+        if v_arr.shape != x_arr.shape:
+            raise ValueError(f"`{name}` must have the shape of `x`: {v_arr.shape} != {x_arr.shape}")
+        return v_arr
+
+    x, v = as_array_if_plain(x), as_array_if_plain(v)
+    try:
+        aligned = tree_map(leaf, x, v)
+    except ValueError as error:
+        message = str(error)
+        if message.startswith(f"`{name}`"):
+            raise
+        raise ValueError(f"`{name}` must have the structure of `x`: {message}") from None
+    try:
+        flat, _ = ravel(aligned)
+    except TypeError:
+        raise TypeError(f"`{name}` must be numbers, like `x`") from None
+    if np.iscomplexobj(flat):
+        raise TypeError(f"`{name}` must be real, got complex numbers")
+    if not np.all(np.isfinite(flat)):
+        raise ValueError(f"`{name}` must be finite; it holds nan or inf")
+    return flat.astype(point.flat.dtype)
+
+
+def coordinate_scale(flat: np.ndarray) -> np.ndarray:
+    """The length scale of each coordinate: ``max(|x_j|, rms(x))``, 1 where both are 0.
+
+    It is the scale the engine starts a gradient's steps from (a step of about
+    ``0.015`` of it), so a direction ``e_j`` is probed as that coordinate is.
+    """
+    rms = float(np.sqrt(np.mean(flat.astype(float) ** 2)))
+    scale = np.maximum(np.abs(flat.astype(float)), rms)
+    return np.where(scale > 0, scale, 1.0)
+
+
+def direction_scale(flat: np.ndarray, direction: np.ndarray) -> float:
+    """The length scale of ``x`` along a direction: the coordinate scales weighted by it.
+
+    For ``direction = e_j`` this is :func:`coordinate_scale`'s entry ``j``; for
+    a direction spread over many coordinates it is their root-mean-square
+    weighted by the direction's components.
+    """
+    unit = direction / np.linalg.norm(direction)
+    return float(np.linalg.norm(unit * coordinate_scale(flat)))
+
+
+def value_at(f: Callable[[Any], Any], point: FlatPoint, vectorized: bool | int) -> np.ndarray:
+    """f at the point itself (a stack of one point for a vectorized f)."""
+    if vectorized is False:
+        return np.asarray(f(point.tree(point.flat)))
+    values = np.asarray(f(point.stack(point.flat[None, :])))
+    return values[0] if values.ndim else values
+
+
+def scalar_value_at(f: Callable[[Any], Any], point: FlatPoint, vectorized: bool | int) -> float:
+    """f at the point, checked to be one number (a scalar function)."""
+    value = value_at(f, point, vectorized)
+    if value.size != 1:
+        raise ValueError(f"`f` must return one number (a scalar function), got shape {value.shape}")
+    return float(np.real(value.ravel()[0]))
