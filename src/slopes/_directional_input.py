@@ -93,7 +93,9 @@ def flat_point(x: Any, name: str) -> FlatPoint:
     try:
         flat, unravel = ravel(x)
     except TypeError as error:
-        raise TypeError(f"`{name}` must be numbers, an array or a pytree of arrays: {error}") from None
+        raise TypeError(
+            f"`{name}` must be numbers, an array or a pytree of arrays: {error}"
+        ) from None
     if np.iscomplexobj(flat):
         raise TypeError(f"`{name}` must be real, got complex numbers")
     if flat.size == 0:
