@@ -126,7 +126,7 @@ def jvp(
     step, Richardson extrapolation, error estimate), so the cost is that of
     one coordinate of a Jacobian, about 7 to 13 evaluations of f whatever the
     size of x. The direction is rescaled to the length
-    ``s = |diag(scale) v/|v||``, where ``scale_j = max(|x_j|, rms(x))``: the
+    ``s = |diag(scale) v/|v||``, where ``scale_j = max(|x_j|, min(rms(x), 1))``: the
     engine's first step (``0.015``) then moves x by 1.5 % of its own size
     along v, as :func:`slopes.gradient` does along a coordinate, whatever the
     length of v. A zero ``v`` gives zeros after one evaluation.

@@ -134,13 +134,16 @@ def flat_direction(v: Any, point: FlatPoint, x: Any, name: str = "v") -> np.ndar
 
 
 def coordinate_scale(flat: np.ndarray) -> np.ndarray:
-    """The length scale of each coordinate: ``max(|x_j|, rms(x))``, 1 where both are 0.
+    """The length scale of each coordinate: ``max(|x_j|, min(rms(x), 1))``, 1 where it is 0.
 
-    It is the scale the engine starts a gradient's steps from (a step of about
-    ``0.015`` of it), so a direction ``e_j`` is probed as that coordinate is.
+    A coordinate near 0 borrows the scale of the others (as the engine's
+    gradient does), but never more than 1: a step shared by all coordinates
+    (hessdiag's, a direction's) must not be huge for a small coordinate
+    just because another one is large.
     """
-    rms = float(np.sqrt(np.mean(flat.astype(float) ** 2)))
-    scale = np.maximum(np.abs(flat.astype(float)), rms)
+    values = np.abs(flat.astype(float))
+    rms = float(np.sqrt(np.mean(values**2)))
+    scale = np.maximum(values, min(rms, 1.0))
     return np.where(scale > 0, scale, 1.0)
 
 

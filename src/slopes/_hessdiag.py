@@ -86,13 +86,14 @@ def hessdiag(
     Notes
     -----
     See the module docstring for the method. Coordinate ``j`` is displaced by
-    ``t_j = sqrt(u) scale_j`` with ``scale_j = max(|x_j|, rms(x))``, so one
+    ``t_j = sqrt(u) scale_j`` with ``scale_j = max(|x_j|, min(rms(x), 1))``, so one
     ``u`` suits coordinates of any size. One value of ``psi`` costs
     ``2n + 2`` evaluations of f and the refinement in ``u`` takes about 4 to
     8 of them: ``O(n)`` in all, against ``O(n^2)`` for the full Hessian.
     The engine's error estimate (in ``u``) assumes ``psi`` is accurate to a
     few units in its last place; its true rounding, about ``4 eps |f(x)|``,
-    divided by the final step ``u scale_j^2``, is added to the error.
+    divided by the final step ``u scale_j^2`` and amplified by the
+    extrapolation (taken as 4), is added to the error.
     Since every coordinate shares the step in ``u``, a coordinate whose
     curvature changes on a much shorter scale than its neighbours' can be
     less accurate than :func:`slopes.derivative` with ``n=2`` along it alone.
@@ -146,7 +147,7 @@ def hessdiag(
     value = np.asarray(res.value, dtype=float) / scale**2
     if not full_output:
         return point.tree(value.astype(point.flat.dtype))
-    rounding = 4 * point.eps * abs(fx) / (max(u_step, 1e-300) * scale**2)
+    rounding = 16 * point.eps * abs(fx) / (max(u_step, 1e-300) * scale**2)
     error = np.asarray(res.error, dtype=float) / scale**2 + rounding
     return DirectionalResult(
         value=point.tree(value.astype(point.flat.dtype)),
