@@ -255,7 +255,7 @@ def _evaluate(f: Callable[[Any], Any], z: np.ndarray, vectorized: bool | int, wo
 def _probe(f: Callable[[Any], Any], z: complex, vectorized: bool | int) -> None:
     """One call of f at a complex point, turning a refusal into an error naming ``f``."""
     try:
-        value = f(np.array([z])) if vectorized is not False else f(z)
+        value = f(np.array([z])) if vectorized is not False else f(complex(z))
     except TypeError as error:
         raise TypeError(
             "`f` must accept complex input (taylor evaluates f on a circle in the complex "
@@ -291,7 +291,8 @@ def _expand(
                 f"`f` must return one number per point, got {row.size} numbers for "
                 f"{points_per_circle} points"
             )
-        if not np.iscomplexobj(row) and np.ptp(row[np.isfinite(row)], initial=0.0) > 0:
+        finite_values = row[np.isfinite(row)]
+        if not np.iscomplexobj(row) and np.unique(finite_values).size > 1:
             raise TypeError(
                 "`f` drops the imaginary part: it returned real numbers at complex points "
                 f"(around {centre + radii[i]}); taylor needs an f analytic in the complex plane"
