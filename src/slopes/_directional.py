@@ -3,7 +3,7 @@
 ``jvp(f, x, v)`` is ``J(x) v``, the derivative of ``t -> f(x + t v)`` at
 ``t = 0``: one adaptive derivative in one variable, so its cost does not grow
 with the size of ``x``. ``hvp(f, x, v, grad=g)`` is the jvp of the gradient;
-without ``grad`` the gradient inside is a fixed sixth-order finite
+without ``grad`` the gradient inside is a fixed fourth-order finite
 difference, so that the product costs ``O(n)`` evaluations of f instead of the
 ``O(n^2)`` of a full Hessian.
 
@@ -46,7 +46,7 @@ __all__ = ["DirectionalResult", "hvp", "jvp"]
 
 # the engine's own status codes, repeated for the zero direction (no evaluation needed)
 _CONVERGED = 0
-_INNER_ORDER = 6
+_INNER_ORDER = 4
 _INNER_STEP = 1e-2
 
 
@@ -253,23 +253,24 @@ def hvp(
     the gradient: with ``grad`` given it costs about 7 to 13 calls of
     ``grad``, whatever the size of x.
 
-    Without ``grad``, the gradient inside the jvp is the fixed sixth-order
-    central difference of :func:`slopes.gradient` (points ``+-h, +-2h, +-3h``
+    Without ``grad``, the gradient inside the jvp is the fixed fourth-order
+    central difference of :func:`slopes.gradient` (points ``+-h, +-2h``
     along each coordinate) with ``h_j = 0.01 scale_j``. Because its stencil is
     fixed, this gradient is a smooth function of ``t`` and the outer jvp
     refines its step as usual. The step is large on purpose: the inner
     differences carry rounding noise of about ``eps |f(x)| / h_j``, and the
     outer engine, which expects values accurate to a few units in the last
     place, judges the product unreliable when that noise is much larger
-    (measured: a fourth-order inner stencil at ``h = eps^{1/5}`` was accurate to
-    1e-11 but flagged). The same gradient is also taken at ``2h``; twice
-    ``1/63`` of the difference of the two products (the sixth-order error at
-    ``2h`` is 64 times the one at ``h``) is added to the error estimate, as is
-    the inner rounding, divided by the outer step. Each call of that
-    gradient costs ``12n + 2`` evaluations of f, so the product costs about
-    ``12n`` times the outer jvp's 7 to 13 calls: ``O(n)`` evaluations of f,
-    against the ``O(n^2)`` of a full Hessian, but about a hundred gradients'
-    worth; pass ``grad`` when you have it.
+    (measured: at ``h = eps^{1/5}`` the product was accurate to 1e-11 but
+    flagged). The same gradient is also taken at ``2h``; twice ``1/15`` of
+    the difference of the two products (the fourth-order error at ``2h`` is
+    16 times the one at ``h``; twice, because at 1 % of x's scale the next
+    term still counts) is added to the error estimate, as is the inner
+    rounding divided by the outer step. Expect about ``1e-9`` relative
+    accuracy. Each call of that gradient costs ``8n + 2`` evaluations of f,
+    and the outer jvp makes 7 to 13 calls: ``O(n)`` evaluations of f (about
+    25 to 50 gradients' worth), against the ``O(n^2)`` of a full Hessian.
+    Pass ``grad`` when you have it.
 
     Examples
     --------
@@ -367,8 +368,8 @@ def _hvp_from_f(
     res = _jvp_flat(two_gradients, identity, direction, True, False, None)
     value, other = np.asarray(res.value)[:n], np.asarray(res.value)[n:]
     engine_error = np.asarray(res.error)[:n]
-    # the inner stencil's error at 2h is about 2**order times the one at h; twice the
-    # asymptotic share, because at h = 1 % of x's scale the next term still counts
+    # the inner stencil's error at 2h is about 2**order times the one at h; twice that
+    # share, because at h = 1 % of x's scale the next term of the error still counts
     truncation = 2 * np.abs(other - value) / (2**_INNER_ORDER - 1)
     # outer step in units of v: the t-derivative divides the inner noise by it
     outer = max(float(res.step), np.finfo(float).tiny)
