@@ -369,3 +369,12 @@ def test_hessdiag_against_numdifftools_and_scipy():
 
     theirs = np.diag(differentiate.hessian(f_columns, X5).ddf)
     np.testing.assert_allclose(ours, theirs, rtol=1e-7, atol=1e-9)
+
+
+def test_a_non_finite_answer_comes_with_a_slopes_warning():
+    with pytest.warns(slopes.SlopesWarning, match="Jacobian-vector product is not finite"):
+        slopes.jvp(lambda x: np.log(x[0]) + x[1], [-1.0, 1.0], [1.0, 1.0])
+    with pytest.warns(slopes.SlopesWarning, match="Hessian diagonal is not finite"):
+        slopes.hessdiag(lambda x: np.sum(np.log(x)), [-1.0, 1.0])
+    res = slopes.jvp(lambda x: np.log(x[0]) + x[1], [-1.0, 1.0], [1.0, 1.0], full_output=True)
+    assert not res.success

@@ -109,3 +109,9 @@ def test_bad_f_and_x_are_named():
         slopes.propagate(None, [1.0], 1.0)
     with pytest.raises(ValueError, match="`x` must be finite"):
         slopes.propagate(np.sin, [np.inf], 1.0)
+
+
+def test_a_non_finite_covariance_comes_with_a_slopes_warning():
+    with pytest.warns(slopes.SlopesWarning, match="covariance is not finite"):
+        res = slopes.propagate(lambda y: np.log(y), np.array([-1.0, 1.0]), np.eye(2))
+    assert not res.success

@@ -37,6 +37,7 @@ from slopes._directional_input import (
     flat_point,
     scalar_value_at,
     value_at,
+    warn_if_not_finite,
 )
 from slopes._pytree import flatten
 from slopes._result import Result
@@ -192,6 +193,7 @@ def _jvp_flat(
     factor = norm / scale  # d/dt f(x + t w) = J w = (scale / norm) J v
     value = np.asarray(res.value) * factor
     if not full_output:
+        warn_if_not_finite(value, "Jacobian-vector product")
         return value[()]
     return DirectionalResult(
         value=value[()],
@@ -322,6 +324,7 @@ def _raveled(grad: Callable[[Any], Any], size: int, stacked: bool) -> Callable[[
 def _hvp_result(res: DirectionalResult, point: FlatPoint, full_output: bool) -> Any:
     value = point.tree(np.asarray(res.value))
     if not full_output:
+        warn_if_not_finite(value, "Hessian-vector product")
         return value
     res = DirectionalResult(res)
     res.value = value

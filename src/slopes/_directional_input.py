@@ -19,6 +19,7 @@ array(6.)
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from slopes._pytree import flatten, ravel, tree_map
+from slopes._warnings import SlopesWarning
 
 __all__ = [
     "FlatPoint",
@@ -37,6 +39,7 @@ __all__ = [
     "flat_point",
     "scalar_value_at",
     "value_at",
+    "warn_if_not_finite",
 ]
 
 
@@ -159,10 +162,15 @@ def direction_scale(flat: np.ndarray, direction: np.ndarray) -> float:
 
 
 def value_at(f: Callable[[Any], Any], point: FlatPoint, vectorized: bool | int) -> np.ndarray:
-    """f at the point itself (a stack of one point for a vectorized f)."""
-    if vectorized is False:
-        return np.asarray(f(point.tree(point.flat)))
-    values = np.asarray(f(point.stack(point.flat[None, :])))
+    """f at the point itself (a stack of one point for a vectorized f).
+
+    numpy's floating-point warnings are silenced, as the engine does: a non-finite
+    value is reported through the result (and a SlopesWarning), once.
+    """
+    with np.errstate(all="ignore"):
+        if vectorized is False:
+            return np.asarray(f(point.tree(point.flat)))
+        values = np.asarray(f(point.stack(point.flat[None, :])))
     return values[0] if values.ndim else values
 
 
@@ -172,3 +180,17 @@ def scalar_value_at(f: Callable[[Any], Any], point: FlatPoint, vectorized: bool 
     if value.size != 1:
         raise ValueError(f"`f` must return one number (a scalar function), got shape {value.shape}")
     return float(np.real(value.ravel()[0]))
+
+
+def warn_if_not_finite(value: Any, what: str) -> None:
+    """A bare result (no status to read) that holds nan or inf comes with a SlopesWarning."""
+    leaves, _ = flatten(value)
+    bad = sum(int(np.count_nonzero(~np.isfinite(np.asarray(leaf, dtype=float)))) for leaf in leaves)
+    if bad:
+        total = sum(int(np.size(leaf)) for leaf in leaves)
+        warnings.warn(
+            f"the {what} is not finite at {bad} of {total} entries: `f` is not finite at x "
+            "or nearby (full_output=True gives the status)",
+            SlopesWarning,
+            stacklevel=3,
+        )

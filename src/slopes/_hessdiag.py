@@ -39,6 +39,7 @@ from slopes._directional_input import (
     coordinate_scale,
     flat_point,
     scalar_value_at,
+    warn_if_not_finite,
 )
 from slopes._pytree import flatten
 from slopes.differentiate import gradient, jacobian
@@ -146,6 +147,7 @@ def hessdiag(
     u_step = float(res.step)
     value = np.asarray(res.value, dtype=float) / scale**2
     if not full_output:
+        warn_if_not_finite(value, "Hessian diagonal")
         return point.tree(value.astype(point.flat.dtype))
     rounding = 16 * point.eps * abs(fx) / (max(u_step, 1e-300) * scale**2)
     error = np.asarray(res.error, dtype=float) / scale**2 + rounding

@@ -31,12 +31,14 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from slopes._result import Result
+from slopes._warnings import SlopesWarning
 from slopes.differentiate import jacobian
 
 __all__ = ["PropagateResult", "propagate"]
@@ -154,6 +156,13 @@ def propagate(
         bound = bound + bound.T + E @ absolute @ E.T
     bound = np.where(np.isnan(bound), np.inf, bound)
     value = _value_at(f, point, vectorized)
+    if not (np.all(np.isfinite(cov_f)) and np.all(np.isfinite(value))):
+        warnings.warn(
+            "the propagated covariance is not finite: `f` is not finite at x or nearby "
+            "(see the result's success and message)",
+            SlopesWarning,
+            stacklevel=2,
+        )
     return PropagateResult(
         value=value.reshape(out_shape)[()],
         cov=cov_f.reshape(out_shape + out_shape)[()],
@@ -168,9 +177,10 @@ def propagate(
 
 
 def _value_at(f: Callable[[Any], Any], point: np.ndarray, vectorized: bool | int) -> np.ndarray:
-    if vectorized is False:
-        return np.asarray(f(point.copy()), dtype=float)
-    return np.asarray(f(point[None].copy()), dtype=float)[0]
+    with np.errstate(all="ignore"):  # a non-finite value is reported once, by a SlopesWarning
+        if vectorized is False:
+            return np.asarray(f(point.copy()), dtype=float)
+        return np.asarray(f(point[None].copy()), dtype=float)[0]
 
 
 def _cov_iv(cov: Any, point: np.ndarray) -> np.ndarray:
