@@ -378,3 +378,17 @@ def test_a_non_finite_answer_comes_with_a_slopes_warning():
         slopes.hessdiag(lambda x: np.sum(np.log(x)), [-1.0, 1.0])
     res = slopes.jvp(lambda x: np.log(x[0]) + x[1], [-1.0, 1.0], [1.0, 1.0], full_output=True)
     assert not res.success
+
+
+def test_jvp_and_hessdiag_with_worker_processes(force_dispatch):
+    # closures over the caller's data travel to the workers (cloudpickle)
+    scale = np.linspace(1.0, 2.0, 4)
+
+    def f(x):
+        return np.sum(np.sin(x) * scale)
+
+    x, v = np.array([0.1, 0.2, 0.3, 0.4]), np.array([1.0, -1.0, 0.5, 2.0])
+    value = slopes.jvp(f, x, v, workers=2)
+    assert float(value) == pytest.approx(np.sum(np.cos(x) * scale * v), rel=1e-10)
+    diagonal = slopes.hessdiag(f, x, workers=2)
+    np.testing.assert_allclose(diagonal, -np.sin(x) * scale, rtol=1e-8)
