@@ -392,3 +392,18 @@ def test_jvp_and_hessdiag_with_worker_processes(force_dispatch):
     assert float(value) == pytest.approx(np.sum(np.cos(x) * scale * v), rel=1e-10)
     diagonal = slopes.hessdiag(f, x, workers=2)
     np.testing.assert_allclose(diagonal, -np.sin(x) * scale, rtol=1e-8)
+
+
+def test_float32_points_get_float32_steps_and_honest_errors():
+    x = np.array([1.0, 2.0], dtype=np.float32)
+    v = np.array([1.0, 1.0], dtype=np.float32)
+
+    def f(y):
+        return np.sum(np.sin(y))
+
+    res = slopes.jvp(f, x, v, full_output=True)
+    exact = float(np.sum(np.cos(x.astype(float))))
+    assert res.success and abs(res.value - exact) <= res.error
+    diagonal = slopes.hessdiag(f, x, full_output=True)
+    assert diagonal.value.dtype == np.float32 and diagonal.success
+    assert np.all(np.abs(diagonal.value - -np.sin(x.astype(float))) <= diagonal.error)

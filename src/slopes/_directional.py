@@ -185,7 +185,7 @@ def _jvp_flat(
 
     res = jacobian(
         along_stack if vectorized is not False else along,
-        0.0,
+        point.flat.dtype.type(0.0),  # float32 x: the engine's float32 steps
         full_output=True,
         vectorized=vectorized,
         workers=workers,

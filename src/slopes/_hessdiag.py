@@ -143,7 +143,8 @@ def hessdiag(
         # (f(x+h) - f(x)) - (f(x) - f(x-h)) = f(x+h) + f(x-h) - 2 f(x)
         return h * (slopes_[0] - slopes_[1])
 
-    res = jacobian(even_part, 0.0, method="forward", full_output=True)
+    # float32 x: u in float32 too, so that the engine takes its float32 steps
+    res = jacobian(even_part, point.flat.dtype.type(0.0), method="forward", full_output=True)
     u_step = float(res.step)
     value = np.asarray(res.value, dtype=float) / scale**2
     if not full_output:
