@@ -75,17 +75,25 @@ def timed(problem: Problem, call: Callable[[], Any]) -> tuple[Any, int, float]:
     return out, problem.evaluations, time.perf_counter() - start
 
 
-def row(name: str, n: int, evals: int, seconds: float, error: float) -> list[str]:
-    return [name, f"{n:,}", f"{evals:,}", f"{seconds:.3f}", f"{error:.1e}"]
+def row(name: str, n: int, evals: int, seconds: float, error: float, within: str = "") -> list[str]:
+    return [name, f"{n:,}", f"{evals:,}", f"{seconds:.3f}", f"{error:.1e}", within]
+
+
+def within(res: Any, exact: Any) -> str:
+    """'yes' when every true error is within the reported estimate, and the status."""
+    inside = bool(np.all(np.abs(np.asarray(res.value) - exact) <= np.asarray(res.error)))
+    return f"{'yes' if inside else 'no'}, success={bool(res.success)}"
 
 
 def jvp_rows(n: int) -> list[list[str]]:
     p = Problem(n)
     exact = float(p.exact_grad() @ p.v)
-    value, e1, t1 = timed(p, lambda: slopes.jvp(p.f_stack, p.x, p.v, vectorized=True))
+    res, e1, t1 = timed(
+        p, lambda: slopes.jvp(p.f_stack, p.x, p.v, vectorized=True, full_output=True)
+    )
     full, e2, t2 = timed(p, lambda: slopes.gradient(p.f_stack, p.x, vectorized=True) @ p.v)
     return [
-        row("jvp(f, x, v)", n, e1, t1, abs(value - exact) / abs(exact)),
+        row("jvp(f, x, v)", n, e1, t1, abs(res.value - exact) / abs(exact), within(res, exact)),
         [
             *row("gradient(f, x) @ v", n, e2, t2, abs(full - exact) / abs(exact)),
             f"{t2 / t1:.0f}x, {e2 / e1:.0f}x evals",
@@ -95,8 +103,12 @@ def jvp_rows(n: int) -> list[list[str]]:
 
 def hvp_grad_rows(n: int, hessian_n: int) -> list[list[str]]:
     p = Problem(n)
-    value, e1, t1 = timed(p, lambda: slopes.hvp(p.f, p.x, p.v, grad=p.grad_stack, vectorized=True))
-    rows = [row("hvp(f, x, v, grad=g)", n, e1, t1, rel_error(value, p.exact_hvp()))]
+    res, e1, t1 = timed(
+        p,
+        lambda: slopes.hvp(p.f, p.x, p.v, grad=p.grad_stack, vectorized=True, full_output=True),
+    )
+    exact = p.exact_hvp()
+    rows = [row("hvp(f, x, v, grad=g)", n, e1, t1, rel_error(res.value, exact), within(res, exact))]
     q = Problem(hessian_n)
     small, e3, t3 = timed(q, lambda: slopes.hvp(q.f, q.x, q.v, grad=q.grad_stack, vectorized=True))
     full, e2, t2 = timed(
@@ -114,8 +126,11 @@ def hvp_grad_rows(n: int, hessian_n: int) -> list[list[str]]:
 
 def hvp_f_rows(n: int, hessian_f_n: int) -> list[list[str]]:
     p = Problem(n)
-    value, e1, t1 = timed(p, lambda: slopes.hvp(p.f_stack, p.x, p.v, vectorized=True))
-    rows = [row("hvp(f, x, v)", n, e1, t1, rel_error(value, p.exact_hvp()))]
+    res, e1, t1 = timed(
+        p, lambda: slopes.hvp(p.f_stack, p.x, p.v, vectorized=True, full_output=True)
+    )
+    exact = p.exact_hvp()
+    rows = [row("hvp(f, x, v)", n, e1, t1, rel_error(res.value, exact), within(res, exact))]
     q = Problem(hessian_f_n)
     small, e3, t3 = timed(q, lambda: slopes.hvp(q.f_stack, q.x, q.v, vectorized=True))
     full, e2, t2 = timed(q, lambda: slopes.hessian(q.f_stack, q.x, vectorized=True) @ q.v)
@@ -139,7 +154,15 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--hessian-n", type=int, default=2_000)
     parser.add_argument("--hessian-f-n", type=int, default=300)
     args = parser.parse_args(argv)
-    header = ["computation", "n", "evaluations", "seconds", "max rel. error", "full / directional"]
+    header = [
+        "computation",
+        "n",
+        "evaluations",
+        "seconds",
+        "max rel. error",
+        "error within estimate",
+        "full / directional",
+    ]
     rows = [
         *jvp_rows(args.n),
         *hvp_grad_rows(args.n, args.hessian_n),
