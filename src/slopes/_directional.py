@@ -33,7 +33,7 @@ from slopes._directional_input import (
     FlatPoint,
     check_callable,
     coordinate_scale,
-    direction_scale,
+    direction_factor,
     flat_direction,
     flat_point,
     scalar_value_at,
@@ -134,15 +134,16 @@ def jvp(
 
     Notes
     -----
-    ``J(x) v = g'(0)`` for ``g(t) = f(x + t w) |v| / s`` with ``w = s v/|v|``:
+    ``J(x) v = c g'(0)`` for ``g(t) = f(x + t v / c)``:
     one derivative in one variable, by :func:`slopes.jacobian` (adaptive
     step, Richardson extrapolation, error estimate), so the cost is that of
     one coordinate of a Jacobian, about 7 to 13 evaluations of f whatever the
-    size of x. The direction is rescaled to the length
-    ``s = |diag(scale) v/|v||``, where ``scale_j = max(|x_j|, min(rms(x), 1))``: the
-    engine's first step (``0.015``) then moves x by 1.5 % of its own size
-    along v, as :func:`slopes.gradient` does along a coordinate, whatever the
-    length of v. A zero ``v`` gives zeros after one evaluation.
+    size of x. The factor is ``c = max_j |v_j| / scale_j``, where
+    ``scale_j = max(|x_j|, min(rms(x), 1))``: the engine's first step
+    (``0.015``) then moves the coordinate that moves most by 1.5 % of its own
+    scale, as :func:`slopes.gradient` moves a single coordinate, whatever the
+    length of v and however many coordinates it spreads over. A zero ``v``
+    gives zeros after one evaluation.
 
     Examples
     --------
@@ -170,8 +171,7 @@ def _jvp_flat(
     vectorized: bool | int,
     workers: Any,
 ) -> Any:
-    norm = float(np.linalg.norm(direction))
-    if norm == 0.0:
+    if not np.any(direction):
         value = np.zeros_like(value_at(f, point, vectorized), dtype=float)
         if not full_output:
             return value[()]
@@ -184,8 +184,8 @@ def _jvp_flat(
             status=_CONVERGED,
             message="v is zero: the product is zero",
         )
-    scale = direction_scale(point.flat, direction)
-    w = direction * (scale / norm)
+    factor = direction_factor(point.flat, direction)
+    w = direction / factor
     x0 = point.flat
 
     def along(t: Any) -> Any:
@@ -202,7 +202,7 @@ def _jvp_flat(
         vectorized=vectorized,
         workers=workers,
     )
-    factor = norm / scale  # d/dt f(x + t w) = J w = (scale / norm) J v
+    # d/dt f(x + t w) = J w = J v / factor
     value = np.asarray(res.value) * factor
     if not full_output:
         warn_if_not_finite(value, "Jacobian-vector product")
@@ -211,7 +211,7 @@ def _jvp_flat(
         value=value[()],
         error=(np.asarray(res.error) * factor)[()],
         nfev=int(res.nfev),
-        step=float(res.step) * scale / norm,  # in units of v: f at x + t v
+        step=float(res.step) / factor,  # in units of v: f at x + t v
         success=bool(np.all(res.success)),
         status=int(res.status),
         message=str(res.message),
@@ -373,14 +373,13 @@ def _hvp_from_f(
     is measured, and the rounding noise of the nested differences, which the
     adaptive engine cannot know about, enters the estimate explicitly.
     """
-    norm = float(np.linalg.norm(direction))
-    if norm == 0.0:
+    if not np.any(direction):
         return _hvp_result(_zero_product(point), point, full_output)
     dtype = point.flat.dtype
     h = _INNER_STEP * coordinate_scale(point.flat)
     steps = (point.tree(h.astype(dtype)), point.tree((2 * h).astype(dtype)))
-    scale = direction_scale(point.flat, direction)
-    w = direction * (scale / norm)  # length `scale`: t moves x by t * scale along v
+    factor = direction_factor(point.flat, direction)
+    w = direction / factor  # t moves no coordinate by more than t of its scale
     nfev = 0
 
     def two_gradients(t: float) -> np.ndarray:
@@ -416,7 +415,7 @@ def _hvp_from_f(
         return (8 * odd1 - odd2) / (12 * a)
 
     d1, d2, d4 = outer(tau), outer(2 * tau), outer(4 * tau)  # each (2, n)
-    to_v = norm / scale  # d/dt G(x + t w) = H w = (scale / norm) H v
+    to_v = factor  # d/dt G(x + t w) = H w = H v / factor
     value = d1[0] * to_v
     eps = point.eps
     # rounding: the inner differences carry about 1.5 eps |f| / h_j, the outer stencil
@@ -433,7 +432,7 @@ def _hvp_from_f(
         value=value,
         error=error,
         nfev=nfev,
-        step=tau * scale / norm,  # in units of v
+        step=tau / factor,  # in units of v
         success=ok,
         status=_CONVERGED if ok else _UNRELIABLE,
         message=_HVP_MESSAGES[ok],

@@ -34,7 +34,7 @@ __all__ = [
     "as_array_if_plain",
     "check_callable",
     "coordinate_scale",
-    "direction_scale",
+    "direction_factor",
     "flat_direction",
     "flat_point",
     "scalar_value_at",
@@ -150,15 +150,16 @@ def coordinate_scale(flat: np.ndarray) -> np.ndarray:
     return np.where(scale > 0, scale, 1.0)
 
 
-def direction_scale(flat: np.ndarray, direction: np.ndarray) -> float:
-    """The length scale of ``x`` along a direction: the coordinate scales weighted by it.
+def direction_factor(flat: np.ndarray, direction: np.ndarray) -> float:
+    """``max_j |v_j| / scale_j``: ``v`` divided by it moves no coordinate by more than its scale.
 
-    For ``direction = e_j`` this is :func:`coordinate_scale`'s entry ``j``; for
-    a direction spread over many coordinates it is their root-mean-square
-    weighted by the direction's components.
+    ``x + t v / factor`` then moves the coordinate that moves most, relative to
+    its own scale, by ``t`` of its scale: exactly as the engine's gradient moves
+    a single coordinate. (The Euclidean length would not do: a unit vector
+    spread over n coordinates moves each by ``1/sqrt(n)`` of the step, so at
+    large n every coordinate would be probed at a step far below its best.)
     """
-    unit = direction / np.linalg.norm(direction)
-    return float(np.linalg.norm(unit * coordinate_scale(flat)))
+    return float(np.max(np.abs(direction) / coordinate_scale(flat)))
 
 
 def value_at(f: Callable[[Any], Any], point: FlatPoint, vectorized: bool | int) -> np.ndarray:
