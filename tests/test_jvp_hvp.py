@@ -417,3 +417,27 @@ def test_float32_points_get_float32_steps_and_honest_errors():
     diagonal = slopes.hessdiag(f, x, full_output=True)
     assert diagonal.value.dtype == np.float32 and diagonal.success
     assert np.all(np.abs(diagonal.value - -np.sin(x.astype(float))) <= diagonal.error)
+
+
+def test_the_directional_benchmark_runs_and_its_products_are_accurate(capsys):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import bench_directional
+
+    table = bench_directional.main(["--n", "40", "--hessian-n", "20", "--hessian-f-n", "10"])
+    rows = [line.split("|")[1:-1] for line in table.splitlines()[2:]]
+    assert [row[0].strip() for row in rows] == [
+        "jvp(f, x, v)",
+        "gradient(f, x) @ v",
+        "hvp(f, x, v, grad=g)",
+        "hvp(f, x, v, grad=g)",
+        "hessian(f, x, grad=g) @ v",
+        "hvp(f, x, v)",
+        "hvp(f, x, v)",
+        "hessian(f, x) @ v",
+    ]
+    assert all(float(row[4]) < 1e-7 for row in rows)  # max relative error of every row
+    assert int(rows[0][2].replace(",", "")) <= 13  # jvp: one line of the engine
+    assert int(rows[5][2].replace(",", "")) == 64 * 40 + 1  # hvp from f: 64n + 1
