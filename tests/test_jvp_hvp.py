@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 import slopes
 
@@ -441,3 +444,33 @@ def test_the_directional_benchmark_runs_and_its_products_are_accurate(capsys):
     assert all(float(row[4]) < 1e-7 for row in rows)  # max relative error of every row
     assert int(rows[0][2].replace(",", "")) <= 13  # jvp: one line of the engine
     assert int(rows[5][2].replace(",", "")) == 64 * 40 + 1  # hvp from f: 64n + 1
+
+
+POINTS = arrays(np.float64, 3, elements=st.floats(-2.0, 2.0))
+DIRECTIONS = arrays(np.float64, 3, elements=st.floats(-1e3, 1e3)).filter(
+    lambda v: np.max(np.abs(v)) > 1e-6
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(x=POINTS, v=DIRECTIONS)
+def test_property_jvp_within_its_estimate_and_hvp_from_f_close(x, v):
+    res = slopes.jvp(vector_f, x, v, full_output=True)
+    reference = vector_jacobian(x) @ v
+    if res.success:  # (x ~ 1e-158 makes f subnormal: the engine says unreliable)
+        assert_within_estimate(res.value, reference, res.error)
+
+    def f(y):
+        return np.sin(y[0]) * y[1] + np.exp(0.5 * y[2]) * y[0]
+
+    hessian = np.array(
+        [
+            [-np.sin(x[0]) * x[1], np.cos(x[0]), 0.5 * np.exp(0.5 * x[2])],
+            [np.cos(x[0]), 0.0, 0.0],
+            [0.5 * np.exp(0.5 * x[2]), 0.0, 0.25 * np.exp(0.5 * x[2]) * x[0]],
+        ]
+    )
+    product = slopes.hvp(f, x, v, full_output=True)
+    exact = hessian @ v
+    if product.success:
+        assert_within_estimate(product.value, exact, product.error)

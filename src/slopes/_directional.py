@@ -418,9 +418,12 @@ def _hvp_from_f(
     to_v = factor  # d/dt G(x + t w) = H w = H v / factor
     value = d1[0] * to_v
     eps = point.eps
-    # rounding: the inner differences carry about 1.5 eps |f| / h_j, the outer stencil
-    # multiplies that by 1.5 / a; twice that for safety
-    noise = 2 * 1.5 * (1.5 * eps * abs(fx) / h) / tau
+    # rounding: the inner differences carry about 1.5 eps |f| / h_j, where |f| is f's size
+    # near x, not only at x (f(x) may be 0): f moves by about |g_j| 2h_j along a coordinate
+    # and |g . w| 8 tau along v; the outer stencil multiplies by 1.5 / tau; twice for safety
+    slope = np.abs(values[tau][0])
+    f_size = abs(fx) + 2 * slope * h + 8 * tau * abs(float(values[tau][0] @ w))
+    noise = 2 * 1.5 * (1.5 * eps * f_size / h) / tau
     outer_change = np.abs(d1[0] - d2[0])  # the outer error at 2 tau is 16 times the one at tau
     inner_change = np.abs(d1[1] - d1[0])  # the inner error at 2h is 16 times the one at h
     error = (2 * outer_change / 15 + 2 * inner_change / 15 + noise) * to_v

@@ -142,12 +142,14 @@ def coordinate_scale(flat: np.ndarray) -> np.ndarray:
     A coordinate near 0 borrows the scale of the others (as the engine's
     gradient does), but never more than 1: a step shared by all coordinates
     (hessdiag's, a direction's) must not be huge for a small coordinate
-    just because another one is large.
+    just because another one is large. Nor is a scale below ``sqrt(tiny)``
+    (1.5e-154 in float64) used: the products of such steps would underflow.
     """
     values = np.abs(flat.astype(float))
     rms = float(np.sqrt(np.mean(values**2)))
     scale = np.maximum(values, min(rms, 1.0))
-    return np.where(scale > 0, scale, 1.0)
+    floor = float(np.sqrt(np.finfo(flat.dtype).tiny))
+    return np.where(scale > 0, np.maximum(scale, floor), 1.0)
 
 
 def direction_factor(flat: np.ndarray, direction: np.ndarray) -> float:
