@@ -197,6 +197,17 @@ def test_jvp_against_numdifftools_directionaldiff():
     assert float(ours) == pytest.approx(float(theirs), rel=1e-8)
 
 
+def test_jvp_against_scipy_jacobian_times_v():
+    differentiate = pytest.importorskip("scipy.differentiate")
+
+    def f_columns(x):  # scipy passes points along the trailing axes
+        return np.stack([np.sin(x[0]) * x[1], np.exp(x[0] + 2 * x[1]), x[0] ** 3 + x[2]])
+
+    x, v = np.array([0.4, -0.3, 1.2]), np.array([1.0, -2.0, 0.5])
+    theirs = differentiate.jacobian(f_columns, x).df @ v
+    np.testing.assert_allclose(slopes.jvp(vector_f, x, v), theirs, rtol=1e-9)
+
+
 # --- hvp --------------------------------------------------------------------------------
 
 
