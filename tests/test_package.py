@@ -19,6 +19,8 @@ LAYERS = [
     (0, r"_warnings|_pytree|_result|_display|_progress|_stencils|_steps|_parallel|_workers_.*"),
     (0, r"_evaluate|_evaluate_.*"),
     (1, r"differentiate|_diff_.*|_richardson|_check|_validate"),
+    (0, r"_warnings"),
+    (1, r"_directional.*|_hessdiag|_taylor|_propagate"),
     (2, r"optim|_optim_.*|_schedules|functions|_functions_.*|book"),
     (3, r"descent|_descent_.*|_diagnose|_history|datasets|_idx|models|_models_.*|_nn"),
     (4, r"training|_training_.*|_checkpoint"),

@@ -30,6 +30,11 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "jacobian": ("slopes.differentiate", "jacobian"),
     "hessian": ("slopes.differentiate", "hessian"),
     "check_grad": ("slopes.differentiate", "check_grad"),
+    "jvp": ("slopes._directional", "jvp"),
+    "hvp": ("slopes._directional", "hvp"),
+    "hessdiag": ("slopes._hessdiag", "hessdiag"),
+    "taylor": ("slopes._taylor", "taylor"),
+    "propagate": ("slopes._propagate", "propagate"),
     "minimize": ("slopes.descent", "minimize"),
     "fit": ("slopes.training", "fit"),
     "book": ("slopes.book", None),
@@ -64,6 +69,10 @@ def __dir__() -> list[str]:
 
 if _typing.TYPE_CHECKING:  # pragma: no cover - for static type checkers and IDEs only
     from slopes import book, datasets, expr, functions, models, optim, plot, tour  # noqa: F401
+    from slopes._directional import hvp, jvp  # noqa: F401
+    from slopes._hessdiag import hessdiag  # noqa: F401
+    from slopes._propagate import propagate  # noqa: F401
+    from slopes._taylor import taylor  # noqa: F401
     from slopes._warnings import SlopesWarning  # noqa: F401
     from slopes.descent import minimize  # noqa: F401
     from slopes.differentiate import (  # noqa: F401

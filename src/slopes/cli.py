@@ -44,12 +44,23 @@ from slopes._cli_support import CLIError, dump_json
 
 __all__ = ["main", "run"]
 
-_COMMANDS = ("diff", "grad", "hess", "minimize", "train", "functions", "tour", "explore")
+_COMMANDS = (
+    "diff",
+    "grad",
+    "hess",
+    "jvp",
+    "taylor",
+    "minimize",
+    "train",
+    "functions",
+    "tour",
+    "explore",
+)
 _METHODS = ("central", "forward", "backward", "complex")
 _OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 # options whose value may start with "-" (a negative coordinate): argparse would take
 # "--at -3,4" for two options, so such values are glued on as "--at=-3,4"
-_POINT_OPTIONS = ("--at", "--from")
+_POINT_OPTIONS = ("--at", "--from", "--dir")
 
 
 class _Exit(Exception):
@@ -124,6 +135,9 @@ def _build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--n", type=int, default=1, help="derivative order (default 1)")
     differentiation(command("grad", "gradient of a function"), "point, like 3,4")
     differentiation(command("hess", "Hessian matrix of a function"), "point, like 3,4")
+    from slopes._cli_peers import add_commands
+
+    add_commands(command)  # jvp, taylor
 
     sub = command("minimize", "gradient descent from a starting point")
     sub.add_argument("function", metavar="FUNCTION", help="expression or function name")
@@ -195,7 +209,10 @@ def _glue_point_values(argv: Sequence[str]) -> list[str]:
 
 
 def _handler(command: str) -> Any:
-    from slopes import _cli_commands, _cli_train, explore
+    from slopes import _cli_commands, _cli_peers, _cli_train, explore
+
+    if command in _cli_peers.COMMANDS:
+        return _cli_peers.COMMANDS[command]
 
     return {
         "diff": _cli_commands.diff,
