@@ -338,7 +338,15 @@ def test_train_numerical_gradient_human_output(capsys):
     assert code == 0, err
     labels = [line.split()[0] for line in out.splitlines()]
     assert labels == [
-        "model", "data", "optimizer", "status", "message", "steps", "last", "train", "test"
+        "model",
+        "data",
+        "optimizer",
+        "status",
+        "message",
+        "steps",
+        "last",
+        "train",
+        "test",
     ]
     assert "completed 1 epoch (15 steps)" in out  # one epoch, not "1 epochs"
     assert "numerical gradients" in out
