@@ -7,14 +7,13 @@ writes its figure.
 
 from __future__ import annotations
 
-import textwrap
 import time
-import unicodedata
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
+from slopes._tour_layout import columns, render, table
 from slopes._tour_text import STATUS_NAMES, TEXT, diagnosis
 
 __all__ = ["SECTIONS", "Tour"]
@@ -22,48 +21,29 @@ __all__ = ["SECTIONS", "Tour"]
 H = 1e-4  # the chapter's step
 
 
-def _fmt_vector(values: Any) -> str:
+def _fmt_vector(values: Any, precision: int = 8) -> str:
     """An array as the chapter prints one, e.g. ``[6. 8.]`` or ``[-6.11110793e-10 ...]``."""
-    return np.array2string(np.asarray(values, dtype=float), precision=8, separator=" ")
-
-
-def _columns(text: str) -> int:
-    """Terminal columns: Hangul and other wide characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _wrap(message: str, indent: int = 12, width: int = 88) -> str:
-    """A long diagnosis folded to the width of the text around it, continuation indented."""
-    pad = " " * indent  # the template puts the first line's indent; count it here too
-    if _columns(message) == len(message):
-        return textwrap.fill(message, width=width, initial_indent=pad, subsequent_indent=pad)[
-            indent:
-        ]
-    lines, line = [], pad  # wide characters: fill by columns, not characters
-    for word in message.split():
-        if line.strip() and _columns(line) + 1 + _columns(word) > width:
-            lines.append(line)
-            line = pad
-        line += word if not line.strip() else " " + word
-    return "\n".join([*lines, line])[indent:]
+    return np.array2string(np.asarray(values, dtype=float), precision=precision, separator=" ")
 
 
 class Tour:
     """The state of one walk: where to print, where to draw, what was found."""
 
-    def __init__(self, folder: Path, lang: str, quick: bool, stream: IO[str]) -> None:
+    def __init__(self, folder: Path, lang: str, quick: bool, stream: IO[str], width: int) -> None:
         self.folder, self.lang, self.quick, self.stream = folder, lang, quick, stream
+        self.width = width
         self.text = TEXT[lang]
         self.figures: list[Path] = []
         self.numbers: dict[str, Any] = {}
 
     def say(self, key: str, **values: Any) -> None:
-        print(self.text[key].format(**values), file=self.stream)
+        print(render(self.text[key].format(**values), self.width), file=self.stream)
 
     def section(self, key: str) -> None:
-        title = self.text[f"{key}_title"]
+        title = render(self.text[f"{key}_title"], self.width)
         # Hangul takes two columns in a terminal; underline what the eye sees
-        print(f"\n{title}\n{'-' * min(_columns(title), 78)}", file=self.stream)
+        rule = "-" * min(max(columns(line) for line in title.split("\n")), self.width)
+        print(f"\n{title}\n{rule}", file=self.stream)
 
     def status(self, code: str) -> str:
         """A status code as printed: bare in English, quoted and glossed elsewhere."""
@@ -189,13 +169,17 @@ class Tour:
 
     def learning_rates(self) -> None:
         from slopes import plot
+        from slopes.book import gradient_descent
 
         lrs = (1e-10, 0.1, 10.0)
         fig = plot.learning_rates(_function_2, [-3.0, 4.0], lrs=lrs, steps=100)
         small, _, big = fig.slopes_results
+        # the chapter's own run of lr = 10: all 100 steps, no diagnosis
+        chapter_x, _ = gradient_descent(_function_2, np.array([-3.0, 4.0]), lr=10.0, step_num=100)
         self.numbers.update(
             lr_10_status=big.status,
             lr_10_x=np.asarray(big.x),
+            lr_10_chapter_x=np.asarray(chapter_x),
             lr_1e_10_status=small.status,
             lr_1e_10_x=np.asarray(small.x),
         )
@@ -204,10 +188,11 @@ class Tour:
             "rates_body",
             big_status=self.status(big.status),
             big_x=_fmt_vector(big.x),
-            big_message=_wrap(diagnosis(big, lrs[2], self.lang)),
+            chapter_x=_fmt_vector(chapter_x),
+            big_message=diagnosis(big, lrs[2], self.lang),
             small_status=self.status(small.status),
             small_x=_fmt_vector(small.x),
-            small_message=_wrap(diagnosis(small, lrs[0], self.lang)),
+            small_message=diagnosis(small, lrs[0], self.lang),
         )
         self.save(fig, "05_learning_rates.png")
 
@@ -231,14 +216,17 @@ class Tour:
             name: np.asarray(res.history.x[-1]) for name, res in results.items()
         }
         self.section("optimizers")
-        for name, res in results.items():
-            self.say(
-                "optimizers_row",
-                name=name,
-                x=_fmt_vector(res.history.x[-1]),
-                fun=f"{float(res.history.f[-1]):.3e}",
-                best=f"{float(res.fun):.3e}",
-            )
+        rows = [self.text["optimizers_columns"].split("|")]
+        rows += [
+            [
+                name,
+                _fmt_vector(res.history.x[-1], precision=4),  # 4 digits: the table fits 80
+                f"{float(res.history.f[-1]):.3e}",
+                f"{float(res.fun):.3e}",
+            ]
+            for name, res in results.items()
+        ]
+        print(table(rows, self.width), file=self.stream)
         self.say("optimizers_body")
         ax = plot.trajectory(
             list(results.values()),
