@@ -1,10 +1,13 @@
 """slopes.tour.run: the chapter's numbers printed, every figure written, in English and Korean."""
 
+import contextlib
 import io
+import logging
 import re
 import string
 import subprocess
 import sys
+import warnings
 
 import matplotlib
 import numpy as np
@@ -14,6 +17,7 @@ matplotlib.use("Agg")  # tests only
 from PIL import Image
 
 from slopes import tour
+from slopes._plot_fonts import missing_glyphs
 from slopes._tour_layout import columns, wrap
 from slopes._tour_text import LANGUAGES, TEXT, diagnosis
 from slopes.book import gradient_descent
@@ -56,9 +60,36 @@ def english(tmp_path_factory):
     return tour_at_80_columns(tmp_path_factory.mktemp("tour") / "en", "en")
 
 
+# what the Korean tour drew: every text of every figure, and every complaint about glyphs
+KOREAN_DRAWN = {"texts": [], "complaints": []}
+
+
 @pytest.fixture(scope="module")
 def korean(tmp_path_factory):
-    return tour_at_80_columns(tmp_path_factory.mktemp("tour") / "ko", "ko")
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    save = Figure.savefig
+
+    def spy(figure, *args, **kwargs):
+        KOREAN_DRAWN["texts"] += [t.get_text() for t in figure.findobj(Text) if t.get_visible()]
+        return save(figure, *args, **kwargs)
+
+    class Complaints(logging.Handler):  # matplotlib logs some glyph problems, warns others
+        def emit(self, record):
+            KOREAN_DRAWN["complaints"].append(record.getMessage())
+
+    handler = Complaints(level=logging.WARNING)
+    logging.getLogger("matplotlib").addHandler(handler)
+    try:
+        with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            patch.setattr(Figure, "savefig", spy)
+            out = tour_at_80_columns(tmp_path_factory.mktemp("tour") / "ko", "ko")
+    finally:
+        logging.getLogger("matplotlib").removeHandler(handler)
+    KOREAN_DRAWN["complaints"] += [str(w.message) for w in seen]
+    return out
 
 
 def test_tour_writes_every_figure_as_a_valid_png(english):
@@ -306,3 +337,34 @@ def test_the_lr_10_case_shows_the_chapters_number_next_to_the_diagnosis(english)
     expected, _ = gradient_descent(_quadratic, np.array([-3.0, 4.0]), lr=10.0, step_num=100)
     np.testing.assert_array_equal(result.numbers["lr_10_chapter_x"], expected)
     assert rates.index(chapter) < rates.index("Diverged at step 3")
+
+
+def test_korean_figures_speak_korean_with_a_font_that_has_every_glyph(english, korean):
+    (result_en, _), (result_ko, _) = english, korean
+    drawn = "".join(KOREAN_DRAWN["texts"])
+    assert len(HANGUL.findall(drawn)) > 100  # titles, labels and legends in Korean
+    for title in ("단계별 f", "출발점", "마지막 반복점", "에폭별 정확도", "수렴"):
+        assert title in drawn, title
+    assert missing_glyphs(drawn) == ""  # the fonts matplotlib resolves cover every character
+    assert not [m for m in KOREAN_DRAWN["complaints"] if "glyph" in m.lower()]
+    # the pictures differ from the English ones (they used to be byte-identical)
+    for path_en, path_ko in zip(result_en.figures, result_ko.figures):
+        assert path_en.read_bytes() != path_ko.read_bytes(), path_ko.name
+
+
+def test_the_shipped_font_has_every_hangul_syllable_of_ks_x_1001_and_its_licence():
+    from matplotlib.ft2font import FT2Font
+
+    from slopes._plot_fonts import FONT_FILE
+
+    charmap = FT2Font(str(FONT_FILE)).get_charmap()
+    syllables = set()
+    for high in range(0xB0, 0xC9):
+        for low in range(0xA1, 0xFF):
+            with contextlib.suppress(UnicodeDecodeError):  # the unassigned codes
+                syllables.add(bytes([high, low]).decode("euc_kr"))
+    assert len(syllables) == 2350
+    assert all(ord(ch) in charmap for ch in syllables)
+    assert FONT_FILE.stat().st_size < 1_000_000
+    licence = (FONT_FILE.parent / "OFL.txt").read_text()
+    assert "SIL Open Font License" in licence and "Slopes Hangul" in licence

@@ -27,7 +27,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DIAGNOSES", "LANGUAGES", "STATUS_NAMES", "TEXT", "diagnosis"]
+__all__ = [
+    "DIAGNOSES",
+    "FIGURE_TEXT",
+    "FIGURE_WORDS",
+    "LANGUAGES",
+    "STATUS_NAMES",
+    "TEXT",
+    "diagnosis",
+    "figure_outcome",
+]
 
 LANGUAGES = ("en", "ko")
 
@@ -226,6 +235,76 @@ TEXT: dict[str, dict[str, str]] = {
     },
 }
 
+# the words in the tour's figures: titles and labels the tour sets itself ...
+FIGURE_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "steps_forward": "forward (f(x+h) - f(x)) / h",
+        "steps_central": "central (f(x+h) - f(x-h)) / 2h",
+        "steps_chapter": "h = 1e-4 (the chapter)",
+        "steps_xlabel": "step h",
+        "steps_ylabel": "|error| of d/dx exp(x) at x = 1",
+        "steps_title": "Rounding error (small h) against truncation error (large h)",
+        "tangents_title": "f(x) = 0.01x² + 0.1x and its tangents at x = 5 and x = 10",
+        "field_title": "Arrows: -∇f, the way downhill, for f(x0, x1) = x0² + x1²",
+        "descent_label": "gradient descent, lr = 0.1",
+        "descent_title": "Gradient descent from (-3, 4): {outcome}",
+        "rates_title": "Gradient descent from (-3, 4), 100 steps, three learning rates",
+        "optimizers_title": "f(x0, x1) = x0²/20 + x1² from (-7, 2), 30 steps",
+        "training_title": "TwoLayerNet(64, 50, 10) on the digits, minibatch SGD, lr {lr}",
+        "converged": "converged in {nit} steps",
+        "max_steps": "out of steps after {nit}",
+        "diverged": "diverged at step {nit}:\nf grew from {f0} to {f}",
+        "diverged_nonfinite": "diverged at step {nit}:\nvalues overflowed",
+        "stalled": "stalled: in {nit} steps\nf moved by only {moved}",
+        "stopped": "stopped by the callback at step {nit}",
+    },
+    "ko": {
+        "steps_forward": "전방 차분 (f(x+h) - f(x)) / h",
+        "steps_central": "중심 차분 (f(x+h) - f(x-h)) / 2h",
+        "steps_chapter": "h = 1e-4 (책의 값)",
+        "steps_xlabel": "간격 h",
+        "steps_ylabel": "x = 1에서 exp(x) 미분의 |오차|",
+        "steps_title": "반올림 오차(작은 h)와 절단 오차(큰 h)",
+        "tangents_title": "f(x) = 0.01x² + 0.1x와 x = 5, x = 10에서의 접선",
+        "field_title": "화살표: 내리막 방향 -∇f, f(x0, x1) = x0² + x1²",
+        "descent_label": "경사 하강법, lr = 0.1",
+        "descent_title": "(-3, 4)에서 경사 하강법: {outcome}",
+        "rates_title": "(-3, 4)에서 경사 하강법 100단계, 학습률 세 가지",
+        "optimizers_title": "(-7, 2)에서 f(x0, x1) = x0²/20 + x1², 30단계",
+        "training_title": "손글씨 숫자에 TwoLayerNet(64, 50, 10), 미니배치 SGD, 학습률 {lr}",
+        "converged": "{nit}단계 만에 수렴",
+        "max_steps": "{nit}단계를 다 쓰고 멈춤",
+        "diverged": "{nit}단계에서 발산:\nf가 {f0}에서 {f}까지 커짐",
+        "diverged_nonfinite": "{nit}단계에서 발산:\n값이 넘침",
+        "stalled": "정체: {nit}단계 동안\nf가 {moved}만큼만 움직임",
+        "stopped": "{nit}단계에서 콜백이 멈춤",
+    },
+}
+
+# ... and the words slopes.plot draws in English, translated where the tour shows them
+FIGURE_WORDS: dict[str, dict[str, str]] = {
+    "ko": {
+        "start": "출발점",
+        "last iterate": "마지막 반복점",
+        "minimum": "최솟값",
+        "f(x)": "f(x)",
+        "step": "단계",
+        "epoch": "에폭",
+        "loss": "손실",
+        "accuracy": "정확도",
+        "Loss per step": "단계별 손실",
+        "Accuracy per epoch": "에폭별 정확도",
+        "minibatch loss": "미니배치 손실",
+        "train": "훈련",
+        "test": "시험",
+        "train accuracy": "훈련 정확도",
+        "test accuracy": "시험 정확도",
+        "f at each step": "단계별 f",
+        "f (log scale)": "f (로그 눈금)",
+        "tangent at x={x}, slope {slope}": "x={x}에서의 접선, 기울기 {slope}",
+    },
+}
+
 # minimize's status codes, kept as code and glossed: "'diverged'(발산)"
 STATUS_NAMES: dict[str, dict[str, str]] = {
     "ko": {
@@ -325,3 +404,17 @@ def diagnosis(res: Any, lr: float, lang: str) -> str:
         else:
             fields["advice"] = words["max_steps_far"]
     return words.get(status, str(res.message)).format(**fields)
+
+
+def figure_outcome(res: Any, lang: str) -> str:
+    """What a run of ``minimize`` did, in ``lang``, for a figure title (one or two lines)."""
+    words = FIGURE_TEXT[lang]
+    f_hist = np.asarray(res.history.f, dtype=float)
+    status = res.status
+    if status == "diverged" and not np.isfinite(f_hist[-1]):
+        status = "diverged_nonfinite"
+    finite = f_hist[np.isfinite(f_hist)]
+    moved = f_hist[0] - np.min(finite) if finite.size else 0.0
+    return words.get(status, status).format(
+        nit=res.nit, f0=f"{f_hist[0]:.3g}", f=f"{f_hist[-1]:.2g}", moved=f"{moved:.2g}"
+    )

@@ -30,12 +30,14 @@ ValueError: `lang` must be one of 'en', 'ko', got 'fr'
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
 from pathlib import Path
 from typing import IO
 
+from slopes._plot_fonts import hangul_fonts
 from slopes._result import Result
 from slopes._tour_layout import terminal_width
 from slopes._tour_steps import SECTIONS, Tour
@@ -132,8 +134,11 @@ def run(
         raise ValueError(f"`width` must be an integer of at least 20 columns, got {width!r}")
     tour = Tour(folder, lang, bool(quick), stream, width)
     tour.say("intro", out_dir=folder)
-    for section in SECTIONS:
-        getattr(tour, section)()
+    # Korean figures draw with the Hangul font shipped in the package
+    fonts = hangul_fonts() if lang == "ko" else contextlib.nullcontext()
+    with fonts:
+        for section in SECTIONS:
+            getattr(tour, section)()
     seconds = time.perf_counter() - start
     print(file=stream)
     tour.say("done", seconds=f"{seconds:.1f}", count=len(tour.figures), out_dir=folder)
