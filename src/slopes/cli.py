@@ -15,8 +15,9 @@ Exit codes
 - 1: a runtime failure: the computation failed or gave a non-finite answer
   (e.g. a derivative where f is undefined). One line on stderr. Also when
   ``diff``, ``grad`` or ``hess`` got a value whose error estimate the engine
-  does not trust (``sqrt(x)`` at 0): the value is printed, and one warning
-  line on stderr says why it is not reliable.
+  does not trust (``sqrt(x)`` or ``1/x`` at 0): ``diff`` prints ``?`` in its
+  place (``--json`` keeps the estimate, with ``"success": false``), and one
+  warning line on stderr says why it is not reliable.
 - 130: interrupted (Ctrl-C).
 
 Every message on stderr starts with ``slopes: error:`` (exit 2 or 1) or
