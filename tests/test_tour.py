@@ -201,6 +201,7 @@ def _steep(x):
             "1단계에서 발산했습니다: f의 값이 유한하지 않습니다(inf)",
         ),
         (lambda x: np.nan * x[0], [1.0], 0.1, {}, "diverged", "한 걸음도 떼기 전에 x0에서"),
+        (lambda x: x[0] ** 2, [1.0], 1e308, {}, "diverged", "x의 값이 유한하지 않습니다(-inf)"),
         (_quadratic, [-3.0, 4.0], 1e-10, {}, "stalled", "정체되었습니다"),
         (_quadratic, [-3.0, 4.0], 0.01, {}, "max_steps", "학습률을 키워 보세요"),
         (_quadratic, [-3.0, 4.0], 0.1, {}, "converged", "100단계 만에 수렴했습니다"),

@@ -387,10 +387,13 @@ def diagnosis(res: Any, lr: float, lang: str) -> str:
         best=int(np.argmin(finite_f)),  # the first lowest finite f, as minimize keeps it
     )
     if status == "diverged" and not (np.isfinite(f_hist[-1]) and np.isfinite(g_hist[-1])):
-        bad_f = not np.isfinite(f_hist[-1])
-        fields.update(
-            what="f" if bad_f else words["gradient"], value=f_hist[-1] if bad_f else g_hist[-1]
-        )
+        last_x = np.ravel(res.history.x[-1]) if res.nit else np.zeros(1)
+        if not np.all(np.isfinite(last_x)):  # the step itself overflowed: f was not evaluated
+            fields.update(what="x", value=last_x[~np.isfinite(last_x)][0])
+        elif not np.isfinite(f_hist[-1]):
+            fields.update(what="f", value=f_hist[-1])
+        else:
+            fields.update(what=words["gradient"], value=g_hist[-1])
         status = "diverged_at_start" if res.nit == 0 else "diverged_nonfinite"
     if status.startswith("diverged") or status == "stalled":
         advised = _diagnose.advised_lr(res.status, {"suggested_lr": res.suggested_lr, "lr": lr})
