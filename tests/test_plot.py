@@ -332,6 +332,8 @@ def test_learning_rates_panels_show_the_chapters_three_fates():
     values = fig.axes[3]
     assert values.get_yscale() == "log" and len(values.get_legend().get_texts()) == 3
     np.testing.assert_array_equal(values.lines[0].get_ydata(), results[0].history.f)
+    for index, ax in enumerate(fig.axes[:3]):  # a run has one colour in both panels
+        assert ax.lines[0].get_color() == values.lines[index].get_color() == f"C{index}"
     assert values.lines[-1].get_ydata()[0] == pytest.approx(1.18e9, rel=0.01)  # the cross
     # one shared window, fitted to the good run (the diverged one leaves it)
     assert fig.axes[0].get_xlim() == fig.axes[2].get_xlim()

@@ -173,6 +173,7 @@ def trajectory(
     ylim: Sequence[float] | None = None,
     legend: bool = True,
     title: str | None = None,
+    colors: Sequence[str] | None = None,
 ) -> Any:
     """Draw one or several descent paths over filled contours of f.
 
@@ -209,6 +210,8 @@ def trajectory(
         Draw the legend (one entry per path).
     title : str, optional
         Title of the Axes.
+    colors : sequence of str, optional
+        One matplotlib colour per path; by default ``"C0"``, ``"C1"``, ...
 
     Returns
     -------
@@ -246,6 +249,8 @@ def trajectory(
         labels = [str(label) for label in labels]
         if len(labels) != len(runs):
             raise ValueError(f"`labels` has {len(labels)} entries for {len(runs)} paths")
+    if colors is not None and len(colors) != len(runs):
+        raise ValueError(f"`colors` has {len(colors)} entries for {len(runs)} paths")
     paths = [extract_path(run, "res") for run in runs]
     statuses = [field(run, "status") for run in runs]
     include = None
@@ -281,7 +286,7 @@ def trajectory(
         )
         if status == "diverged":
             label = f"{label} (diverged)"
-        color = f"C{index % 10}"
+        color = colors[index] if colors is not None else f"C{index % 10}"
         drawn = clip_path(path, xlim, ylim)
         # a run that barely moved: its end star would hide the start circle
         still = np.all(np.abs(drawn[-1] - drawn[0]) <= 0.03 * window)
@@ -431,8 +436,18 @@ def learning_rates(
     fig, axes = plt.subplots(
         1, panels, figsize=(panel_width * panels, 4.6), layout="constrained", squeeze=False
     )
-    for ax, lr, result in zip(axes[0], lrs, results):
-        trajectory(result, f, ax=ax, xlim=xlim, ylim=ylim, legend=False, labels=[f"lr={lr:g}"])
+    for index, (ax, lr, result) in enumerate(zip(axes[0], lrs, results)):
+        # each run keeps its colour in its panel and in the f-per-step panel
+        trajectory(
+            result,
+            f,
+            ax=ax,
+            xlim=xlim,
+            ylim=ylim,
+            legend=False,
+            labels=[f"lr={lr:g}"],
+            colors=[f"C{index % 10}"],
+        )
         ax.set_title(f"lr = {lr:g}\n{outcome(result)}", fontsize="medium")
     if values:
         draw_values(axes[0][-1], results, [f"lr = {lr:g}" for lr in lrs])
