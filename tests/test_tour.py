@@ -369,3 +369,13 @@ def test_the_shipped_font_has_every_hangul_syllable_of_ks_x_1001_and_its_licence
     assert FONT_FILE.stat().st_size < 1_000_000
     licence = (FONT_FILE.parent / "OFL.txt").read_text()
     assert "SIL Open Font License" in licence and "Slopes Hangul" in licence
+
+
+def test_korean_wording_reads_naturally(korean):
+    _, text = korean
+    flat = " ".join(text.split())
+    assert "x = 5에서의 전방 차분" in flat and "의 5에서의" not in flat
+    assert "np.float32(1e-50)의 값도 0.0입니다" in flat and "도 0.0)." not in flat
+    assert "최솟값 (0, 0)에서 약 1e-9 이내입니다" in flat and "이내로 최솟값" not in flat
+    assert "일반 SGD" in flat and "보통의 SGD" not in flat
+    assert "max_steps" not in "".join(KOREAN_DRAWN["texts"])  # no status codes in figures
