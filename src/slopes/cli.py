@@ -50,7 +50,18 @@ from slopes._cli_support import CLIError, dump_json
 
 __all__ = ["main", "run"]
 
-_COMMANDS = ("diff", "grad", "hess", "minimize", "train", "functions", "tour")
+# every command: the module and function that run it (imported only when it runs). A new
+# command adds its entry here and its options in _build_parser.
+_HANDLERS = {
+    "diff": ("slopes._cli_commands", "diff"),
+    "grad": ("slopes._cli_commands", "grad"),
+    "hess": ("slopes._cli_commands", "hess"),
+    "minimize": ("slopes._cli_commands", "minimize"),
+    "train": ("slopes._cli_train", "train"),
+    "functions": ("slopes._cli_commands", "functions_list"),
+    "tour": ("slopes._cli_commands", "tour"),
+}
+_COMMANDS = tuple(_HANDLERS)
 _METHODS = ("central", "forward", "backward", "complex")
 _OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 # options whose value may start with "-" (a negative coordinate): argparse would take
@@ -283,17 +294,10 @@ def _glue_point_values(argv: Sequence[str]) -> list[str]:
 
 
 def _handler(command: str) -> Any:
-    from slopes import _cli_commands, _cli_train
+    import importlib
 
-    return {
-        "diff": _cli_commands.diff,
-        "grad": _cli_commands.grad,
-        "hess": _cli_commands.hess,
-        "minimize": _cli_commands.minimize,
-        "train": _cli_train.train,
-        "functions": _cli_commands.functions_list,
-        "tour": _cli_commands.tour,
-    }[command]
+    module, name = _HANDLERS[command]
+    return getattr(importlib.import_module(module), name)
 
 
 def _one_line(error: BaseException) -> str:
