@@ -2,17 +2,22 @@
 
 Usage (from the repository root, with the ``bench`` extra installed)::
 
-    python benchmarks/run.py [--quick] [--out benchmarks/results]
+    pip install -e '.[bench]'
+    python benchmarks/run.py [--quick] [--out FOLDER]
 
 Writes ``results.md`` (markdown tables, targets with pass/fail) and ``results.json``
-(every measurement) into ``--out``. ``--quick`` (about a minute) uses fewer repeats and
-skips the references that take many seconds; the committed results come from a full
-run. Installs nothing. See ``benchmarks/NOTES.md`` for method and findings.
+(every measurement) into ``--out``, by default ``benchmarks/results-local/`` (ignored
+by git), so that a local run never overwrites the committed ``benchmarks/results/``;
+``--out benchmarks/results`` refreshes those on purpose. ``--quick`` uses fewer repeats
+and skips the references that take many seconds; the committed results come from a full
+run. Without the bench extra it says, in one line, what to install. Installs nothing.
+See ``benchmarks/NOTES.md`` for method and findings.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import subprocess
 import sys
@@ -315,10 +320,32 @@ def run_paired(results: dict, quick: bool, log) -> dict:
     return out
 
 
+# the references the tables compare against (the bench extra); slopes itself is the subject
+REFERENCES = ("numdifftools", "scipy.differentiate", "scipy.optimize")
+INSTALL = "pip install -e '.[bench]'"
+LOCAL_RESULTS = "benchmarks/results-local"
+
+
+def missing_references() -> list[str]:
+    """The reference packages that cannot be imported here."""
+    missing = []
+    for name in REFERENCES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    return missing
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="about a minute; fewer repeats")
-    parser.add_argument("--out", default="benchmarks/results", help="folder for the results")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, no slow references")
+    parser.add_argument(
+        "--out",
+        default=LOCAL_RESULTS,
+        help=f"folder for the results (default: {LOCAL_RESULTS}; the committed ones are in "
+        "benchmarks/results)",
+    )
     parser.add_argument(
         "--only", default="scalar,gradient,hessian", help="comma-separated sections to run"
     )
@@ -327,6 +354,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.fresh_pairs:
         print(json.dumps(gradient_pairs(json.loads(args.fresh_pairs))))
         return 0
+    missing = missing_references()
+    if missing:
+        print(
+            f"benchmarks/run.py compares slopes with {', '.join(missing)}, not installed here: "
+            f"run `{INSTALL}` first",
+            file=sys.stderr,
+        )
+        return 2
     sections = set(args.only.split(","))
     # numdifftools warns about NaN it meets (log near 0); the NaN shows in the tables
     warnings.simplefilter("ignore", category=UserWarning)

@@ -95,10 +95,10 @@ def test_diff_where_f_is_undefined_is_a_runtime_failure(capsys):
         "-1",
         "--step",
         "1e-4",
-        words="not finite at x = -1",
+        words="f is not defined at x = -1",
         code=1,
     )
-    assert err.startswith("slopes diff: failed:")
+    assert err.startswith("slopes: error:")
 
 
 # --- grad and hess -----------------------------------------------------------------------
@@ -337,7 +337,18 @@ def test_train_numerical_gradient_human_output(capsys):
     code, out, err = run(capsys, "train", "--epochs", "1", "--no-progress")
     assert code == 0, err
     labels = [line.split()[0] for line in out.splitlines()]
-    assert labels == ["model", "data", "optimizer", "status", "steps", "last", "train", "test"]
+    assert labels == [
+        "model",
+        "data",
+        "optimizer",
+        "status",
+        "message",
+        "steps",
+        "last",
+        "train",
+        "test",
+    ]
+    assert "completed 1 epoch (15 steps)" in out  # one epoch, not "1 epochs"
     assert "numerical gradients" in out
 
 

@@ -408,3 +408,71 @@ def test_bad_input_is_named(kwargs, error, match):
     f, x0 = args.pop("f"), args.pop("x0")
     with pytest.raises(error, match=match):
         minimize(f, x0, **args)
+
+
+# --------------------------------------------------------------------------- issue 12 and 13 cases
+
+
+def test_the_chapters_lr_0_1_run_is_converged_and_never_told_to_take_more_steps():
+    # f fell from 25 to 1e-18 and the gradient from 10 to 2e-9: that is convergence
+    res = minimize(function_2, np.array([-3.0, 4.0]), lr=0.1, steps=100)
+    assert res.status == "converged" and res.success and res.nit == 100
+    assert "more steps" not in res.message
+    assert "from 10 to 2.04e-09" in res.message and "from 25 to 1.04e-18" in res.message
+    # fewer steps: the gradient is still 1e-3 of its start, so not yet converged
+    short = minimize(function_2, np.array([-3.0, 4.0]), lr=0.1, steps=30)
+    assert short.status == "max_steps"
+
+
+def test_f_near_zero_by_many_orders_is_never_advised_more_steps():
+    # f = x^4 from x = 1: f falls 8 orders in 2000 steps while the gradient falls only 6
+    res = minimize(lambda x: float(x[0] ** 4), [1.0], lr=0.1, steps=2000, tol=0.0, ftol=0.0)
+    assert res.history.f[-1] < 1e-6 * res.history.f[0]
+    assert "more steps" not in res.message
+
+
+def test_f_writing_into_its_argument_does_not_move_the_iterate():
+    def f(x):
+        value = float(np.sum(x**2))
+        x += 1.0  # a careless f
+        return value
+
+    def grad(x):
+        g = 2 * x
+        x *= 0.0
+        return g
+
+    for gradient in (None, grad):
+        res = minimize(f, [1.0, 2.0, 3.0], lr=0.1, steps=5, grad=gradient)
+        expected = 0.8 ** np.arange(6)[:, None] * np.array([1.0, 2.0, 3.0])
+        np.testing.assert_allclose(res.history.x, expected, rtol=1e-7)
+        # res.fun is f at res.x, not at some other point
+        assert res.fun == pytest.approx(float(np.sum(res.x**2)), rel=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # numpy's, on the step
+def test_a_step_that_overflows_x_is_divergence_not_bad_input():
+    res = minimize(lambda x: float(x[0] ** 2), [1.0], lr=1e308, steps=10)
+    assert res.status == "diverged" and res.nit == 1
+    assert "x became -inf" in res.message and "too large" in res.message
+    np.testing.assert_array_equal(res.x, [1.0])
+    assert res.fun == 1.0
+
+
+def test_a_huge_finite_gradient_is_not_reported_as_infinite():
+    res = minimize(
+        lambda x: float(1e160 * x[0]), [1.0], lr=1e-170, steps=2, grad=lambda x: np.array([1e160])
+    )
+    np.testing.assert_allclose(res.history.grad_norm, [1e160] * 3, rtol=1e-15)
+    assert "inf" not in res.message
+    # a long vector takes the other road: scaled only when the sum of squares overflows
+    big = np.full(400, 1e160)
+    res = minimize(
+        lambda x: float(np.sum(x)), np.zeros(400), lr=1e-300, steps=1, grad=lambda x: big
+    )
+    assert res.history.grad_norm[0] == pytest.approx(20 * 1e160, rel=1e-12)
+
+
+def test_lr_and_optimizer_together_are_refused():
+    with pytest.raises(ValueError, match="`lr` and `optimizer` were both given"):
+        minimize(function_2, [1.0, 1.0], lr=0.1, optimizer=optim.adam(lr=0.1))

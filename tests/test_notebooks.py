@@ -62,3 +62,17 @@ def test_notebook_runs_without_errors(name, tmp_path):
     printed = "".join(o.get("text", "") for cell in outputs for o in cell)
     assert "0.1999999999990898" in printed and "0.2999999999986347" in printed
     assert "stalled" in printed and "diverged" in printed
+
+
+def test_the_korean_notebook_comments_its_code_in_korean():
+    notebook = json.loads((EXAMPLES / "tour_ko.ipynb").read_text(encoding="utf-8"))
+    comments = [
+        line.split("#", 1)[1]
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "code"
+        for line in "".join(cell["source"]).splitlines()
+        if "#" in line
+    ]
+    assert len(comments) >= 6
+    for comment in comments:
+        assert any("\uac00" <= ch <= "\ud7a3" for ch in comment), comment

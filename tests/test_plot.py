@@ -230,7 +230,12 @@ def test_trajectory_draws_path_start_end_and_contours():
     np.testing.assert_allclose(np.column_stack(line.get_data()), path)
     np.testing.assert_allclose(np.ravel(start.get_data()), [-3.0, 4.0])
     np.testing.assert_allclose(np.ravel(end.get_data()), path[-1])
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["lr = 0.1"]
+    # the markers are legend entries that show themselves, not a text key
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "lr = 0.1",
+        "start",
+        "last iterate",
+    ]
     (x_low, x_high), (y_low, y_high) = ax.get_xlim(), ax.get_ylim()
     assert x_low < -3.0 < path[:, 0].max() < x_high and y_low < path[:, 1].min() < 4.0 < y_high
     assert x_high - x_low < 5.0  # fitted to the path, with a margin, not a default window
@@ -247,7 +252,7 @@ def test_trajectory_one_legend_entry_per_run_and_marks_divergence():
     raw = chapter_path(5) * 0.5  # a bare array of points works too
     ax = plot.trajectory([tame, wild, raw], f=bowl, labels=["good", "too big", "raw"])
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert texts == ["good", "too big (diverged)", "raw"]
+    assert texts == ["good", "too big (diverged)", "raw", "start", "last iterate"]
     assert len(ax.lines) == 9
     # the window still fits the tame path: the diverged one does not blow it up
     assert ax.get_xlim()[1] - ax.get_xlim()[0] < 6.0
@@ -259,7 +264,8 @@ def test_trajectory_one_legend_entry_per_run_and_marks_divergence():
 def test_trajectory_without_f_draws_no_contours_and_default_labels():
     ax = plot.trajectory([chapter_path(), chapter_path(3) + 1])
     assert not ax.collections
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["run 1", "run 2"]
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == ["run 1", "run 2", "start", "last iterate"]
 
 
 def test_trajectory_of_a_run_that_never_moved_has_a_readable_window():
@@ -310,15 +316,25 @@ def test_clip_path_cuts_at_the_far_box_along_the_segment():
 
 def test_learning_rates_panels_show_the_chapters_three_fates():
     fig = plot.learning_rates(bowl, [-3.0, 4.0], lrs=(1e-10, 0.1, 10.0), steps=100)
-    assert len(fig.axes) == 3
+    assert len(fig.axes) == 4  # three paths, then f per step
     results = fig.slopes_results
     statuses = [res.status for res in results]
-    assert statuses[0] == "stalled" and statuses[2] == "diverged"
-    assert statuses[1] in ("converged", "max_steps")
+    assert statuses == ["stalled", "converged", "diverged"]
     for ax, lr, status in zip(fig.axes, ("1e-10", "0.1", "10"), statuses):
         title = ax.get_title()
         assert title.startswith(f"lr = {lr}\n{status}")
+        assert "max_steps" not in title
         assert len(ax.lines) == 3
+    # the title says what happened, with the numbers of the run
+    assert fig.axes[2].get_title() == "lr = 10\ndiverged at step 3:\nf grew from 25 to 1.2e+09"
+    assert fig.axes[1].get_title() == "lr = 0.1\nconverged in 100 steps,\nf = 1.04e-18"
+    # the last panel shows f growing, on a log scale, for every run
+    values = fig.axes[3]
+    assert values.get_yscale() == "log" and len(values.get_legend().get_texts()) == 3
+    np.testing.assert_array_equal(values.lines[0].get_ydata(), results[0].history.f)
+    for index, ax in enumerate(fig.axes[:3]):  # a run has one colour in both panels
+        assert ax.lines[0].get_color() == values.lines[index].get_color() == f"C{index}"
+    assert values.lines[-1].get_ydata()[0] == pytest.approx(1.18e9, rel=0.01)  # the cross
     # one shared window, fitted to the good run (the diverged one leaves it)
     assert fig.axes[0].get_xlim() == fig.axes[2].get_xlim()
     assert fig.axes[1].get_xlim()[1] - fig.axes[1].get_xlim()[0] < 6.0
@@ -327,7 +343,9 @@ def test_learning_rates_panels_show_the_chapters_three_fates():
 
 def test_learning_rates_with_a_named_optimizer_and_bad_names():
     fig = plot.learning_rates(bowl, [-3.0, 4.0], lrs=[0.5], steps=20, optimizer="adam")
-    assert len(fig.axes) == 1 and fig.axes[0].get_title().startswith("lr = 0.5")
+    assert len(fig.axes) == 2 and fig.axes[0].get_title().startswith("lr = 0.5")
+    fig = plot.learning_rates(bowl, [-3.0, 4.0], lrs=[0.5], steps=20, values=False)
+    assert len(fig.axes) == 1
     with pytest.raises(ValueError, match="`optimizer`"):
         plot.learning_rates(bowl, [-3.0, 4.0], optimizer="nonsense")
     with pytest.raises(ValueError, match="`lrs`"):
@@ -397,7 +415,13 @@ def test_animate_writes_one_frame_per_iterate(tmp_path):
     with Image.open(target) as gif:
         assert gif.format == "GIF"
         assert gif.n_frames == 13
-        assert gif.size == (250, 210)  # 5 x 4.2 inches at 50 dpi
+        width, height = gif.size
+        frame = np.asarray(gif.convert("L"), dtype=float)
+    # the chapter's path is taller than wide: so is the picture (5 inches wide at most)
+    assert width <= 250 and height > width
+    # no wide white bands around the picture (they used to take a fifth of the frame)
+    blank_columns = np.all(frame > 250, axis=0)
+    assert blank_columns.mean() < 0.05
     assert fig.axes[0].get_title().startswith("step 12")
     assert not plt.get_fignums()  # not left open in pyplot
 

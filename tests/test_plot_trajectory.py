@@ -65,7 +65,26 @@ def test_the_end_star_is_the_last_iterate_not_the_best():
     assert not np.allclose(res.x, res.history.x[-1])  # else this test would prove nothing
     ax = plot.trajectory(res, f=chapter6)
     np.testing.assert_array_equal(np.ravel(ax.lines[2].get_data()), res.history.x[-1])
-    assert ax.get_legend().get_title().get_text() == "o start   * last iterate"
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()][-2:] == ["start", "last iterate"]
+    assert [h.get_marker() for h in legend.legend_handles][-2:] == ["o", "*"]
+
+
+def test_the_minimum_cross_is_in_the_legend_and_end_stars_do_not_hide_each_other():
+    from slopes import functions
+
+    runs = [
+        slopes.minimize(functions.chapter6, [-7.0, 2.0], optimizer=opt, steps=30, tol=0.0)
+        for opt in (slopes.optim.sgd(0.95), slopes.optim.adagrad(1.5))
+    ]
+    ax = plot.trajectory(runs, f=functions.chapter6)
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()][-1] == "minimum"
+    assert legend.legend_handles[-1].get_marker() == "x"
+    stars = [line for line in ax.lines if line.get_marker() == "*"]
+    sizes = [line.get_markersize() for line in stars]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] > sizes[-1]  # concentric
+    assert [line.get_zorder() for line in stars] == sorted(line.get_zorder() for line in stars)
 
 
 def test_a_lone_diverged_run_shows_it_running_away_from_the_minimum():
@@ -117,7 +136,7 @@ def test_path_window_is_never_empty_for_a_tiny_move():
 
 def test_a_run_that_did_not_move_shows_both_start_and_end():
     # lr = 1e-10: the star at the end covered the start circle, drawn under it
-    fig = plot.learning_rates(bowl, [-3.0, 4.0], lrs=(1e-10, 0.1), steps=100)
+    fig = plot.learning_rates(bowl, [-3.0, 4.0], lrs=(1e-10, 0.1), steps=100, values=False)
     still, moving = fig.axes
     _, start, end = still.lines
     np.testing.assert_allclose(np.ravel(start.get_data()), np.ravel(end.get_data()), atol=1e-6)

@@ -51,9 +51,39 @@ def _reliability(res: Any) -> dict[str, Any]:
     return {"success": bool(np.all(res["success"])), "message": str(res.get("message", ""))}
 
 
-def _require_finite(value: Any, what: str, where: str) -> None:
-    if not np.all(np.isfinite(value)):
-        raise CLIError(f"{what} is not finite at {where}: is f defined there?", code=1)
+def _require_finite(value: Any, what: str, where: str, f_values: Any = None) -> None:
+    """Refuse a non-finite answer, saying whether f overflowed or is undefined there.
+
+    ``f_values`` is f at the point(s), when known: an infinite f is an
+    overflow (``exp(x)`` at 1000), a NaN f is a point outside f's domain.
+    """
+    if np.all(np.isfinite(value)):
+        return
+    if f_values is not None:
+        with np.errstate(all="ignore"):
+            f_values = np.asarray(f_values, dtype=float)
+        if np.any(np.isinf(f_values)) and what == "f":
+            raise CLIError(f"f overflowed at {where}: f = inf, beyond about 1.8e308", code=1)
+        if np.any(np.isinf(f_values)):
+            raise CLIError(
+                f"f overflowed at {where} (f = inf, beyond the largest float, about 1.8e308), "
+                f"so {what} cannot be computed there",
+                code=1,
+            )
+        if np.any(np.isnan(f_values)):
+            raise CLIError(f"f is not defined at {where}, so neither is {what}", code=1)
+    if np.any(np.isinf(value)):
+        raise CLIError(f"{what} overflowed at {where} (it is beyond about 1.8e308)", code=1)
+    raise CLIError(f"{what} is not finite at {where}: is f defined around there?", code=1)
+
+
+def _f_at(function: Any, x: Any) -> Any:
+    """f at x for a message, or None when f cannot even be evaluated there."""
+    try:
+        with np.errstate(all="ignore"):
+            return function(x)
+    except Exception:
+        return None
 
 
 def _differentiation_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -86,7 +116,8 @@ def diff(args: argparse.Namespace) -> Output:
         objective.scalar, x, n=args.n, full_output=True, **_differentiation_options(args)
     )
     value, error, nfev = _unpack(res)
-    _require_finite(value, "the derivative", f"x = {point_text(x)}")
+    where = f"x = {point_text(x)}"
+    _require_finite(value, "the derivative", where, _f_at(objective.scalar, x))
     mark = _prime(args.n)
     payload = {
         "command": "diff",
@@ -102,8 +133,20 @@ def diff(args: argparse.Namespace) -> Output:
         **_reliability(res),
     }
     values, errors = np.ravel(value), None if error is None else np.ravel(error)
+    trusted = np.broadcast_to(np.asarray(res.get("success", True)), values.shape)
     rows = []
     for i, xi in enumerate(np.ravel(x)):
+        if not trusted[i]:
+            # a pole, a kink or noise: the estimate stays in --json, people get the verdict
+            rows.append(
+                [
+                    f"f{mark}({number(xi)})",
+                    "=",
+                    "?",
+                    "(no reliable derivative here; --json has the estimate)",
+                ]
+            )
+            continue
         row = [f"f{mark}({number(xi)})", "=", number(values[i])]
         if errors is not None and np.isfinite(errors[i]):
             row.append(f"(error ~ {float(errors[i]):.1e})")
@@ -123,10 +166,11 @@ def grad(args: argparse.Namespace) -> Output:
     x = _vector_point(objective, args)
     res = slopes.gradient(objective.vector, x, full_output=True, **_differentiation_options(args))
     value, error, nfev = _unpack(res)
-    where = f"x = {point_text(x)}"
-    fx = float(objective.vector(x))
-    _require_finite(fx, "f", where)
-    _require_finite(value, "the gradient", where)
+    where = f"x = {point_text(x)}" if x.size <= 8 else f"the given point ({x.size} coordinates)"
+    with np.errstate(all="ignore"):
+        fx = float(objective.vector(x))
+    _require_finite(fx, "f", where, fx)
+    _require_finite(value, "the gradient", where, fx)
     payload = {
         "command": "grad",
         "function": objective.label,
@@ -140,15 +184,24 @@ def grad(args: argparse.Namespace) -> Output:
     }
     if objective.grad is not None:
         payload["analytic_gradient"] = objective.grad(x)
-    rows = [[f"f({point_text(x).strip('()')})", "=", number(fx)]]
+    # f(point) is as long as the point: it gets its own line, so that the table's
+    # padding follows the short labels (df/dx9999) and the output stays O(n), not O(n^2)
     names = ["x"] if getattr(objective.source, "elementwise", False) else None
-    rows += [
+    rows = [
         [f"df/d{names[0] if names else f'x{i}'}", "=", number(v)]
         for i, v in enumerate(np.ravel(value))
     ]
-    rows.append(["|grad f|", "=", number(np.linalg.norm(np.ravel(value)))])
-    text = f"{objective.header}\n" + table(rows, gap=" ")
-    return payload, text
+    rows.append(["|grad f|", "=", number(_norm(np.ravel(value)))])
+    f_row = [f"f({point_text(x).strip('()')})", "=", number(fx)]
+    if len(f_row[0]) <= 24:  # a short point aligns with the rest
+        return payload, f"{objective.header}\n" + table([f_row, *rows], gap=" ")
+    return payload, f"{objective.header}\n{' '.join(f_row)}\n" + table(rows, gap=" ")
+
+
+def _norm(vector: np.ndarray) -> float:
+    from slopes._diagnose import norm
+
+    return norm(np.asarray(vector, dtype=float))
 
 
 def hess(args: argparse.Namespace) -> Output:
@@ -160,7 +213,7 @@ def hess(args: argparse.Namespace) -> Output:
     res = slopes.hessian(objective.vector, x, full_output=True, **options)
     value, error, nfev = _unpack(res)
     value = np.asarray(value).reshape(x.size, x.size)
-    _require_finite(value, "the Hessian", f"x = {point_text(x)}")
+    _require_finite(value, "the Hessian", f"x = {point_text(x)}", _f_at(objective.vector, x))
     eigenvalues = np.linalg.eigvalsh((value + value.T) / 2)
     payload = {
         "command": "hess",

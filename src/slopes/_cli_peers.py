@@ -25,7 +25,7 @@ import numpy as np
 
 from slopes._cli_support import CLIError, number, parse_numbers, point_text, resolve_function, table
 
-__all__ = ["COMMANDS", "add_commands", "jvp", "taylor"]
+__all__ = ["add_commands", "jvp", "taylor"]
 
 Output = tuple[dict[str, Any], str]
 
@@ -115,6 +115,3 @@ def taylor(args: argparse.Namespace) -> Output:
         rows.append([str(k), number(value), f"{float(error):.1e}"])
     text = f"{objective.header}\nTaylor coefficients at x = {number(x)}:\n" + table(rows)
     return payload, text
-
-
-COMMANDS: dict[str, Callable[[argparse.Namespace], Output]] = {"jvp": jvp, "taylor": taylor}

@@ -10,6 +10,7 @@ import difflib
 import json
 import math
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -133,8 +134,29 @@ def _from_test_function(function: functions.TestFunction) -> Objective:
     )
 
 
+# an expression read from standard input longer than this is refused unread
+MAX_STDIN_CHARS = 100_000
+
+
+def read_function_text(text: str) -> str:
+    """FUNCTION as typed, or, for ``-``, the expression on standard input (bounded)."""
+    if text != "-":
+        return text
+    data = sys.stdin.read(MAX_STDIN_CHARS + 1)
+    if len(data) > MAX_STDIN_CHARS:
+        raise CLIError(f"FUNCTION `-`: standard input holds more than {MAX_STDIN_CHARS} characters")
+    data = data.strip()
+    if not data:
+        raise CLIError("FUNCTION `-` reads an expression from standard input, which was empty")
+    return data
+
+
 def resolve_function(text: str) -> Objective:
-    """An Objective from a named test function or an expression; CLIError otherwise."""
+    """An Objective from a named test function or an expression; CLIError otherwise.
+
+    ``-`` reads the name or expression from standard input.
+    """
+    text = read_function_text(text)
     name = text.strip().lower().replace("-", "_")
     if name in functions.names():
         return _from_test_function(functions.get(name))
@@ -209,7 +231,8 @@ def vector_text(values: Any) -> str:
 
 def table(rows: Sequence[Sequence[str]], gap: str = "  ") -> str:
     """Left-aligned columns."""
-    widths = [max(len(row[i]) for row in rows if i < len(row)) for i in range(len(rows[0]))]
+    columns = max(len(row) for row in rows)
+    widths = [max(len(row[i]) for row in rows if i < len(row)) for i in range(columns)]
     lines = []
     for row in rows:
         cells = [cell.ljust(widths[i]) for i, cell in enumerate(row)]

@@ -54,7 +54,12 @@ def minimize_iv(
         raise TypeError(f"`grad` must be callable or None, got {type(grad).__name__}")
     if callback is not None and not callable(callback):
         raise TypeError(f"`callback` must be callable or None, got {type(callback).__name__}")
-    if not callable(lr):
+    if optimizer is not None and lr is not None:
+        raise ValueError(
+            "`lr` and `optimizer` were both given: the optimiser carries its own learning "
+            "rate (e.g. optimizer=slopes.optim.adam(lr=0.01)); pass one or the other"
+        )
+    if optimizer is None and not callable(lr):
         real_number("lr", lr, positive=True)
     if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
         raise ValueError(f"`steps` must be a non-negative integer, got {steps!r}")

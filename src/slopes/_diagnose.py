@@ -21,8 +21,43 @@ STALL_FRACTION = 1e-4
 # f-change convergence also needs the gradient this much smaller than at the start,
 # so that a learning rate too small to move f is never mistaken for convergence
 FTOL_GRADIENT_DROP = 1e-3
-# a run that ends with the gradient this much below its start is nearly there
+# a run that used all its steps and ends with the gradient this much below its start
+# (and f lower than at x0) has converged: the chapter's lr = 0.1 run ends at 2e-10
 NEAR_STATIONARY = 1e-6
+# f this much closer to 0 than at x0: many orders of magnitude gained, never "take more steps"
+F_ORDERS_GAINED = 1e-6
+
+
+def norm(vector: np.ndarray) -> float:
+    """Euclidean norm that neither overflows nor underflows: 1e160 stays 1e160.
+
+    Short vectors go to :func:`math.hypot`, which scales internally; longer
+    ones take ``sqrt(v . v)``, redone on ``v / max|v|`` only when the sum of
+    squares leaves the float range (inf, or 0 for a nonzero vector).
+
+    >>> norm(np.array([3e160, 4e160]))
+    5e+160
+    >>> norm(np.array([3e-170, 4e-170]))
+    5e-170
+    >>> norm(np.full(100, 1e160))
+    1e+161
+    """
+    if vector.size <= 64:  # hypot scales internally, and is quickest for short vectors
+        return math.hypot(*vector.tolist())
+    with np.errstate(over="ignore", under="ignore"):
+        squared = float(vector.dot(vector))
+    if 0.0 < squared < math.inf:
+        return math.sqrt(squared)
+    largest = float(np.max(np.abs(vector))) if vector.size else 0.0
+    if largest == 0.0 or not math.isfinite(largest):
+        return largest if largest == 0.0 else math.sqrt(squared)  # zero, or inf/nan inside
+    scaled = vector / largest
+    return largest * math.sqrt(float(scaled.dot(scaled)))
+
+
+def converged_at_budget(f0: float, f_last: float, grad_norm0: float, grad_norm: float) -> bool:
+    """All steps used, f lower and the gradient a millionth of its start: converged."""
+    return f_last < f0 and grad_norm <= NEAR_STATIONARY * grad_norm0
 
 
 def runaway(rises: int, f_now: float, f0: float) -> bool:
@@ -98,6 +133,12 @@ def message(status: str, info: dict[str, Any]) -> str:
     """One plain sentence (or two) saying what happened and what to try."""
     nit, lr = info["nit"], info.get("lr")
     if status == "converged":
+        if info["reason"] == "budget":
+            return (
+                f"Converged after {nit} steps: the gradient norm fell from "
+                f"{_fmt(info['grad_norm0'])} to {_fmt(info['grad_norm'])} and f from "
+                f"{_fmt(info['f0'])} to {_fmt(info['f'])}."
+            )
         if info["reason"] == "grad":
             return (
                 f"Converged after {nit} steps: the gradient norm {_fmt(info['grad_norm'])} "
@@ -125,6 +166,8 @@ def message(status: str, info: dict[str, Any]) -> str:
             )
         if info["reason"] == "nonfinite":
             what = f"{info['what']} became {info['value']}"
+            if info["what"] == "x":  # the step itself overflowed
+                what += " (the step overflowed)"
         else:
             what = f"f grew from {_fmt(info['f0'])} to {_fmt(info['f'])}"
         return (
@@ -150,10 +193,11 @@ def message(status: str, info: dict[str, Any]) -> str:
     )
     if info["f"] > info["f0"]:
         return text + "; f went up, so try a smaller learning rate."
-    if info["grad_norm"] <= NEAR_STATIONARY * info["grad_norm0"]:
+    if abs(info["f"]) <= F_ORDERS_GAINED * abs(info["f0"]):
+        # f gained many orders of magnitude: more steps are not the advice to give
         return (
-            text + f"; that is close to a stationary point: take more steps, or raise "
-            f"tol (now {info['tol']:g}) to call it converged."
+            text + f"; f is near 0, likely its minimum: raise tol (now {info['tol']:g}) "
+            "to call such a run converged."
         )
     return text + "; try more steps or a larger learning rate."
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from slopes._plot_common import clip_path, extract_path, field, path_window
+from slopes._plot_common import clip_path, extract_path, field, fit_figure, path_window
 from slopes._plot_descent import draw_contours, square_up
 
 __all__ = ["animate"]
@@ -25,7 +25,7 @@ def animate(
     *,
     fps: float = 5.0,
     max_frames: int = 150,
-    dpi: int = 80,
+    dpi: int = 100,
 ) -> Any:
     """Write a descent as an animated GIF, one frame per iterate.
 
@@ -43,7 +43,8 @@ def animate(
     max_frames : int
         Long runs are thinned to at most this many frames (first and last kept).
     dpi : int
-        Resolution of the frames (80 gives 400 x 336 pixels).
+        Resolution of the frames: 100 gives frames about 500 pixels wide, shaped
+        like the window (equal scales) with narrow margins.
 
     Returns
     -------
@@ -93,7 +94,10 @@ def animate(
     from matplotlib.animation import PillowWriter
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(5.0, 4.2), layout="constrained")
+    # the figure takes the window's shape (equal scales), so no white bands frame it
+    ratio = (ylim[1] - ylim[0]) / (xlim[1] - xlim[0])
+    ratio = ratio if 0.25 <= ratio <= 4.0 else 0.8
+    fig = Figure(figsize=(5.0, float(np.clip(4.2 * ratio + 0.9, 2.6, 6.5))), layout="constrained")
     ax = fig.add_subplot()
     if f is not None:
         draw_contours(ax, f, xlim, ylim)
@@ -102,6 +106,8 @@ def animate(
     (head,) = ax.plot([], [], "*", markersize=13, markeredgecolor="black", color="C3", zorder=5)
     ax.set(xlim=xlim, ylim=ylim, xlabel="x0", ylabel="x1")
     square_up(ax, xlim, ylim)
+    ax.set_title(f"step {len(drawn) - 1}   f = -0.0000e+00")  # the widest title: room for it
+    fit_figure(fig)  # trim what equal scales leave empty
     writer = PillowWriter(fps=fps)
     with writer.saving(fig, str(target), dpi=dpi):
         for k in frames.astype(int):

@@ -22,15 +22,27 @@ from slopes._plot_common import (
 )
 
 __all__ = [
+    "STATUS_WORDS",
     "draw_contours",
+    "draw_values",
     "known_minima",
     "learning_rates",
     "mark_minima",
+    "marker_handles",
+    "outcome",
     "square_up",
     "trajectory",
 ]
 
 CONTOUR_CMAP = "Greys"  # pale, so coloured paths stand out; white near the minimum
+# minimize's status codes in words, for titles a learner reads
+STATUS_WORDS = {
+    "converged": "converged",
+    "max_steps": "out of steps",
+    "diverged": "diverged",
+    "stalled": "stalled",
+    "stopped": "stopped by the callback",
+}
 
 
 def draw_contours(
@@ -97,11 +109,14 @@ def known_minima(f: Any) -> np.ndarray:
         return np.empty((0, 2))
 
 
-def mark_minima(ax: Any, f: Any, xlim: Sequence[float], ylim: Sequence[float]) -> None:
-    """Mark the known minimisers of a :mod:`slopes.functions` function (black crosses)."""
+def mark_minima(ax: Any, f: Any, xlim: Sequence[float], ylim: Sequence[float]) -> bool:
+    """Mark the known minimisers of a :mod:`slopes.functions` function (black crosses).
+
+    Returns whether any was drawn (for the legend).
+    """
     points = known_minima(f)
     if not len(points):
-        return
+        return False
     inside = (
         (xlim[0] <= points[:, 0])
         & (points[:, 0] <= xlim[1])
@@ -110,6 +125,25 @@ def mark_minima(ax: Any, f: Any, xlim: Sequence[float], ylim: Sequence[float]) -
     )
     if inside.any():
         ax.plot(*points[inside].T, "x", color="black", markersize=9, mew=2, zorder=6)
+    return bool(inside.any())
+
+
+def marker_handles(minimum: bool) -> list[Any]:
+    """Legend entries that show the markers themselves: start, last iterate, minimum."""
+    from matplotlib.lines import Line2D
+
+    handles = [
+        Line2D([], [], linestyle="none", marker="o", markersize=8, markerfacecolor="white",
+               markeredgewidth=1.8, color="0.35", label="start"),
+        Line2D([], [], linestyle="none", marker="*", markersize=13, markeredgecolor="black",
+               markeredgewidth=0.6, color="0.6", label="last iterate"),
+    ]  # fmt: skip
+    if minimum:
+        handles.append(
+            Line2D([], [], linestyle="none", marker="x", markersize=9, mew=2, color="black",
+                   label="minimum")
+        )  # fmt: skip
+    return handles
 
 
 def square_up(ax: Any, xlim: Sequence[float], ylim: Sequence[float]) -> None:
@@ -139,6 +173,7 @@ def trajectory(
     ylim: Sequence[float] | None = None,
     legend: bool = True,
     title: str | None = None,
+    colors: Sequence[str] | None = None,
 ) -> Any:
     """Draw one or several descent paths over filled contours of f.
 
@@ -175,12 +210,18 @@ def trajectory(
         Draw the legend (one entry per path).
     title : str, optional
         Title of the Axes.
+    colors : sequence of str, optional
+        One matplotlib colour per path; by default ``"C0"``, ``"C1"``, ...
 
     Returns
     -------
     matplotlib.axes.Axes
         Three lines per path, in order: the path (with a dot per iterate), the
-        start (hollow circle) and the end (star). The end is the *last*
+        start (hollow circle) and the end (star); the legend shows one entry
+        per path, then the start, last-iterate and (when drawn) minimum
+        markers themselves. With several paths the end stars shrink from the
+        first path to the last, so that stars ending at the same point stay
+        visible as concentric rings. The end is the *last*
         iterate, ``res.history.x[-1]``, where the run stopped; it can differ
         from ``res.x``, which :func:`slopes.minimize` sets to the best iterate
         (lowest f). Where a run barely moved, the start circle is drawn
@@ -200,7 +241,7 @@ def trajectory(
     >>> path = 0.8 ** np.arange(21)[:, None] * np.array([-3.0, 4.0])  # lr=0.1 on x0²+x1²
     >>> ax = trajectory(path, f=lambda x: x[0] ** 2 + x[1] ** 2, labels=["lr=0.1"])
     >>> len(ax.lines), [text.get_text() for text in ax.get_legend().get_texts()]
-    (3, ['lr=0.1'])
+    (3, ['lr=0.1', 'start', 'last iterate'])
     >>> plt.close(ax.figure)
     """
     runs = _as_runs(res)
@@ -208,6 +249,8 @@ def trajectory(
         labels = [str(label) for label in labels]
         if len(labels) != len(runs):
             raise ValueError(f"`labels` has {len(labels)} entries for {len(runs)} paths")
+    if colors is not None and len(colors) != len(runs):
+        raise ValueError(f"`colors` has {len(colors)} entries for {len(runs)} paths")
     paths = [extract_path(run, "res") for run in runs]
     statuses = [field(run, "status") for run in runs]
     include = None
@@ -243,7 +286,7 @@ def trajectory(
         )
         if status == "diverged":
             label = f"{label} (diverged)"
-        color = f"C{index % 10}"
+        color = colors[index] if colors is not None else f"C{index % 10}"
         drawn = clip_path(path, xlim, ylim)
         # a run that barely moved: its end star would hide the start circle
         still = np.all(np.abs(drawn[-1] - drawn[0]) <= 0.03 * window)
@@ -267,17 +310,18 @@ def trajectory(
             color=color,
             zorder=6 if still else 4,  # above the star when they coincide
         )
-        # the end is where the run stopped, unless it left the picture (diverged)
+        # the end is where the run stopped, unless it left the picture (diverged);
+        # several runs often end at one point: each star is smaller than the one below
         ax.plot(
             *drawn[-1],
             "*",
-            markersize=13,
+            markersize=13 + 4 * (len(runs) - 1 - index),
             markeredgecolor="black",
             markeredgewidth=0.6,
             color=color,
-            zorder=5,
+            zorder=5 + index / 100,
         )
-    mark_minima(ax, f, xlim, ylim)
+    minimum = mark_minima(ax, f, xlim, ylim)
     ax.set_xlim(xlim)
     ax.set_ylim(ylim)
     square_up(ax, xlim, ylim)
@@ -287,11 +331,11 @@ def trajectory(
         ax.set_title(title)
     if legend:
         placement = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0)} if outside else {}
+        handles, _ = ax.get_legend_handles_labels()
         ax.legend(
+            handles=[*handles, *marker_handles(minimum)],
             fontsize="small",
             framealpha=0.85,
-            title="o start   * last iterate",
-            title_fontsize="small",
             **placement,
         )
     if own_figure:
@@ -325,6 +369,7 @@ def learning_rates(
     steps: int = 100,
     optimizer: Any = None,
     grad: Callable | None = None,
+    values: bool = True,
 ) -> Any:
     """Run :func:`slopes.minimize` once per learning rate and draw the runs side by side.
 
@@ -350,13 +395,17 @@ def learning_rates(
         ``optimizer(lr=lr)``.
     grad : callable, optional
         Analytic gradient, passed on to minimize.
+    values : bool
+        Add a last panel with f at every step of every run on a log scale:
+        a run that diverges is seen to climb, one that stalls to stay flat.
 
     Returns
     -------
     matplotlib.figure.Figure
-        One Axes per learning rate, titled ``"lr = <lr>"`` and, on a second
-        line, the run's status and final f. The minimize results are kept on
-        the figure as ``fig.slopes_results``.
+        One Axes per learning rate, titled ``"lr = <lr>"`` and, below, what
+        happened in words (``"diverged at step 3: f grew from 25 to
+        1.2e+09"``), then the f-per-step panel when ``values``. The minimize
+        results are kept on the figure as ``fig.slopes_results``.
 
     Raises
     ------
@@ -383,12 +432,58 @@ def learning_rates(
 
     ratio = (ylim[1] - ylim[0]) / (xlim[1] - xlim[0])
     panel_width = float(np.clip(3.4 / (ratio if 0.25 <= ratio <= 4.0 else 0.8) + 0.9, 2.8, 5.0))
+    panels = len(lrs) + (1 if values else 0)
     fig, axes = plt.subplots(
-        1, len(lrs), figsize=(panel_width * len(lrs), 4.6), layout="constrained", squeeze=False
+        1, panels, figsize=(panel_width * panels, 4.6), layout="constrained", squeeze=False
     )
-    for ax, lr, result in zip(axes[0], lrs, results):
-        trajectory(result, f, ax=ax, xlim=xlim, ylim=ylim, legend=False, labels=[f"lr={lr:g}"])
-        ax.set_title(f"lr = {lr:g}\n{field(result, 'status')}, f = {field(result, 'fun'):.3g}")
+    for index, (ax, lr, result) in enumerate(zip(axes[0], lrs, results)):
+        # each run keeps its colour in its panel and in the f-per-step panel
+        trajectory(
+            result,
+            f,
+            ax=ax,
+            xlim=xlim,
+            ylim=ylim,
+            legend=False,
+            labels=[f"lr={lr:g}"],
+            colors=[f"C{index % 10}"],
+        )
+        ax.set_title(f"lr = {lr:g}\n{outcome(result)}", fontsize="medium")
+    if values:
+        draw_values(axes[0][-1], results, [f"lr = {lr:g}" for lr in lrs])
     fig.suptitle(f"Gradient descent from {tuple(float(v) for v in x0)}, {steps} steps")
     fig.slopes_results = results  # the runs behind the panels, for whoever wants numbers
     return fig
+
+
+def outcome(result: Any) -> str:
+    """What a run did, in words for a title (two lines).
+
+    For example ``"diverged at step 3:"`` over ``"f grew from 25 to 1.2e+09"``.
+    """
+    status = field(result, "status")
+    f_hist = np.asarray(field(field(result, "history"), "f"), dtype=float)
+    nit = field(result, "nit")
+    if status == "diverged":
+        if len(f_hist) > 1 and np.isfinite(f_hist[-1]):
+            return f"diverged at step {nit}:\nf grew from {f_hist[0]:.3g} to {f_hist[-1]:.2g}"
+        return f"diverged at step {nit}:\nvalues overflowed"
+    if status == "stalled":
+        return f"stalled: in {nit} steps\nf moved by only {f_hist[0] - np.min(f_hist):.2g}"
+    words = STATUS_WORDS.get(status, str(status))
+    return f"{words} in {nit} steps,\nf = {field(result, 'fun'):.3g}"
+
+
+def draw_values(ax: Any, results: Sequence[Any], labels: Sequence[str]) -> None:
+    """f at every step of every run, on a log scale; a diverged run ends in a cross."""
+    for index, (result, label) in enumerate(zip(results, labels)):
+        f_hist = np.asarray(field(field(result, "history"), "f"), dtype=float)
+        shown = np.where(np.isfinite(f_hist) & (f_hist > 0), f_hist, np.nan)
+        steps = np.arange(len(f_hist))
+        ax.plot(steps, shown, "-", marker=".", markersize=3, color=f"C{index}", label=label)
+        if field(result, "status") == "diverged" and np.isfinite(shown[-1]):
+            ax.plot(steps[-1], shown[-1], "x", color="black", markersize=9, mew=2, zorder=5)
+    ax.set_yscale("log")
+    ax.set(xlabel="step", ylabel="f (log scale)", title="f at each step")
+    ax.grid(alpha=0.3, which="major")
+    ax.legend(fontsize="small")

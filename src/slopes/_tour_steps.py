@@ -7,72 +7,87 @@ writes its figure.
 
 from __future__ import annotations
 
-import textwrap
+import re
 import time
-import unicodedata
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
-from slopes._tour_text import STATUS_NAMES, TEXT, diagnosis
+from slopes._tour_layout import columns, render, table
+from slopes._tour_text import (
+    FIGURE_TEXT,
+    FIGURE_WORDS,
+    STATUS_NAMES,
+    TEXT,
+    diagnosis,
+    figure_outcome,
+)
 
 __all__ = ["SECTIONS", "Tour"]
 
 H = 1e-4  # the chapter's step
 
 
-def _fmt_vector(values: Any) -> str:
+def _fmt_vector(values: Any, precision: int = 8) -> str:
     """An array as the chapter prints one, e.g. ``[6. 8.]`` or ``[-6.11110793e-10 ...]``."""
-    return np.array2string(np.asarray(values, dtype=float), precision=8, separator=" ")
-
-
-def _columns(text: str) -> int:
-    """Terminal columns: Hangul and other wide characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _wrap(message: str, indent: int = 12, width: int = 88) -> str:
-    """A long diagnosis folded to the width of the text around it, continuation indented."""
-    pad = " " * indent  # the template puts the first line's indent; count it here too
-    if _columns(message) == len(message):
-        return textwrap.fill(message, width=width, initial_indent=pad, subsequent_indent=pad)[
-            indent:
-        ]
-    lines, line = [], pad  # wide characters: fill by columns, not characters
-    for word in message.split():
-        if line.strip() and _columns(line) + 1 + _columns(word) > width:
-            lines.append(line)
-            line = pad
-        line += word if not line.strip() else " " + word
-    return "\n".join([*lines, line])[indent:]
+    return np.array2string(np.asarray(values, dtype=float), precision=precision, separator=" ")
 
 
 class Tour:
     """The state of one walk: where to print, where to draw, what was found."""
 
-    def __init__(self, folder: Path, lang: str, quick: bool, stream: IO[str]) -> None:
+    def __init__(self, folder: Path, lang: str, quick: bool, stream: IO[str], width: int) -> None:
         self.folder, self.lang, self.quick, self.stream = folder, lang, quick, stream
+        self.width = width
         self.text = TEXT[lang]
+        self.figure_text = FIGURE_TEXT[lang]
+        # slopes.plot's own English words, and patterns for those with numbers in them
+        words = FIGURE_WORDS.get(lang, {})
+        self.words = {key: value for key, value in words.items() if "{" not in key}
+        self.word_patterns = [
+            (re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(key))), value)
+            for key, value in words.items()
+            if "{" in key
+        ]
         self.figures: list[Path] = []
         self.numbers: dict[str, Any] = {}
 
     def say(self, key: str, **values: Any) -> None:
-        print(self.text[key].format(**values), file=self.stream)
+        print(render(self.text[key].format(**values), self.width), file=self.stream)
 
     def section(self, key: str) -> None:
-        title = self.text[f"{key}_title"]
+        title = render(self.text[f"{key}_title"], self.width)
         # Hangul takes two columns in a terminal; underline what the eye sees
-        print(f"\n{title}\n{'-' * min(_columns(title), 78)}", file=self.stream)
+        rule = "-" * min(max(columns(line) for line in title.split("\n")), self.width)
+        print(f"\n{title}\n{rule}", file=self.stream)
 
     def status(self, code: str) -> str:
         """A status code as printed: bare in English, quoted and glossed elsewhere."""
         names = STATUS_NAMES.get(self.lang)
         return code if names is None else f"'{code}'({names.get(code, code)})"
 
+    def translate(self, figure: Any) -> None:
+        """Put slopes.plot's English words on the figure in the tour's language."""
+        if not self.words:
+            return
+        from matplotlib.text import Text
+
+        for artist in figure.findobj(Text):
+            text = artist.get_text()
+            if text in self.words:
+                artist.set_text(self.words[text])
+                continue
+            for pattern, template in self.word_patterns:
+                match = pattern.fullmatch(text)
+                if match:
+                    artist.set_text(template.format(**match.groupdict()))
+                    break
+
     def save(self, figure: Any, name: str) -> None:
         import matplotlib.pyplot as plt
 
+        self.translate(figure)
         path = self.folder / name
         # tight: a figure drawn with equal scales keeps no empty bands around the picture
         figure.savefig(path, dpi=100, bbox_inches="tight", pad_inches=0.1)
@@ -115,14 +130,15 @@ class Tour:
             best_forward_h=f"{best_forward:.0e}",
             best_central_h=f"{best_central:.0e}",
         )
+        words = self.figure_text
         fig, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
-        ax.loglog(hs, forward_error, "o-", markersize=3, label="forward (f(x+h) - f(x)) / h")
-        ax.loglog(hs, central_error, "s-", markersize=3, label="central (f(x+h) - f(x-h)) / 2h")
-        ax.axvline(H, color="0.4", linestyle=":", label="h = 1e-4 (the chapter)")
+        ax.loglog(hs, forward_error, "o-", markersize=3, label=words["steps_forward"])
+        ax.loglog(hs, central_error, "s-", markersize=3, label=words["steps_central"])
+        ax.axvline(H, color="0.4", linestyle=":", label=words["steps_chapter"])
         ax.set(
-            xlabel="step h",
-            ylabel="|error| of d/dx exp(x) at x = 1",
-            title="Rounding error (small h) against truncation error (large h)",
+            xlabel=words["steps_xlabel"],
+            ylabel=words["steps_ylabel"],
+            title=words["steps_title"],
         )
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize="small")
@@ -139,7 +155,7 @@ class Tour:
         self.section("derivative")
         self.say("derivative_body", d5=repr(d5), d10=repr(d10), auto5=repr(auto5))
         ax = plot.function(_function_1, xlim=(0.0, 20.0), tangent_at=[5.0, 10.0])
-        ax.set_title("f(x) = 0.01x² + 0.1x and its tangents at x = 5 and x = 10")
+        ax.set_title(self.figure_text["tangents_title"])
         self.save(ax.figure, "02_tangents.png")
 
     def partials(self) -> None:
@@ -163,11 +179,11 @@ class Tour:
         self.section("gradient")
         self.say("gradient_body", **{key: _fmt_vector(value) for key, value in found.items()})
         ax = plot.gradient_field(_function_2, xlim=(-2.0, 2.0), ylim=(-2.0, 2.0), n=17)
-        ax.set_title("-grad f of f(x0, x1) = x0² + x1²")
+        ax.set_title(self.figure_text["field_title"])
         self.save(ax.figure, "03_gradient_field.png")
 
     def descent(self) -> None:
-        from slopes import plot
+        from slopes import functions, plot
         from slopes.descent import minimize
 
         res = minimize(_function_2, np.array([-3.0, 4.0]), lr=0.1, steps=100)
@@ -183,19 +199,29 @@ class Tour:
             fun=f"{float(res.fun):.3e}",
             exact=_fmt_vector(exact),
         )
-        title = f"Gradient descent from (-3, 4): {res.nit} steps, {res.status}"
-        ax = plot.trajectory(res, f=_function_2, labels=["gradient descent, lr = 0.1"], title=title)
+        words = self.figure_text
+        title = words["descent_title"].format(outcome=figure_outcome(res, self.lang))
+        ax = plot.trajectory(
+            res, f=functions.function_2, labels=[words["descent_label"]], title=title
+        )
         self.save(ax.figure, "04_descent.png")
 
     def learning_rates(self) -> None:
         from slopes import plot
+        from slopes.book import gradient_descent
 
         lrs = (1e-10, 0.1, 10.0)
         fig = plot.learning_rates(_function_2, [-3.0, 4.0], lrs=lrs, steps=100)
         small, _, big = fig.slopes_results
+        # the chapter's own run of lr = 10: all 100 steps, no diagnosis
+        chapter_x, _ = gradient_descent(_function_2, np.array([-3.0, 4.0]), lr=10.0, step_num=100)
+        for ax, lr, res in zip(fig.axes, lrs, fig.slopes_results):
+            ax.set_title(f"lr = {lr:g}\n{figure_outcome(res, self.lang)}", fontsize="medium")
+        fig.suptitle(self.figure_text["rates_title"])
         self.numbers.update(
             lr_10_status=big.status,
             lr_10_x=np.asarray(big.x),
+            lr_10_chapter_x=np.asarray(chapter_x),
             lr_1e_10_status=small.status,
             lr_1e_10_x=np.asarray(small.x),
         )
@@ -204,10 +230,11 @@ class Tour:
             "rates_body",
             big_status=self.status(big.status),
             big_x=_fmt_vector(big.x),
-            big_message=_wrap(diagnosis(big, lrs[2], self.lang)),
+            chapter_x=_fmt_vector(chapter_x),
+            big_message=diagnosis(big, lrs[2], self.lang),
             small_status=self.status(small.status),
             small_x=_fmt_vector(small.x),
-            small_message=_wrap(diagnosis(small, lrs[0], self.lang)),
+            small_message=diagnosis(small, lrs[0], self.lang),
         )
         self.save(fig, "05_learning_rates.png")
 
@@ -231,20 +258,23 @@ class Tour:
             name: np.asarray(res.history.x[-1]) for name, res in results.items()
         }
         self.section("optimizers")
-        for name, res in results.items():
-            self.say(
-                "optimizers_row",
-                name=name,
-                x=_fmt_vector(res.history.x[-1]),
-                fun=f"{float(res.history.f[-1]):.3e}",
-                best=f"{float(res.fun):.3e}",
-            )
+        rows = [self.text["optimizers_columns"].split("|")]
+        rows += [
+            [
+                name,
+                _fmt_vector(res.history.x[-1], precision=4),  # 4 digits: the table fits 80
+                f"{float(res.history.f[-1]):.3e}",
+                f"{float(res.fun):.3e}",
+            ]
+            for name, res in results.items()
+        ]
+        print(table(rows, self.width), file=self.stream)
         self.say("optimizers_body")
         ax = plot.trajectory(
             list(results.values()),
             f=_chapter6,
             labels=list(results),
-            title="f(x, y) = x²/20 + y² from (-7, 2), 30 steps",
+            title=self.figure_text["optimizers_title"],
         )
         self.save(ax.figure, "06_optimizers.png")
 
@@ -295,7 +325,7 @@ class Tour:
             test_accuracy=f"{test_accuracy:.4f}",
         )
         fig = plot.training(res)
-        fig.suptitle(f"TwoLayerNet(64, 50, 10) on digits, minibatch SGD, lr {lr}")
+        fig.suptitle(self.figure_text["training_title"].format(lr=lr))
         self.save(fig, "07_training.png")
         self._data = (X, y)
 

@@ -15,12 +15,18 @@ Exit codes
 - 1: a runtime failure: the computation failed or gave a non-finite answer
   (e.g. a derivative where f is undefined). One line on stderr. Also when
   ``diff``, ``grad`` or ``hess`` got a value whose error estimate the engine
-  does not trust (``sqrt(x)`` at 0): the value is printed, and one warning
-  line on stderr says why it is not reliable.
+  does not trust (``sqrt(x)`` or ``1/x`` at 0): ``diff`` prints ``?`` in its
+  place (``--json`` keeps the estimate, with ``"success": false``), and one
+  warning line on stderr says why it is not reliable.
 - 130: interrupted (Ctrl-C).
 
-``--traceback`` (any command) shows the full Python traceback instead of the
-one-line message, for debugging.
+Every message on stderr starts with ``slopes: error:`` (exit 2 or 1) or
+``slopes: warning:``. ``--traceback`` (any command) shows the full Python
+traceback instead of the one-line message, for debugging.
+
+FUNCTION ``-`` reads the expression from standard input
+(``echo "x0**2 + x1**2" | slopes grad - --at 3,4``); an expression that starts
+with a minus sign (``slopes diff "-x" --at 1``) is a FUNCTION, not an option.
 
 Examples
 --------
@@ -44,23 +50,32 @@ from slopes._cli_support import CLIError, dump_json
 
 __all__ = ["main", "run"]
 
-_COMMANDS = (
-    "diff",
-    "grad",
-    "hess",
-    "jvp",
-    "taylor",
-    "minimize",
-    "train",
-    "functions",
-    "tour",
-    "explore",
-)
+# every command: the module and function that run it (imported only when it runs). A new
+# command adds its entry here and its options in _build_parser.
+_HANDLERS = {
+    "diff": ("slopes._cli_commands", "diff"),
+    "grad": ("slopes._cli_commands", "grad"),
+    "hess": ("slopes._cli_commands", "hess"),
+    "jvp": ("slopes._cli_peers", "jvp"),
+    "taylor": ("slopes._cli_peers", "taylor"),
+    "minimize": ("slopes._cli_commands", "minimize"),
+    "train": ("slopes._cli_train", "train"),
+    "functions": ("slopes._cli_commands", "functions_list"),
+    "tour": ("slopes._cli_commands", "tour"),
+    "explore": ("slopes.explore._command", "command"),
+}
+_COMMANDS = tuple(_HANDLERS)
 _METHODS = ("central", "forward", "backward", "complex")
 _OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 # options whose value may start with "-" (a negative coordinate): argparse would take
 # "--at -3,4" for two options, so such values are glued on as "--at=-3,4"
 _POINT_OPTIONS = ("--at", "--from", "--dir")
+# options that take no value; every other "--name" takes one (see _protect_function)
+_FLAGS = ("--json", "--traceback", "--numerical", "--quick", "--no-progress", "--help", "-h")
+# commands whose first positional argument is a FUNCTION, which may start with "-"
+_FUNCTION_COMMANDS = ("diff", "grad", "hess", "jvp", "taylor", "minimize")
+# spellings people type for a choice, beyond what string similarity finds
+_ALIASES = {"kr": "ko", "kor": "ko", "korean": "ko", "english": "en", "eng": "en"}
 
 
 class _Exit(Exception):
@@ -74,10 +89,14 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         choice = re.search(r"invalid choice: '?([^'\s]+)'? \(choose from (.*)\)", message)
         if choice:
+            given = choice.group(1)
             options = re.findall(r"'?([\w-]+)'?", choice.group(2))
-            close = difflib.get_close_matches(choice.group(1), options, n=1)
+            alias = _ALIASES.get(given.lower())
+            close = [alias] if alias in options else []
+            close = close or difflib.get_close_matches(given.lower(), options, n=1, cutoff=0.5)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            message = message.split(" (choose")[0] + hint
+            valid = ", ".join(options)
+            message = message.split(" (choose")[0] + f" (choose from {valid}){hint}"
             if message.startswith("argument COMMAND: invalid choice:"):
                 message = "unknown command" + message.split("invalid choice:")[1]
         raise CLIError(f"{message} (see `{self.prog} --help`)")
@@ -100,6 +119,25 @@ Exit codes: 0 success, 1 runtime failure (or a derivative slopes cannot vouch
 for), 2 bad usage or input."""
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the examples' layout and shows every option's default in its help."""
+
+    def __init__(self, prog: str) -> None:
+        # the wider column keeps "functions" on one line
+        super().__init__(prog, max_help_position=32)
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" not in text
+            and action.option_strings
+            and not any(default is nothing for nothing in (None, False, argparse.SUPPRESS))
+        ):
+            text += f" (default: {default})"
+        return text
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from slopes import __version__
 
@@ -112,27 +150,32 @@ def _build_parser() -> argparse.ArgumentParser:
         "to real use. FUNCTION is an expression in x (or x0, x1, ...), like "
         "'0.01*x**2 + 0.1*x', or a name from `slopes functions`, like rosenbrock.",
         epilog=_EPILOG,
-        # keeps the examples' layout; the wider column keeps "functions" on one line
-        formatter_class=lambda prog: argparse.RawDescriptionHelpFormatter(
-            prog, max_help_position=32
-        ),
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"slopes {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        return commands.add_parser(name, help=help_text, description=help_text, parents=[common])
+        return commands.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            parents=[common],
+            formatter_class=_HelpFormatter,
+        )
+
+    function_help = "expression or function name; - reads it from standard input"
 
     def differentiation(sub: argparse.ArgumentParser, at_help: str) -> None:
-        sub.add_argument("function", metavar="FUNCTION", help="expression or function name")
+        sub.add_argument("function", metavar="FUNCTION", help=function_help)
         sub.add_argument("--at", required=True, metavar="X", help=at_help)
-        sub.add_argument("--method", choices=_METHODS, default="central")
-        sub.add_argument("--order", type=int, default=2, help="accuracy order (default 2)")
+        sub.add_argument("--method", choices=_METHODS, default="central", help="stencil")
+        sub.add_argument("--order", type=int, default=2, help="accuracy order")
         sub.add_argument("--step", type=float, help="fixed step h (default: automatic)")
 
     sub = command("diff", "derivative of a function of one variable")
     differentiation(sub, "point(s), comma-separated: 5 or 5,10")
-    sub.add_argument("--n", type=int, default=1, help="derivative order (default 1)")
+    sub.add_argument("--n", type=int, default=1, help="derivative order")
     differentiation(command("grad", "gradient of a function"), "point, like 3,4")
     differentiation(command("hess", "Hessian matrix of a function"), "point, like 3,4")
     from slopes._cli_peers import add_commands
@@ -140,13 +183,13 @@ def _build_parser() -> argparse.ArgumentParser:
     add_commands(command)  # jvp, taylor
 
     sub = command("minimize", "gradient descent from a starting point")
-    sub.add_argument("function", metavar="FUNCTION", help="expression or function name")
+    sub.add_argument("function", metavar="FUNCTION", help=function_help)
     sub.add_argument(
         "--from", dest="start", required=True, metavar="X0", help="starting point, like -3,4"
     )
-    sub.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
-    sub.add_argument("--steps", type=int, default=100, help="steps (default 100)")
-    sub.add_argument("--optimizer", choices=_OPTIMIZERS, default="sgd")
+    sub.add_argument("--lr", type=float, default=0.1, help="learning rate")
+    sub.add_argument("--steps", type=int, default=100, help="most steps")
+    sub.add_argument("--optimizer", choices=_OPTIMIZERS, default="sgd", help="update rule")
     sub.add_argument("--momentum", type=float, default=0.9, help="for momentum/nesterov")
     sub.add_argument(
         "--tol", type=float, help="converged when the gradient norm is at most this (default 1e-9)"
@@ -156,13 +199,19 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="numerical gradient even when the function's analytic one is known",
     )
-    sub.add_argument("--plot", metavar="PATH.png", help="draw the path over contours")
-    sub.add_argument("--animate", metavar="PATH.gif", help="animate the descent")
+    sub.add_argument(
+        "--plot", metavar="PATH.png", help="draw the path over contours (default: no figure)"
+    )
+    sub.add_argument("--animate", metavar="PATH.gif", help="animate the descent (default: none)")
 
     sub = command("train", "minibatch SGD on the digits (or MNIST)")
-    sub.add_argument("--model", choices=("softmax", "twolayer"), default="softmax")
+    sub.add_argument(
+        "--model", choices=("softmax", "twolayer"), default="softmax", help="the network"
+    )
     sub.add_argument("--data", default="digits", help="'digits' or an MNIST folder")
-    sub.add_argument("--limit", type=int, help="use only the first N training images")
+    sub.add_argument(
+        "--limit", type=int, help="use only the first N training images (default: all)"
+    )
     sub.add_argument(
         "--test-size",
         type=float,
@@ -170,28 +219,74 @@ def _build_parser() -> argparse.ArgumentParser:
         help="test fraction of the digits (or of MNIST t10k when the training files are absent)",
     )
     sub.add_argument("--hidden", type=int, default=50, help="hidden units of twolayer")
-    sub.add_argument("--epochs", type=int, default=5)
-    sub.add_argument("--lr", type=float, default=1.0, help="learning rate (default 1.0)")
-    sub.add_argument("--batch-size", type=int, default=100)
-    sub.add_argument("--optimizer", choices=_OPTIMIZERS, default="sgd")
+    sub.add_argument(
+        "--init-std",
+        type=float,
+        default=0.1,
+        help="standard deviation of twolayer's initial weights",
+    )
+    sub.add_argument("--epochs", type=int, default=10, help="passes over the training data")
+    sub.add_argument("--lr", type=float, default=2.0, help="learning rate")
+    sub.add_argument("--batch-size", type=int, default=100, help="images per step")
+    sub.add_argument("--optimizer", choices=_OPTIMIZERS, default="sgd", help="update rule")
     sub.add_argument("--momentum", type=float, default=0.9, help="for momentum/nesterov")
-    sub.add_argument("--gradient", choices=("numerical", "analytic"), default="numerical")
-    sub.add_argument("--seed", type=int, default=0)
-    sub.add_argument("--checkpoint", metavar="PATH", help="save and resume training here")
-    sub.add_argument("--plot", metavar="PATH.png", help="draw the training curves")
+    sub.add_argument(
+        "--gradient",
+        choices=("numerical", "analytic"),
+        default="numerical",
+        help="numerical differences or backpropagation",
+    )
+    sub.add_argument("--seed", type=int, default=0, help="seed of the split and the batches")
+    sub.add_argument(
+        "--checkpoint", metavar="PATH", help="save and resume training here (default: none)"
+    )
+    sub.add_argument(
+        "--plot", metavar="PATH.png", help="draw the training curves (default: no figure)"
+    )
     sub.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     command("functions", "list the test functions")
 
     sub = command("tour", "walk through the chapter, printing results and drawing figures")
     sub.add_argument("--out", default="slopes-tour", help="folder for the figures")
-    sub.add_argument("--lang", choices=("en", "ko"), default="en")
+    sub.add_argument(
+        "--lang",
+        choices=("en", "ko"),
+        default="en",
+        help="language of the explanations and figures: en (English) or ko (Korean)",
+    )
     sub.add_argument("--quick", action="store_true", help="shorter runs")
 
     from slopes.explore import add_arguments as add_explore_arguments
 
     add_explore_arguments(command("explore", "play with gradient descent in the browser"))
     return parser
+
+
+def _protect_function(argv: Sequence[str]) -> list[str]:
+    """Move a FUNCTION that starts with "-" (``-x``, ``-x**2``) behind ``--``.
+
+    argparse would read ``-x`` as an unknown option and then say FUNCTION is
+    missing. In the commands that take a FUNCTION, the first argument that is
+    neither an option nor an option's value is the FUNCTION; when it starts
+    with "-" it goes to the end, after ``--``, where argparse reads it as the
+    positional argument it is. ``-`` alone (standard input) needs no help.
+    """
+    args = list(argv)
+    if not args or args[0] not in _FUNCTION_COMMANDS or "--" in args:
+        return args
+    i = 1
+    while i < len(args):
+        token = args[i]
+        if token.startswith("--") and "=" not in token and token not in _FLAGS:
+            i += 2  # an option and its value
+        elif token.startswith("--") or token in _FLAGS:
+            i += 1
+        elif token.startswith("-") and token != "-":
+            return [*args[:i], *args[i + 1 :], "--", token]
+        else:
+            return args  # a FUNCTION that argparse reads as it is
+    return args
 
 
 def _glue_point_values(argv: Sequence[str]) -> list[str]:
@@ -209,21 +304,10 @@ def _glue_point_values(argv: Sequence[str]) -> list[str]:
 
 
 def _handler(command: str) -> Any:
-    from slopes import _cli_commands, _cli_peers, _cli_train, explore
+    import importlib
 
-    if command in _cli_peers.COMMANDS:
-        return _cli_peers.COMMANDS[command]
-
-    return {
-        "diff": _cli_commands.diff,
-        "grad": _cli_commands.grad,
-        "hess": _cli_commands.hess,
-        "minimize": _cli_commands.minimize,
-        "train": _cli_train.train,
-        "functions": _cli_commands.functions_list,
-        "tour": _cli_commands.tour,
-        "explore": explore.command,
-    }[command]
+    module, name = _HANDLERS[command]
+    return getattr(importlib.import_module(module), name)
 
 
 def _one_line(error: BaseException) -> str:
@@ -270,7 +354,7 @@ def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = _build_parser()
     try:
-        args = parser.parse_args(_glue_point_values(argv))
+        args = parser.parse_args(_protect_function(_glue_point_values(argv)))
     except _Exit as done:
         return done.code
     except CLIError as error:
@@ -296,8 +380,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.traceback:
             raise
         code = error.code if isinstance(error, CLIError) else _exit_code(error)
-        kind = "error" if code == 2 else "failed"
-        print(f"slopes {args.command}: {kind}: {_one_line(error)}", file=sys.stderr)
+        print(f"slopes: error: {_one_line(error)}", file=sys.stderr)
         return code
     if args.json:
         print(dump_json(payload))
@@ -306,7 +389,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if payload.get("success") is False:
         # a number the engine does not trust (sqrt at 0, a noisy f) is not a success
         reason = _one_line(Exception(payload.get("message", "")))
-        print(f"slopes {args.command}: warning: {reason}", file=sys.stderr)
+        print(f"slopes: warning: {reason}", file=sys.stderr)
         return 1
     return 0
 

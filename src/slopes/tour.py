@@ -17,7 +17,7 @@ Examples
 From Python (``slopes tour --out DIR --lang ko`` does the same)::
 
     res = slopes.tour.run("slopes-tour", lang="en")
-    res.figures                      # [PosixPath('slopes-tour/01_step_size.png'), ...]
+    res.figures                      # [PosixPath('/home/me/slopes-tour/01_step_size.png'), ...]
     res.numbers["derivative_at_5"]   # 0.1999999999990898
 
 Only the two languages are spoken:
@@ -30,13 +30,16 @@ ValueError: `lang` must be one of 'en', 'ko', got 'fr'
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
 from pathlib import Path
 from typing import IO
 
+from slopes._plot_fonts import hangul_fonts
 from slopes._result import Result
+from slopes._tour_layout import terminal_width
 from slopes._tour_steps import SECTIONS, Tour
 from slopes._tour_text import LANGUAGES
 
@@ -49,9 +52,9 @@ class TourResult(Result):
     Attributes
     ----------
     out_dir : pathlib.Path
-        Where the figures are.
+        Where the figures are (an absolute path).
     figures : list of pathlib.Path
-        Every PNG written, in the order of the tour.
+        Every PNG written, in the order of the tour (absolute paths).
     numbers : dict
         The key numbers by name (``derivative_at_5``, ``gradient_at_3_4``,
         ``descent_x``, ``lr_10_status``, ``test_accuracy``, ...).
@@ -88,6 +91,7 @@ def run(
     lang: str = "en",
     quick: bool = False,
     stream: IO[str] | None = None,
+    width: int | None = None,
 ) -> TourResult:
     """Walk through the chapter: print every result and write every figure.
 
@@ -101,6 +105,10 @@ def run(
         Train for 2 epochs instead of 15 (for tests: a few seconds in all).
     stream : text stream, optional
         Where to print; default ``sys.stdout``.
+    width : int, optional
+        Columns to wrap the text to; default the terminal's width (the
+        ``COLUMNS`` variable wins), kept between 40 and 100. Hangul counts two
+        columns a syllable; words are never split.
 
     Returns
     -------
@@ -120,13 +128,24 @@ def run(
     stream = sys.stdout if stream is None else stream
     folder = _prepare_folder(out_dir)
     start = time.perf_counter()
-    tour = Tour(folder, lang, bool(quick), stream)
+    if width is None:
+        width = terminal_width()
+    elif isinstance(width, bool) or not isinstance(width, int) or width < 20:
+        raise ValueError(f"`width` must be an integer of at least 20 columns, got {width!r}")
+    tour = Tour(folder, lang, bool(quick), stream, width)
     tour.say("intro", out_dir=folder)
-    for section in SECTIONS:
-        getattr(tour, section)()
+    # Korean figures draw with the Hangul font shipped in the package
+    fonts = hangul_fonts() if lang == "ko" else contextlib.nullcontext()
+    with fonts:
+        for section in SECTIONS:
+            getattr(tour, section)()
     seconds = time.perf_counter() - start
     print(file=stream)
     tour.say("done", seconds=f"{seconds:.1f}", count=len(tour.figures), out_dir=folder)
     return TourResult(
-        out_dir=folder, figures=tour.figures, numbers=tour.numbers, lang=lang, seconds=seconds
+        out_dir=folder.resolve(),
+        figures=[path.resolve() for path in tour.figures],
+        numbers=tour.numbers,
+        lang=lang,
+        seconds=seconds,
     )

@@ -261,7 +261,8 @@ def fit(
                     run.save(path, fingerprint)
     if run.status == "running":
         run.status = "completed"
-        run.message = f"completed {run.epoch} epochs ({run.step} steps)"
+        epochs_done = f"{run.epoch} epoch" + ("" if run.epoch == 1 else "s")
+        run.message = f"completed {epochs_done} ({run.step} steps)"
         if path is not None:
             run.save(path, fingerprint)
     if resumed_from is not None:
