@@ -65,7 +65,7 @@ def test_the_explorer_in_a_browser(server, browser, tmp_path):
     wait_for(browser, "document.body.dataset.ready", "true")
     # the chapter's descent of x0² + x1² from (-3, 4) with lr = 0.1
     assert browser.find_element(By.ID, "function").get_attribute("value") == "function_2"
-    assert text(browser, "status") == "max_steps"
+    assert text(browser, "status") == "converged"  # f fell from 25 to 1e-18
     assert browser.find_element(By.ID, "map").get_attribute("data-start") == "-3,4"
 
     # learning rate 10 (the slider's right end): the diagnosis says it diverged
@@ -78,7 +78,7 @@ def test_the_explorer_in_a_browser(server, browser, tmp_path):
 
     # back to a good learning rate, then a click on the map moves the start and the path
     set_slider(browser, "lr", -1)
-    wait_for(browser, "document.getElementById('status').textContent === 'max_steps'")
+    wait_for(browser, "document.getElementById('status').textContent === 'converged'")
     old_end = browser.find_element(By.ID, "map").get_attribute("data-end")
     canvas = browser.find_element(By.ID, "map")
     width, height = canvas.size["width"], canvas.size["height"]

@@ -464,7 +464,8 @@ function descentParams() {
 function showDiagnosis(result) {
   const box = $("diagnosis");
   box.dataset.status = result.status;
-  $("status").textContent = `${result.status}` + (lang === "ko" ? ` · ${t("status")[result.status]}` : "");
+  // in words: "out of steps", not the API's "max_steps"; Korean keeps the API word beside
+  $("status").textContent = lang === "ko" ? `${result.status} · ${t("status")[result.status]}` : t("status")[result.status];
   $("summary").textContent = t("summary")[result.status](result);
   $("message").textContent = result.message;
 }
