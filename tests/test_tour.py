@@ -379,3 +379,12 @@ def test_korean_wording_reads_naturally(korean):
     assert "최솟값 (0, 0)에서 약 1e-9 이내입니다" in flat and "이내로 최솟값" not in flat
     assert "일반 SGD" in flat and "보통의 SGD" not in flat
     assert "max_steps" not in "".join(KOREAN_DRAWN["texts"])  # no status codes in figures
+
+
+def test_the_tour_ends_by_pointing_to_the_explorer(english, korean):
+    for (_, text), command in (
+        (english, "`slopes explore`"),
+        (korean, "`slopes explore --lang ko`"),
+    ):
+        last = " ".join(text.strip().splitlines()[-3:])
+        assert command in last

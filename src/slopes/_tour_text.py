@@ -135,6 +135,10 @@ TEXT: dict[str, dict[str, str]] = {
         "check_bad": "the gradients DIFFER",
         "backprop": "backprop",
         "done": "Done in {seconds} s: {count} figures in {out_dir}",
+        "explore": (
+            "Next, play with it: `slopes explore` opens the chapter's descents in your browser, "
+            "with a slider for the learning rate and a click for the start point."
+        ),
     },
     "ko": {
         "intro": (
@@ -232,6 +236,11 @@ TEXT: dict[str, dict[str, str]] = {
         "check_bad": "기울기가 다름",
         "backprop": "오차역전파",
         "done": "{seconds}초 만에 끝났습니다: 그림 {count}개가 {out_dir}에 있습니다",
+        "explore": (
+            "다음으로 직접 움직여 보세요: `slopes explore --lang ko`를 실행하면 브라우저에서 "
+            "학습률 슬라이더와 클릭 한 번으로 고르는 시작점으로 이 장의 경사 하강법을 "
+            "다시 볼 수 있습니다."
+        ),
     },
 }
 

@@ -142,6 +142,7 @@ def run(
     seconds = time.perf_counter() - start
     print(file=stream)
     tour.say("done", seconds=f"{seconds:.1f}", count=len(tour.figures), out_dir=folder)
+    tour.say("explore")
     return TourResult(
         out_dir=folder.resolve(),
         figures=[path.resolve() for path in tour.figures],
