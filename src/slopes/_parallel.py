@@ -64,7 +64,6 @@ import concurrent.futures as cf
 import math
 import numbers
 import os
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -74,6 +73,7 @@ from slopes._workers_backends import (
     MAX_RETRIES,
     Backend,
     DaskBackend,
+    Deadline,
     ExecutorBackend,
     LokyBackend,
     MapBackend,
@@ -280,7 +280,7 @@ def parallel_map(
                 results[index] = func(task)
                 bar.update(sizes[index])
             return results
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = None if timeout is None else Deadline.after(timeout)
         try:
             _run_spread(func, tasks, sizes, results, backend, bar, deadline)
         except (KeyboardInterrupt, WorkerTimeout):
@@ -296,7 +296,7 @@ def _run_spread(
     results: list[Any],
     backend: Backend,
     bar: Any,
-    deadline: float | None,
+    deadline: Deadline | None,
 ) -> None:
     """Send every task to the backend in chunks and fill ``results``."""
     n_tasks = len(tasks)

@@ -36,7 +36,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from slopes._warnings import SlopesWarning
 from slopes._workers_remote import (
@@ -52,6 +52,7 @@ __all__ = [
     "MAX_RETRIES",
     "Backend",
     "DaskBackend",
+    "Deadline",
     "ExecutorBackend",
     "LokyBackend",
     "MapBackend",
@@ -73,6 +74,20 @@ class WorkerTimeout(WorkerError, TimeoutError):
     """The work did not finish within ``Workers(..., timeout=)``."""
 
 
+class Deadline(NamedTuple):
+    """When a call must end (``time.monotonic()`` seconds) and the timeout it came from."""
+
+    at: float
+    seconds: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + seconds, seconds)
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
+
+
 def is_dask_client(obj: Any) -> bool:
     """True for a ``dask.distributed.Client`` (checked without importing dask)."""
     return any(
@@ -88,9 +103,9 @@ def _retryable(exc: BaseException) -> bool:
     return type(exc).__name__ in {"KilledWorker", "CommClosedError"}
 
 
-def _timeout_error(where: str, deadline_s: float, chunk: Sequence[Any]) -> WorkerTimeout:
+def _timeout_error(where: str, deadline: Deadline, chunk: Sequence[Any]) -> WorkerTimeout:
     return WorkerTimeout(
-        f"f did not finish within the timeout ({deadline_s:.3g} s) on {where}; still "
+        f"f did not finish within the timeout ({deadline.seconds:.6g} s) on {where}; still "
         f"unfinished: the points {describe_task(chunk[0])}"
         + (f" and {len(chunk) - 1} more task(s) of points" if len(chunk) > 1 else "")
     )
@@ -107,7 +122,7 @@ class Backend:
         payload: Payload,
         chunks: Sequence[Sequence[Any]],
         on_done: Callable[[int], None],
-        deadline: float | None,
+        deadline: Deadline | None,
     ) -> list[tuple[Any, ...]]:
         """One outcome per chunk (up to the first chunk in which f raised)."""
         raise NotImplementedError
@@ -122,7 +137,7 @@ def run_futures(
     payload: Payload,
     chunks: Sequence[Sequence[Any]],
     on_done: Callable[[int], None],
-    deadline: float | None,
+    deadline: Deadline | None,
     where: str,
     n_inline: int,
 ) -> list[tuple[Any, ...]]:
@@ -137,7 +152,6 @@ def run_futures(
     pending: dict[cf.Future, int] = {}
     first_error = len(chunks)  # index of the earliest chunk in which f raised
     submit = submitter()
-    began = time.monotonic()
 
     def launch(indices: list[int], inline: bool = False, retry: bool = True) -> None:
         nonlocal submit
@@ -163,13 +177,14 @@ def run_futures(
     try:
         launch(list(range(len(chunks))))
         while pending:
-            wait_s = _POLL_S if deadline is None else min(_POLL_S, deadline - time.monotonic())
+            wait_s = _POLL_S if deadline is None else min(_POLL_S, deadline.left())
             done, _ = cf.wait(
                 list(pending), timeout=max(wait_s, 0.0), return_when=cf.FIRST_COMPLETED
             )
-            if not done and deadline is not None and time.monotonic() >= deadline:
-                index = min(pending.values())
-                raise _timeout_error(where, deadline - began, chunks[index])
+            if not done and deadline is not None and deadline.left() <= 0:
+                running = [index for future, index in pending.items() if future.running()]
+                index = min(running or pending.values())  # name a running chunk if any
+                raise _timeout_error(where, deadline, chunks[index])
             lost: list[int] = []
             missing: list[int] = []
             for future in done:
@@ -346,7 +361,7 @@ class MapBackend(Backend):
         call: Callable[..., Any],
         data: list[bytes | None],
         chunks: Sequence[Sequence[Any]],
-        deadline: float | None,
+        deadline: Deadline | None,
     ) -> list[Any]:
         folder = tempfile.mkdtemp(prefix="slopes-map-")
         items = [(d, chunk, folder, i) for i, (d, chunk) in enumerate(zip(data, chunks))]
@@ -361,14 +376,11 @@ class MapBackend(Backend):
         # The map runs on a daemon thread so that the caller can watch it: a
         # map that never returns (its process died) must not hold the caller.
         thread = threading.Thread(target=work, daemon=True, name="slopes-map")
-        began = time.monotonic()
         thread.start()
         try:
             while thread.is_alive():
                 thread.join(
-                    _POLL_S
-                    if deadline is None
-                    else max(0.0, min(_POLL_S, deadline - time.monotonic()))
+                    _POLL_S if deadline is None else max(0.0, min(_POLL_S, deadline.left()))
                 )
                 if not thread.is_alive():
                     break
@@ -382,10 +394,11 @@ class MapBackend(Backend):
                         "Does f crash (abort, segmentation fault) or exhaust the memory? The "
                         "pool may still hold the lost task: terminate it (pool.terminate())"
                     )
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise _timeout_error(
-                        f"the map-like `workers` {self.mapper!r}", deadline - began, chunks[0]
-                    )
+                if deadline is not None and deadline.left() <= 0:
+                    running = _markers(folder)  # name a chunk that is running, if one is
+                    index = running[0][0] if running else 0
+                    where = f"the map-like `workers` {self.mapper!r}"
+                    raise _timeout_error(where, deadline, chunks[index])
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         if "error" in box:
@@ -417,19 +430,27 @@ def _pid_alive(pid: int) -> bool:
         return True
 
 
-def _dead_markers(folder: str) -> list[tuple[int, int]]:
-    """``(chunk index, pid)`` of the chunks whose running process is gone."""
-    dead = []
+def _markers(folder: str) -> list[tuple[int, int]]:
+    """``(chunk index, pid)`` of the chunks running now (their markers), in order."""
     try:
         names = os.listdir(folder)
     except OSError:
         return []
+    found = []
     for name in names:
         index, _, pid = name.partition(".")
-        finished = not os.path.exists(os.path.join(folder, name))  # removed meanwhile
-        if index.isdigit() and pid.isdigit() and not _pid_alive(int(pid)) and not finished:
-            dead.append((int(index), int(pid)))
-    return sorted(dead)
+        if index.isdigit() and pid.isdigit():
+            found.append((int(index), int(pid)))
+    return sorted(found)
+
+
+def _dead_markers(folder: str) -> list[tuple[int, int]]:
+    """``(chunk index, pid)`` of the chunks whose running process is gone."""
+    return [
+        (index, pid)
+        for index, pid in _markers(folder)
+        if not _pid_alive(pid) and os.path.exists(os.path.join(folder, f"{index}.{pid}"))
+    ]
 
 
 def _status(outcome: Any) -> Any:
