@@ -196,7 +196,7 @@ def fit(
         "seed": seed,
         "batch_size": batch_size,
         "n_samples": len(X),
-        "optimizer": repr(optimizer),
+        "optimizer": _checkpoint.describe_optimizer(optimizer),
         "params": repr(flatten(params)[1]),
         "shapes": [list(np.shape(p)) for p in flatten(params)[0]],
         "metrics": list(run.history),
@@ -204,7 +204,7 @@ def fit(
     path = None if checkpoint is None else _checkpoint.checkpoint_path(checkpoint)
     resumed_from = None
     if path is not None and os.path.exists(path):
-        run.restore(path, fingerprint)
+        run.restore(path, fingerprint, len(X), n_batches, epochs)
         resumed_from = run.step
     numerical = (
         None if grad is not None else NumericalGradient(loss, params, step, workers, vectorized)
