@@ -187,6 +187,11 @@ def fit(
     if np.ndim(start_value) != 0:
         raise ValueError(f"`loss` must return a scalar, got shape {np.shape(start_value)}")
     flat, unravel = ravel(params)
+    if not np.all(np.isfinite(flat)):  # else the first step "diverges" and blames the lr
+        raise ValueError(
+            f"`params` must be finite: {int(np.sum(~np.isfinite(flat)))} of its {flat.size} "
+            "values are NaN or inf"
+        )
     params = unravel(flat)  # a private copy, floats, same structure
     run = _checkpoint.TrainingState(
         params, optimizer.init(params), seed, list(metric_fns), test is not None
