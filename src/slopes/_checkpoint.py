@@ -496,8 +496,12 @@ class TrainingState:
             raise CheckpointError(
                 f"checkpoint {path}: `rng` is not a valid generator state ({exc})"
             ) from None
-        self.params = unpack_tree(self.params, "params", arrays)
-        self.opt_state = unpack_tree(self.opt_state, "opt_state", arrays)
+        try:
+            params = unpack_tree(self.params, "params", arrays)
+            opt_state = unpack_tree(self.opt_state, "opt_state", arrays)
+        except CheckpointError as exc:
+            raise CheckpointError(f"checkpoint {path}: {exc}") from None
+        self.params, self.opt_state = params, opt_state
         self.rng = rng
         self.step, self.epoch, self.batch = step, epoch, batch
         self.status, self.message = status, message
