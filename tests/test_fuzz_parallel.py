@@ -20,11 +20,12 @@ import time
 import numpy as np
 import pytest
 
+import slopes
 from slopes._parallel import WorkerError, Workers, WorkerTimeout, parallel_map
 from slopes._workers_backends import _WARM_LOKY, _pid_alive
 
 CALLER_PID = os.getpid()
-SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(slopes.__file__)))  # the slopes tested
 
 
 def tasks(n=6):
@@ -161,6 +162,7 @@ def start_and_wait_for_workers(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")])}
     process = subprocess.Popen(
         [sys.executable, "-c", SCRIPT, str(tmp_path)],
+        start_new_session=True,  # its own process group, as a terminal's foreground job
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -182,9 +184,14 @@ def wait_gone(pids, seconds=20.0):
     return [pid for pid in pids if _pid_alive(pid)]
 
 
-def test_ctrl_c_ends_the_run_and_leaves_no_worker(tmp_path):
+@pytest.mark.parametrize("to", ["caller", "group"])
+def test_ctrl_c_ends_the_run_and_leaves_no_worker(tmp_path, to):
+    # "group": what a terminal's Ctrl-C does, SIGINT to the caller and its workers alike
     process, pids = start_and_wait_for_workers(tmp_path)
-    process.send_signal(signal.SIGINT)
+    if to == "group":
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGINT)
     try:
         _, err = process.communicate(timeout=30)  # before: never exited
     finally:
