@@ -107,9 +107,12 @@ class Workers:
         Anything ``workers=`` accepts (``-1``: one process per CPU).
     timeout : float, optional
         Seconds one call of the parallel evaluation may take (one batch of
-        f's points: a derivative, a gradient, an optimiser step), start-up
-        of the workers included; when it runs out a :class:`WorkerTimeout`
-        names the unfinished points. None: no limit.
+        f's points: the stencil points of a derivative or gradient, or of
+        one step of ``minimize`` or ``fit``; a very large gradient is
+        evaluated in several batches of at most 64 MiB of points, each with
+        this limit), start-up of the workers included. When it runs out a
+        :class:`WorkerTimeout` names the unfinished points, and a local pool
+        (``workers=k``) is killed. None: no limit.
 
     Examples
     --------
