@@ -5,7 +5,15 @@ Targets (issue 4), each a ratio against the serial run measured in the same proc
 - f sleeps 50 ms per call, 32 variables, central gradient: ``workers=8`` >= 6x faster,
   and its first call, which starts the pool of 8 processes inside it, >= 1.5x faster;
   a Dask ``LocalCluster`` of 4 workers x 2 threads >= 5x faster;
-- a cheap f (microseconds), n = 100: ``workers=2`` no more than 3x slower.
+- a cheap f (microseconds), n = 100: shown without a target. It used to be
+  ``workers=2`` no more than 3x slower, met by running cheap work in the calling
+  process; since f must never run there when ``workers=`` is given (an f that
+  aborts or calls ``sys.exit`` must not end the caller), a call now pays a few
+  round trips to the pool (about 1 ms per chunk, four chunks per worker).
+
+The first call starts the pool's processes inside it: each imports Python,
+loky and numpy (about 0.25 s of CPU per process), so on a small machine the
+first call's ratio depends on how much CPU is free; measure it on a quiet one.
 
 A sleeping f parallelises beyond the cores of a small machine, so the slow-f figures
 measure the overhead of the machinery, not the CPU count. Pools are started (and
@@ -188,16 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     case = "cheap f (x @ x), n=100"
     table.serial_row(case, lambda: gradient(cheap_quadratic, x, None), repeats)
     start_pool(2)
-    table.row(
-        case, "workers=2 (loky)", lambda: gradient(cheap_quadratic, x, 2), repeats, "<= 3x slower"
-    )
+    table.row(case, "workers=2 (loky)", lambda: gradient(cheap_quadratic, x, 2), repeats)
     # a brand-new f on every call: pickled afresh each time
     table.row(
         case,
         "workers=2, new f each call",
         lambda: gradient(lambda v: cheap_quadratic(v), x, 2),
         repeats,
-        "<= 3x slower",
     )
     table.row(case, "workers=8 (loky)", lambda: gradient(cheap_quadratic, x, 8), repeats)
     if wired:
@@ -208,7 +213,6 @@ def main(argv: list[str] | None = None) -> int:
             "workers=2 (loky)",
             lambda: slopes.gradient(cheap_quadratic, x, workers=2),
             repeats // 4,
-            "<= 3x slower",
         )
 
     # -- in between: 1 ms per call, where the grouping matters --------------------------

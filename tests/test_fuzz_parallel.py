@@ -44,7 +44,7 @@ def misbehave(kind, caller_pid, block):
         sys.exit(3)
     if kind == "abort":
         os.abort()
-    time.sleep(3.0)  # "hang": longer than the timeout given below
+    time.sleep(1.5)  # "hang": three times the timeout given below
     return float(block.sum())
 
 
@@ -95,7 +95,7 @@ def test_process_pool_executor(kind):
             with pytest.raises(error, match=match):
                 run_case(kind, executor)
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)  # the 3 s "hang" ends by itself
+        executor.shutdown(wait=True, cancel_futures=True)  # the 1.5 s "hang" ends by itself
 
 
 @pytest.mark.parametrize("kind", ["raise", "exit", "hang", "abort"])
@@ -139,6 +139,8 @@ def test_timeout_is_validated():
         Workers(2, timeout=float("nan"))
     with pytest.raises(ValueError, match=r"`workers` must be a positive integer"):
         Workers(0, timeout=1.0)
+    with pytest.raises(ValueError, match=r"`timeout` needs workers that run f outside"):
+        Workers(1, timeout=1.0)
 
 
 # -- the caller interrupted or killed: no worker left behind ------------------------------

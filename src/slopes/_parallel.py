@@ -139,7 +139,12 @@ class Workers:
             )
         if isinstance(self.workers, Workers):
             raise TypeError("`workers` of a Workers must not be another Workers")
-        resolve_workers(self.workers)  # refuse a bad `workers` when it is made
+        backend = resolve_workers(self.workers)  # refuse a bad `workers` when it is made
+        if backend is None and timeout is not None:
+            raise ValueError(
+                f"`timeout` needs workers that run f outside this process, but "
+                f"workers={self.workers!r} runs it here, where it cannot be stopped"
+            )
 
 
 def cpu_count() -> int:
