@@ -78,6 +78,7 @@ def test_loky(kind):
     assert parallel_map(abs, [-1.0, 2.0], workers=2) == [1.0, 2.0]  # a fresh pool works
 
 
+@pytest.mark.slow  # three pools die and restart: seconds on a small machine
 def test_loky_abort_is_a_worker_error_not_a_dead_caller():
     with pytest.warns(RuntimeWarning, match="died"), pytest.raises(WorkerError, match="died 3"):
         run_case("abort", 2)
@@ -124,6 +125,7 @@ def client():
         yield client
 
 
+@pytest.mark.slow  # a cluster takes seconds to start and stop
 @pytest.mark.parametrize("kind", ["raise", "exit", "hang"])
 def test_dask_local_cluster(kind, client):
     error, match = EXPECTED[kind]
