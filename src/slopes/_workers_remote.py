@@ -7,7 +7,13 @@ runs many chunks pays for it once (see :class:`Payload` for large closures).
 An exception raised by ``func`` is *returned*, not raised: the caller must be
 able to tell "f failed at this point" (re-raise it, exactly as serial code
 would) from "the worker process died" (retry the chunk elsewhere). Exceptions
-that cannot be pickled come back as their type name, message and traceback.
+that cannot be pickled come back as their type name, message and traceback;
+``sys.exit`` in ``func`` comes back as a :class:`WorkerError` at its task.
+
+Two helpers watch workers from outside: :func:`watch_parent` (a pool's
+initializer) ends a worker whose caller is gone, and :func:`run_item` leaves a
+marker file while a map-like worker runs a chunk, so the caller can tell a
+chunk whose process died from one still running.
 
 Examples
 --------
@@ -23,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import reprlib
@@ -184,7 +191,7 @@ def run_chunk(data: bytes | None, key: bytes, chunk: Sequence[Any]) -> tuple[Any
             return ("error", index, RemoteFailure(exc))
         except SystemExit as exc:
             # sys.exit in f must not end the worker (a pool may wait for its task
-            # forever) nor, serially, the caller: it is an error at this task
+            # forever, or a Dask worker thread die): it is an error at this task
             error = WorkerError(
                 f"f called sys.exit({exc.code!r}) in a worker process at the points "
                 f"{describe_task(task)}; a function evaluated by slopes must return a value"
@@ -210,5 +217,6 @@ def run_item(
             pass
     outcome = run_chunk(data, key, chunk)
     if marker is not None:
-        os.remove(marker)
+        with contextlib.suppress(OSError):  # the caller may have given up and cleaned up
+            os.remove(marker)
     return outcome
