@@ -303,7 +303,7 @@ def test_nan_start_parameters_are_named_not_blamed_on_the_learning_rate():
     params = {name: value.copy() for name, value in model.params.items()}
     params["W"][0, 0] = np.nan
     with pytest.raises(ValueError, match=r"`params` must be finite: 1 of its \d+ values"):
-        fit(model.loss, params, X, y, optimizer=slopes.optim.sgd(lr=0.1), progress=False)
+        fit(model.loss, params, X, y, optimizer=slopes.optim.sgd(lr=0.1), batch_size=8)
 
 
 def test_digits_softmax_regression_numerical_reaches_the_issue_target(digits):

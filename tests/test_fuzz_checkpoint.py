@@ -153,7 +153,7 @@ def test_kill_and_resume_loop(tmp_path):
     script = Path(_train_script.__file__)
     rng = np.random.default_rng(0)
     kills = 0
-    for _ in range(3):
+    for _ in range(int(os.environ.get("SLOPES_FUZZ_KILLS", "3"))):
         process = subprocess.Popen(
             [sys.executable, str(script), str(path)],
             stdout=subprocess.PIPE,
