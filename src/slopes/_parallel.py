@@ -40,7 +40,10 @@ has its chunks re-run, on a fresh pool where possible, at most
 a :class:`WorkerError` is raised. A user's Executor cannot be replaced: its
 lost chunks are submitted to it again, and if it refuses (a broken
 ``ProcessPoolExecutor``) a :class:`WorkerError` says so. Dask reschedules
-the tasks of dead workers itself. On a map-like callable (``pool.map`` of a
+the tasks of dead workers itself; but when f kills its Dask worker every time
+(``os.abort``), a finished chunk lost with a worker can make Dask's executor
+interface wait forever (seen with distributed 2026.8): give such runs a
+``timeout``. On a map-like callable (``pool.map`` of a
 ``multiprocessing.Pool``, which waits forever for a task whose process died),
 a worker on this machine that dies with a task is noticed and reported; a
 map-like callable that sends work to other machines cannot be watched, and
