@@ -2,9 +2,18 @@
 
 Targets (issue 4), each a ratio against the serial run measured in the same process:
 
-- f sleeps 50 ms per call, 32 variables, central gradient: ``workers=8`` >= 6x faster;
+- f sleeps 50 ms per call, 32 variables, central gradient: ``workers=8`` >= 6x faster,
+  and its first call, which starts the pool of 8 processes inside it, >= 1.5x faster;
   a Dask ``LocalCluster`` of 4 workers x 2 threads >= 5x faster;
-- a cheap f (microseconds), n = 100: ``workers=2`` no more than 3x slower.
+- a cheap f (microseconds), n = 100: shown without a target. It used to be
+  ``workers=2`` no more than 3x slower, met by running cheap work in the calling
+  process; since f must never run there when ``workers=`` is given (an f that
+  aborts or calls ``sys.exit`` must not end the caller), a call now pays a few
+  round trips to the pool (about 1 ms per chunk, four chunks per worker).
+
+The first call starts the pool's processes inside it: each imports Python,
+loky and numpy (about 0.25 s of CPU per process), so on a small machine the
+first call's ratio depends on how much CPU is free; measure it on a quiet one.
 
 A sleeping f parallelises beyond the cores of a small machine, so the slow-f figures
 measure the overhead of the machinery, not the CPU count. Pools are started (and
@@ -158,9 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     x = np.linspace(-1.0, 1.0, n_slow)
     case = f"slow f ({sleep_s * 1e3:.0f} ms), n={n_slow}"
     table.serial_row(case, lambda: gradient(slow, x, None), 1)
-    start = time.perf_counter()
-    gradient(slow, x, 8)  # starts the pool of 8
-    cold_8 = time.perf_counter() - start
+    # the first call starts the pool of 8 inside it (nothing before ran on a pool)
+    table.row(case, "workers=8, first call", lambda: gradient(slow, x, 8), 1, ">= 1.5x faster")
+    cold_8 = table.rows[-1][2]
     table.row(case, "workers=8 (loky)", lambda: gradient(slow, x, 8), 3, ">= 6x faster")
     with cf.ThreadPoolExecutor(8) as executor:
         table.row(case, "ThreadPoolExecutor(8)", lambda: gradient(slow, x, executor), 3)
@@ -187,16 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     case = "cheap f (x @ x), n=100"
     table.serial_row(case, lambda: gradient(cheap_quadratic, x, None), repeats)
     start_pool(2)
-    table.row(
-        case, "workers=2 (loky)", lambda: gradient(cheap_quadratic, x, 2), repeats, "<= 3x slower"
-    )
-    # a brand-new f on every call: its cost is unknown, so the probe thread runs
+    table.row(case, "workers=2 (loky)", lambda: gradient(cheap_quadratic, x, 2), repeats)
+    # a brand-new f on every call: pickled afresh each time
     table.row(
         case,
         "workers=2, new f each call",
         lambda: gradient(lambda v: cheap_quadratic(v), x, 2),
         repeats,
-        "<= 3x slower",
     )
     table.row(case, "workers=8 (loky)", lambda: gradient(cheap_quadratic, x, 8), repeats)
     if wired:
@@ -207,7 +213,6 @@ def main(argv: list[str] | None = None) -> int:
             "workers=2 (loky)",
             lambda: slopes.gradient(cheap_quadratic, x, workers=2),
             repeats // 4,
-            "<= 3x slower",
         )
 
     # -- in between: 1 ms per call, where the grouping matters --------------------------
@@ -221,9 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     table.row(case, "workers=8 (loky)", lambda: gradient(medium, x, 8), 3)
 
     table.print()
-    print(
-        f"\nfirst call, pool start-up included (not in the table): workers=8 {cold_8:.2f} s", end=""
-    )
+    print(f"\nfirst call, pool start-up included: workers=8 {cold_8:.2f} s", end="")
     print("" if cold_dask is None else f"; dask cluster start + first call {cold_dask:.2f} s")
     return 0 if all(row[-1] != "NO" for row in table.rows) else 1
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -117,3 +119,182 @@ def test_sigkill_part_way_then_resume_is_bit_identical(tmp_path, uninterrupted):
     resumed = _train_script.train(path)
     assert f"at step {meta['step']}" in resumed.message
     assert_same_run(resumed, uninterrupted)
+
+
+# -- forged, damaged and oversized checkpoints (issue: items 5-8) --------------------------
+
+
+def small_run(checkpoint, **changed):
+    net, X, y = _train_script.problem()
+    options = dict(
+        optimizer=slopes.optim.adam(lr=0.01),
+        grad=net.grad,
+        batch_size=30,
+        epochs=2,
+        seed=7,
+        checkpoint=checkpoint,
+        checkpoint_every=1000,
+        progress=False,
+    )
+    return slopes.fit(net.loss, net.params, X, y, **{**options, **changed})
+
+
+def read_raw(path):
+    """A checkpoint's meta (a dict) and arrays, read the plain way (for tampering)."""
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    return json.loads(str(arrays.pop("__meta__"))), arrays
+
+
+def write_raw(path, meta, arrays, compressed=False):
+    save = np.savez_compressed if compressed else np.savez
+    with open(path, "wb") as stream:
+        save(stream, __meta__=np.array(json.dumps(meta)), **arrays)
+
+
+@pytest.fixture
+def stopped_checkpoint(tmp_path):
+    """A run stopped mid-epoch at step 5 (a permutation is in flight)."""
+    path = tmp_path / "run.npz"
+    small_run(path, callbacks=lambda info: info.step == 5)
+    return path
+
+
+def test_callable_learning_rate_resumes(tmp_path):
+    # before: the fingerprint held repr(optimizer), with the lambda's memory address
+    path = tmp_path / "lr.npz"
+
+    def schedule_run(**changed):
+        return small_run(path, optimizer=slopes.optim.sgd(lr=lambda t: 0.1 / (1 + t)), **changed)
+
+    schedule_run(callbacks=lambda info: info.step == 5)
+    resumed = schedule_run()  # a new lambda object, at another address
+    assert resumed.status == "completed" and "resumed from" in resumed.message
+    assert resumed.nit == 2 * 10
+    # a different schedule is another run
+    with pytest.raises(_checkpoint.CheckpointError, match="its optimizer is 'sgd"):
+        small_run(path, optimizer=slopes.optim.sgd(lr=lambda t: 0.2 / (1 + t)))
+
+
+def test_fingerprint_of_a_callable_lr_is_the_same_in_another_process(tmp_path):
+    code = (
+        "import slopes, slopes._checkpoint as c; "
+        "print(c.describe_optimizer(slopes.optim.adam(lr=lambda t: 0.5 ** t)))"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        for _ in range(2)
+    ]
+    assert runs[0].stdout == runs[1].stdout and "0x" not in runs[0].stdout
+    assert "[1.0, 0.5, 0.25, 0.125, " in runs[0].stdout  # sampled values of the schedule
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "match"),
+    [
+        ("step", -1, r"`step` is -1"),
+        ("step", 5.0, r"`step` must be of type int"),
+        ("step", True, r"`step` must be of type int"),
+        ("batch", 4, r"`step` 5 disagrees with `epoch` 0 and `batch` 4"),
+        ("epoch", 10**9, r"`epoch` 1000000000 / `batch` 5 are outside"),
+        ("status", "hacked", r"`status` is 'hacked'"),
+        ("message", ["x"], r"`message` must be of type str"),
+        ("rng", {"bit_generator": "MT19937"}, r"`rng` is not a valid generator state"),
+        ("rng", {"bit_generator": "PCG64", "state": 3}, r"`rng` is not a valid generator"),
+        ("fingerprint", "x", r"`fingerprint` must be of type dict"),
+    ],
+)
+def test_forged_fields_are_refused_by_name(stopped_checkpoint, field, value, match):
+    meta, arrays = read_raw(stopped_checkpoint)
+    meta[field] = value
+    write_raw(stopped_checkpoint, meta, arrays)
+    with pytest.raises(_checkpoint.CheckpointError, match=match):
+        small_run(stopped_checkpoint)
+
+
+@pytest.mark.parametrize(
+    ("entry", "forge", "match"),
+    [
+        ("perm", np.zeros_like, r"`perm` is not a permutation of the 300 samples"),
+        ("perm", lambda p: p[:-1], r"entry `perm` has shape \(299,\), expected \(300,\)"),
+        ("perm", lambda p: p.astype(float), r"entry `perm` has dtype float64"),
+        ("params/0", lambda a: a.astype(complex), r"entry `params/0` has dtype complex128"),
+        ("params/0", lambda a: a.astype(np.int8), r"entry `params/0` has dtype int8"),
+        ("params/0", lambda a: a * np.nan, r"entry `params/0` holds NaN or inf"),
+        ("opt_state/0", lambda a: np.array(-3), r"entry `opt_state/0` holds a negative count"),
+        ("history/loss", lambda a: a[:-1], r"`history/loss` has 4 values, expected 5"),
+        ("history/loss", lambda a: np.full_like(a, np.inf), r"`history/loss` holds NaN or inf"),
+        ("history/loss", lambda a: a.reshape(1, -1), r"expected a list of at most 20 values"),
+        ("params/0", lambda a: np.array(["x"]), r"entry `params/0` has dtype <U1"),
+    ],
+)
+def test_forged_arrays_are_refused_by_name(stopped_checkpoint, entry, forge, match):
+    meta, arrays = read_raw(stopped_checkpoint)
+    arrays[entry] = forge(arrays[entry])
+    write_raw(stopped_checkpoint, meta, arrays)
+    with pytest.raises(_checkpoint.CheckpointError, match=match):
+        small_run(stopped_checkpoint)
+
+
+def test_missing_and_unexpected_entries_are_refused(stopped_checkpoint):
+    meta, arrays = read_raw(stopped_checkpoint)
+    write_raw(stopped_checkpoint, meta, {k: v for k, v in arrays.items() if k != "params/1"})
+    with pytest.raises(_checkpoint.CheckpointError, match=r"no entry `params/1`"):
+        small_run(stopped_checkpoint)
+    write_raw(stopped_checkpoint, meta, {**arrays, "extra": np.zeros(3)})
+    with pytest.raises(_checkpoint.CheckpointError, match=r"unexpected entry `extra`"):
+        small_run(stopped_checkpoint)
+
+
+def test_inflating_history_is_refused_before_it_is_read(stopped_checkpoint):
+    # before: a 0.28 MB file whose loss history inflates to 0.25 GB was accepted
+    meta, arrays = read_raw(stopped_checkpoint)
+    arrays["history/loss"] = np.zeros(31_250_000)  # 0.25 GB of zeros, compressed to ~0.25 MB
+    write_raw(stopped_checkpoint, meta, arrays, compressed=True)
+    assert stopped_checkpoint.stat().st_size < 2_000_000
+    with pytest.raises(_checkpoint.CheckpointError, match=r"`history/loss` declares 250000128"):
+        small_run(stopped_checkpoint)
+
+
+def npy_header(shape, dtype="<f8"):
+    header = repr({"descr": dtype, "fortran_order": False, "shape": shape}).encode()
+    header += b" " * (-(10 + len(header) + 1) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
+
+
+def test_a_header_claiming_a_billion_floats_is_refused(stopped_checkpoint):
+    # before: a tiny entry whose header claims 10**9 floats ended in a bare MemoryError
+    meta, arrays = read_raw(stopped_checkpoint)
+    write_raw(stopped_checkpoint, meta, {k: v for k, v in arrays.items() if k != "history/loss"})
+    with zipfile.ZipFile(stopped_checkpoint, "a") as archive:
+        archive.writestr("history/loss.npy", npy_header((10**9,)) + b"\0" * 16)
+    with pytest.raises(_checkpoint.CheckpointError, match=r"`history/loss` has shape"):
+        small_run(stopped_checkpoint)
+
+
+def test_garbage_is_not_reported_as_pickled_data(tmp_path):
+    path = tmp_path / "garbage.npz"
+    path.write_bytes(os.urandom(200))
+    with pytest.raises(_checkpoint.CheckpointError, match=r"not an \.npz archive") as caught:
+        small_run(path)
+    assert "pickle" not in str(caught.value)
+
+
+def test_stale_temporary_files_are_removed_before_training(tmp_path):
+    # before: each SIGKILL during a save left a .tmp file that stayed forever
+    stale = tmp_path / ".run.npz.k2j3h4.tmp"
+    stale.write_bytes(b"half a checkpoint")
+    other = tmp_path / ".other.npz.abc.tmp"  # another run's: not ours to remove
+    other.write_bytes(b"x")
+    small_run(tmp_path / "run.npz")
+    assert not stale.exists() and other.exists()
+
+
+def test_an_uncreatable_checkpoint_folder_is_refused_before_the_first_step(tmp_path):
+    # before: found only at the first save, after the work was done
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    steps = []
+    with pytest.raises(ValueError, match=r"`checkpoint` folder .*a-file/sub cannot be created"):
+        small_run(blocker / "sub", callbacks=lambda info: steps.append(info.step))
+    assert steps == []

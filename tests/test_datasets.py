@@ -10,6 +10,8 @@ import os
 import struct
 import subprocess
 import sys
+import tracemalloc
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -333,3 +335,65 @@ def test_digits_split_sizes_and_class_shares_match_scikit_learns(test_size):
     assert len(y_test) == len(sk_test) and len(y) == 1797 - len(sk_test)
     ours, theirs = np.bincount(y_test, minlength=10), np.bincount(sk_test, minlength=10)
     assert np.all(np.abs(ours - theirs) <= 1), (ours, theirs)
+
+
+# -- hostile files: bounded memory, named errors ----------------------------------------
+
+
+def gzip_of_zeros_after(header: bytes, n_bytes: int) -> bytes:
+    """A gzip stream: ``header`` then ``n_bytes`` zero bytes, compressed piece by piece."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
+    out = [packer.compress(header)]
+    piece = bytes(1 << 20)
+    for _ in range(n_bytes >> 20):
+        out.append(packer.compress(piece))
+    return b"".join(out) + packer.flush()
+
+
+def test_gzip_bomb_is_refused_after_the_announced_size(tiny):
+    # before: the whole stream was decompressed first (a 1 MB .gz peaked at 2.1 GB)
+    folder, _, _ = tiny
+    header = bytes([0, 0, 8, 3]) + struct.pack(">III", 100, 28, 28)  # 78 kB announced
+    bomb = gzip_of_zeros_after(header, 64 << 20)  # 64 MB of zeros follow
+    assert len(bomb) < 1 << 20
+    corrupt(folder, "t10k-images-idx3-ubyte.gz", bomb)
+    tracemalloc.start()
+    try:
+        with pytest.raises(MNISTError, match=r"images-idx3-ubyte\.gz: at least 1048576 unexpected"):
+            load_mnist(folder, kind="t10k")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20  # the announced 78 kB and a 1 MB read ahead, not 64 MB
+
+
+def test_huge_raw_file_is_refused_before_reading(tiny):
+    # before: a 5 GB raw file with a valid header was read entirely
+    folder, images, _ = tiny
+    path = folder / "train-images-idx3-ubyte"
+    with open(path, "wb") as handle:
+        handle.write(idx_bytes(images))
+        handle.truncate(5 << 30)  # sparse: 5 GB long, no disk used
+    tracemalloc.start()
+    try:
+        with pytest.raises(MNISTError, match=r"train-images-idx3-ubyte: 5368709032 unexpected"):
+            load_mnist(folder, kind="train")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20
+
+
+@pytest.mark.parametrize("gz", [True, False])
+def test_zero_images_and_wrapping_dimensions_name_the_file(tmp_path, gz):
+    # before: numpy reshape errors without the file name
+    write_mnist(tmp_path, "t10k", np.zeros((0, 28, 28)), np.zeros(0), gz=gz)
+    name = "t10k-images-idx3-ubyte" + (r"\.gz" if gz else "")
+    with pytest.raises(MNISTError, match=rf"{name} holds no pixels"):
+        load_mnist(tmp_path, kind="t10k")
+    # 2**32 - 1 in every dimension: the product wraps in 64-bit integers
+    wrapping = bytes([0, 0, 8, 3]) + struct.pack(">III", *[2**32 - 1] * 3) + bytes(16)
+    path = tmp_path / ("t10k-images-idx3-ubyte" + (".gz" if gz else ""))
+    path.write_bytes(gzip.compress(wrapping) if gz else wrapping)
+    with pytest.raises(MNISTError, match=rf"{name}: truncated.*\(4294967295, 4294967295"):
+        load_mnist(tmp_path, kind="t10k")

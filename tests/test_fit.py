@@ -311,6 +311,15 @@ def test_bad_input_is_named():
         fit(lambda p, X, y: np.ones(2), np.zeros(2), X, y, metrics=[], **run)
 
 
+def test_nan_start_parameters_are_named_not_blamed_on_the_learning_rate():
+    # before: status "diverged", "the learning rate is probably too large"
+    model, X, y = small_problem()
+    params = {name: value.copy() for name, value in model.params.items()}
+    params["W"][0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"`params` must be finite: 1 of its \d+ values"):
+        fit(model.loss, params, X, y, optimizer=slopes.optim.sgd(lr=0.1), batch_size=8)
+
+
 def test_digits_softmax_regression_numerical_reaches_the_issue_target(digits):
     (X, y), (X_test, y_test) = digits
     model = SoftmaxRegression(64, 10)

@@ -235,8 +235,7 @@ def test_point_error_pickles_whatever_the_original():
     ],
 )
 def test_errors_from_worker_processes_name_the_point(monkeypatch, kind, raised, name):
-    # every task past the first (which runs in the caller) goes to a real process
-    monkeypatch.setattr(slopes._parallel, "_worth_dispatching", lambda backend, remaining_s: True)
+    # every task goes to a real process
     f = functools.partial(fails_beyond_one, kind)
     with pytest.raises(raised, match=rf"f raised {name} at x=\[1\.001 .*too far"):
         gradient(f, np.array([1.0, 2.0]), step=1e-3, workers=2)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from slopes import _parallel
 from slopes._parallel import WorkerError, parallel_map, resolve_workers
+from slopes._warnings import SlopesWarning
 from slopes._workers_backends import _WARM_LOKY, Backend
 
 CALLER_PID = os.getpid()
@@ -42,9 +43,9 @@ def assert_bit_identical(got: list, expected: list) -> None:
 # -- validation -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("bad", [0, -1, np.int64(-3)])
+@pytest.mark.parametrize("bad", [0, -2, np.int64(-3)])
 def test_nonpositive_worker_count_is_refused(bad):
-    with pytest.raises(ValueError, match="`workers` must be a positive integer, got"):
+    with pytest.raises(ValueError, match=r"`workers` must be a positive integer or -1 \(all"):
         parallel_map(abs, [1], workers=bad)
 
 
@@ -114,44 +115,25 @@ def test_any_grouping_gives_the_serial_list(sizes, n_workers):
     assert_bit_identical(got, expected)
 
 
-def test_cheap_work_stays_in_the_caller():
-    # Microsecond tasks are never worth a pool: all run here (and no pool starts).
-    pids = parallel_map(lambda block: os.getpid(), blocks(50), workers=7)
-    assert set(pids) == {CALLER_PID}
-    assert 7 not in _WARM_LOKY
+def test_every_task_runs_on_the_workers_never_in_the_caller():
+    # crash isolation: with workers=, f never runs in the calling process, however
+    # cheap (before, a probe task and all cheap work ran here)
+    pids = parallel_map(lambda block: os.getpid(), blocks(50), workers=2)
+    assert CALLER_PID not in pids and len(set(pids)) >= 1
+    with cf.ProcessPoolExecutor(2) as executor:
+        pids = parallel_map(lambda block: os.getpid(), blocks(5), workers=executor)
+    assert CALLER_PID not in pids
 
 
-def test_expensive_work_goes_to_the_workers():
-    def slow(block):
-        time.sleep(0.03)
-        return os.getpid()
-
-    pids = parallel_map(slow, blocks(12), workers=2)
-    assert pids[0] == CALLER_PID  # the probe
-    assert set(pids[1:]) - {CALLER_PID}  # the rest went out
-
-
-def test_cold_pool_starts_once_staying_serial_has_cost_as_much(monkeypatch, record_dispatches):
-    from slopes._workers_backends import _FOREGONE_S
-
-    for k in list(_WARM_LOKY):  # pretend no pool has run yet (restored afterwards)
-        monkeypatch.delitem(_WARM_LOKY, k)
-    _FOREGONE_S.clear()
-    dispatched = record_dispatches()
-
-    def medium(block):  # 20 tasks of 5 ms: 0.1 s a call, too little to start a pool for
-        time.sleep(0.005)
-        return block.sum()
-
-    tasks = blocks(20)
-    calls_until_dispatch = None
-    for call in range(1, 9):
-        assert parallel_map(medium, tasks, workers=2) == [task.sum() for task in tasks]
-        if dispatched:
-            calls_until_dispatch = call
-            break
-    # each serial call gives up ~0.05 s of saving; the pool (~0.22 s) pays after ~5 calls
-    assert calls_until_dispatch is not None and 4 <= calls_until_dispatch <= 7
+def test_minus_one_workers_means_one_process_per_cpu():
+    backend = resolve_workers(-1)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if cpus == 1:
+        assert backend is None
+    else:
+        assert type(backend).__name__ == "LokyBackend" and backend.n_workers == cpus
+    with pytest.raises(ValueError, match=r"`workers` must be a positive integer or -1"):
+        resolve_workers(-2)
 
 
 class _Stub(Backend):
@@ -166,6 +148,9 @@ def test_chunk_size_rule():
     assert _parallel._chunk_size(_Stub(4, 0.001), task_s=1e-6, n_left=100) == 25
     # in between: each chunk holds ~10x the per-chunk overhead of work
     assert _parallel._chunk_size(_Stub(4, 0.001), task_s=0.001, n_left=100) == 10
+    # unknown cost: four chunks per worker, so the first ready workers start at once
+    assert _parallel._chunk_size(_Stub(8, 0.001), task_s=None, n_left=32) == 1
+    assert _parallel._chunk_size(_Stub(4, 0.001), task_s=None, n_left=100) == 7
 
 
 class RecordingExecutor(cf.ThreadPoolExecutor):
@@ -245,16 +230,16 @@ def raise_two_arg(block):
 
 def test_unpicklable_exception_keeps_type_name_and_message(force_dispatch):
     tasks = [np.ones((1, 2)), np.full((1, 2), 2.0)]
-    with pytest.raises(TwoArgError, match=r"cannot rebuild me at \[1.0, 1.0\]"):
-        parallel_map(raise_two_arg, tasks, workers=2)  # task 0 fails in the caller
+    with pytest.raises(RuntimeError, match=r"TwoArgError: cannot rebuild me at \[1.0, 1.0\]"):
+        parallel_map(raise_two_arg, tasks, workers=2)
     with pytest.raises(RuntimeError, match=r"TwoArgError: cannot rebuild me at \[2.0, 2.0\]"):
         parallel_map(lambda b: b if b[0, 0] < 2 else raise_two_arg(b), tasks, workers=2)
 
 
-def test_probe_failure_wins_over_later_failures(force_dispatch):
+def test_earliest_failure_wins_even_when_it_comes_last(force_dispatch):
     def f(block):
         if block[0, 0] == 0:
-            time.sleep(0.1)  # still running when the rest is dispatched
+            time.sleep(0.1)  # still running when the later failures arrive
             raise KeyError("first point")
         raise IndexError("later point")
 
@@ -273,10 +258,7 @@ def test_map_that_drops_results_is_refused(force_dispatch):
 # -- progress ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("dispatch", [False, True])
-def test_progress_counts_points(dispatch, bars, monkeypatch):
-    if dispatch:
-        monkeypatch.setattr(_parallel, "_worth_dispatching", lambda backend, remaining_s: True)
+def test_progress_counts_points(bars):
     tasks = blocks(7, seed=3)
     with cf.ThreadPoolExecutor(2) as executor:
         parallel_map(stencil_block, tasks, workers=executor, progress=True)
@@ -298,7 +280,7 @@ def test_killed_loky_worker_is_replaced_and_result_is_whole(force_dispatch):
     killer = threading.Timer(0.25, os.kill, (victim, signal.SIGKILL))
     tasks = blocks(12, seed=4)
     killer.start()
-    with pytest.warns(RuntimeWarning, match="died; re-running"):
+    with pytest.warns(SlopesWarning, match="died; re-running"):
         got = parallel_map(sleepy, tasks, workers=2)
     killer.join()
     assert_bit_identical(got, [stencil_block(task) for task in tasks])

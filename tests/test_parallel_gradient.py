@@ -16,8 +16,6 @@ import numpy as np
 import pytest
 
 import slopes
-from slopes import _parallel
-from slopes._parallel import parallel_map
 from slopes._workers_backends import _WARM_LOKY
 
 
@@ -80,10 +78,7 @@ def test_closure_over_a_pytree_on_processes(force_dispatch):
     assert same_bits(spread["w"], serial["w"]) and same_bits(spread["b"], serial["b"])
 
 
-def test_slow_f_goes_out_without_forcing_and_stays_exact(monkeypatch, record_dispatches):
-    with monkeypatch.context() as patch:  # a warm pool, as after a first gradient
-        patch.setattr(_parallel, "_worth_dispatching", lambda backend, remaining_s: True)
-        parallel_map(stencil_block, [np.ones((1, 3))] * 3, workers=2)
+def test_slow_f_goes_out_without_forcing_and_stays_exact(record_dispatches):
     dispatched = record_dispatches()
 
     def slow(x):

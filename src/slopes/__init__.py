@@ -46,6 +46,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "expr": ("slopes.expr", None),
     "tour": ("slopes.tour", None),
     "SlopesWarning": ("slopes._warnings", "SlopesWarning"),
+    "Workers": ("slopes._parallel", "Workers"),
+    "WorkerError": ("slopes._parallel", "WorkerError"),
+    "WorkerTimeout": ("slopes._parallel", "WorkerTimeout"),
 }
 
 __all__ = sorted([*_LAZY, "__version__"])

@@ -163,7 +163,8 @@ def resolve_function(text: str) -> Objective:
     try:
         expression = compile_expression(text)
     except ExpressionError as error:
-        bare_word = text.strip().replace("-", "_").replace("_", "a").isalnum()
+        # ASCII only: "x\u00a0" is a bad character, not an unknown function "x"
+        bare_word = text.isascii() and text.strip().replace("-", "_").replace("_", "a").isalnum()
         if bare_word and not text.strip()[0].isdigit():
             # a single unknown word is more likely a misspelt function name
             close = difflib.get_close_matches(name, functions.names(), n=1)

@@ -12,6 +12,7 @@ import ast
 import difflib
 import math
 import re
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -234,7 +235,13 @@ def check_text(text: str) -> None:
     for index, char in enumerate(text):
         # ASCII only: keeps columns exact (ast counts bytes) and rules out look-alike letters
         if not (" " <= char <= "~"):
-            raise ExpressionError(f"character {char!r} is not allowed", text, index + 1)
+            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            advice = "; type a plain space" if char.isspace() else ""
+            raise ExpressionError(
+                f"character {char!r} ({name}) is not allowed: expressions are plain ASCII{advice}",
+                text,
+                index + 1,
+            )
         if char in "#\\":
             raise ExpressionError(f"character {char!r} is not allowed", text, index + 1)
 

@@ -24,8 +24,10 @@ array([7, 0, 9], dtype=uint8)
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
+from typing import BinaryIO
 
 import numpy as np
 
@@ -47,23 +49,50 @@ class IDXFormatError(ValueError):
     """A file is not a valid IDX file (corrupt, truncated or of the wrong kind)."""
 
 
-def _read_bytes(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        raw = handle.read()
-    if raw[:2] != _GZIP_MAGIC:
-        return raw
+_CHUNK = 1 << 20  # bytes decompressed per read: memory stays at the size the header announces
+
+
+def _open(path: str) -> BinaryIO:
+    """The file's byte stream: decompressed on the fly when it is gzip (by its magic bytes)."""
+    handle = open(path, "rb")  # noqa: SIM115 - returned, closed by the caller
+    if handle.read(2) != _GZIP_MAGIC:
+        handle.seek(0)
+        return handle
+    handle.seek(0)
+    return gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[return-value]
+
+
+def _read_exactly(path: str, stream: BinaryIO, count: int, what: str) -> bytes:
+    """``count`` bytes of ``stream`` (or an error naming the file), read in bounded pieces."""
+    pieces, got = [], 0
     try:
-        return gzip.decompress(raw)
+        while got < count:
+            piece = stream.read(min(_CHUNK, count - got))
+            if not piece:
+                break
+            pieces.append(piece)
+            got += len(piece)
     except (EOFError, OSError, zlib.error) as exc:
         # gzip raises EOFError on a truncated stream, BadGzipFile (an OSError)
         # or zlib.error on a damaged one
         raise IDXFormatError(
             f"{path}: the gzip data is truncated or corrupt ({exc}); download the file again"
         ) from None
+    if got < count:
+        raise IDXFormatError(
+            f"{path}: truncated {what}: need {count} bytes, only {got} bytes follow"
+        )
+    return b"".join(pieces)
 
 
 def read_idx(path: str | os.PathLike[str], *, magic: int | None = None) -> np.ndarray:
     """Read one IDX file (raw or gzip-compressed) into an array.
+
+    The header is read first and checked against the file: a raw file must
+    be exactly as long as its header announces (compared before any data is
+    read), and a gzip file is decompressed as a stream that stops one byte
+    past the announced size, so a damaged or hostile file never costs more
+    memory than the data its header describes.
 
     Parameters
     ----------
@@ -87,25 +116,41 @@ def read_idx(path: str | os.PathLike[str], *, magic: int | None = None) -> np.nd
         or a data section shorter or longer than the header announces.
     """
     path = os.fspath(path)
-    data = _read_bytes(path)
-    if len(data) < 4:
-        raise IDXFormatError(f"{path}: only {len(data)} bytes, too short for an IDX header")
-    found = int.from_bytes(data[:4], "big")
-    if data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
-        raise IDXFormatError(f"{path}: magic number {found:#010x} is not an IDX magic number")
-    if magic is not None and found != magic:
-        raise IDXFormatError(
-            f"{path}: magic number {found} ({found:#010x}), expected {magic} ({magic:#010x}); "
-            "is this the right file?"
-        )
-    dtype = _IDX_DTYPES[data[2]]
-    ndim = data[3]
-    header_size = 4 + 4 * ndim
-    if len(data) < header_size:
-        raise IDXFormatError(f"{path}: truncated header ({len(data)} bytes, need {header_size})")
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    payload = len(data) - header_size
+    with _open(path) as stream:
+        head = _read_exactly(path, stream, 4, "header")
+        found = int.from_bytes(head, "big")
+        if head[0] != 0 or head[1] != 0 or head[2] not in _IDX_DTYPES:
+            raise IDXFormatError(f"{path}: magic number {found:#010x} is not an IDX magic number")
+        if magic is not None and found != magic:
+            raise IDXFormatError(
+                f"{path}: magic number {found} ({found:#010x}), expected {magic} ({magic:#010x}); "
+                "is this the right file?"
+            )
+        dtype = _IDX_DTYPES[head[2]]
+        ndim = head[3]
+        dims = _read_exactly(path, stream, 4 * ndim, "header")
+        shape = tuple(int.from_bytes(dims[4 * i : 4 * i + 4], "big") for i in range(ndim))
+        expected = math.prod(shape) * dtype.itemsize  # Python ints: no wrap-around
+        header_size = 4 + 4 * ndim
+        if not isinstance(stream, gzip.GzipFile):
+            payload = os.fstat(stream.fileno()).st_size - header_size
+            _check_length(path, payload, expected, shape)
+        data = _read_exactly(path, stream, expected, f"data (shape {shape})")
+        try:
+            extra = len(stream.read(_CHUNK))  # bounded: a bomb stops here
+        except (EOFError, OSError, zlib.error) as exc:
+            raise IDXFormatError(
+                f"{path}: the gzip data is corrupt after the data ({exc}); download it again"
+            ) from None
+        if extra:
+            _check_length(path, expected + extra, expected, shape, more=extra == _CHUNK)
+    array = np.frombuffer(data, dtype=dtype)
+    return array.reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def _check_length(
+    path: str, payload: int, expected: int, shape: tuple[int, ...], more: bool = False
+) -> None:
     if payload < expected:
         raise IDXFormatError(
             f"{path}: truncated: the header announces shape {shape} ({expected} bytes of data) "
@@ -113,8 +158,7 @@ def read_idx(path: str | os.PathLike[str], *, magic: int | None = None) -> np.nd
         )
     if payload > expected:
         raise IDXFormatError(
-            f"{path}: {payload - expected} unexpected bytes after the {expected} bytes of data "
+            f"{path}: {'at least ' if more else ''}{payload - expected} unexpected bytes "
+            f"after the {expected} bytes of data "
             f"for shape {shape}; the count in the header is wrong or the file is damaged"
         )
-    array = np.frombuffer(data, dtype=dtype, count=expected // dtype.itemsize, offset=header_size)
-    return array.reshape(shape).astype(dtype.newbyteorder("="))

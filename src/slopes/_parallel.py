@@ -5,45 +5,49 @@ the same values, bit for bit and in the same order, however the work is
 spread. Each task is a block of points (an array with a leading axis), and a
 progress bar counts points.
 
-Grouping rule (why cheap functions never get slower)
-----------------------------------------------------
-Sending work to another process costs time (pickling, a round trip: about
-1 ms per chunk to a warm local pool, a few ms to Dask, ~0.1-0.5 s to start a
-pool) that a function of microseconds can never win back. So:
+Where f runs
+------------
+With ``workers=None``, ``1`` or the builtin ``map`` every task runs here,
+in the caller. With any other ``workers`` *every* task runs on the workers,
+never in the calling process: an f that crashes the interpreter (``abort``,
+a segmentation fault) or calls ``sys.exit`` takes down a worker, not the
+user's session, and arrives as a :class:`WorkerError`. That costs a cheap f
+about a millisecond per chunk; it is what ``workers=`` asks for.
 
-1. The first task runs in the calling process (on a helper thread) as a
-   *probe*: it measures what one task costs, ``t``.
-2. If the remaining work, ``R = t * n_left``, would not save at least twice
-   the start-up cost of the backend when spread over ``W`` workers
-   (``R (1 - 1/W) <= 2 startup``), every task runs right here, serially: a
-   cheap f never pays for a pool, and never even starts one.
-3. Otherwise the rest goes out in chunks of ``s`` consecutive tasks, with
-   ``s = clip(ceil(10 per_chunk / t), 1, ceil(n_left / W))``: enough work per
-   chunk that overhead stays under ~10 %, but never fewer chunks than workers;
-   an expensive task (``t >= 10 per_chunk``) is a chunk on its own, which
-   balances load best and loses least when a worker dies.
+The tasks go out at once, in about four chunks per worker
+(``s = ceil(n / 4W)`` consecutive tasks each): the first workers to be ready
+start at once, a slow worker delays at most a quarter of its share, and a
+cheap f pays for at most ``4W`` round trips whatever ``n`` is.
 
-While the probe runs, a lower bound on ``t`` (the time elapsed) is checked
-every 10 ms: as soon as it alone makes dispatching worth it, the rest goes out
-and the probe's task finishes in the caller meanwhile, so an expensive f loses
-nothing to the probe. The cost per point is remembered for the user's f
-(weakly), so a repeated call (``minimize``, ``fit``) on a known-cheap f runs
-straight through in the caller without the probe thread. A local pool that is
-not running yet counts as expensive to start (~0.1 + 0.06 k seconds); calls
-that stayed serial for that reason add up the saving they gave up, and once
-that reaches the start-up cost the pool is started (the ski-rental rule: never
-more than twice the best choice in hindsight).
+Timeouts and Ctrl-C
+-------------------
+``workers=Workers(k, timeout=s)`` bounds the wall time of each call of
+``parallel_map`` (one evaluation of f's points for a derivative, a gradient,
+one optimiser step...), start-up of the workers included. When it runs out, a
+:class:`WorkerTimeout` names the points still unfinished. On Ctrl-C
+(``KeyboardInterrupt``) or a timeout, the processes of a local pool
+(``workers=k``) are killed, so none is left behind and the interpreter exits
+promptly; a pool or cluster the user owns (an Executor, ``pool.map``, a Dask
+client) cannot be killed from here: its pending work is cancelled where the
+backend allows, and a task already running on it runs on.
 
 Failures
 --------
 An exception raised by ``func`` comes back as the same type and message (the
 earliest failing task wins, as in a serial loop). A worker process that dies
 has its chunks re-run, on a fresh pool where possible, at most
-``MAX_RETRIES`` times each, with a ``RuntimeWarning``; after that a
-:class:`WorkerError` is raised. A user's Executor cannot be replaced: its lost
-chunks are submitted to it again, and if it refuses (a broken
-``ProcessPoolExecutor``) a :class:`WorkerError` says so. Dask reschedules the
-tasks of dead workers itself. A partial result is never returned.
+``MAX_RETRIES`` times each, with a :class:`~slopes.SlopesWarning`; after that
+a :class:`WorkerError` is raised. A user's Executor cannot be replaced: its
+lost chunks are submitted to it again, and if it refuses (a broken
+``ProcessPoolExecutor``) a :class:`WorkerError` says so. Dask reschedules
+the tasks of dead workers itself; but when f kills its Dask worker every time
+(``os.abort``), a finished chunk lost with a worker can make Dask's executor
+interface wait forever (seen with distributed 2026.8): give such runs a
+``timeout``. On a map-like callable (``pool.map`` of a
+``multiprocessing.Pool``, which waits forever for a task whose process died),
+a worker on this machine that dies with a task is noticed and reported; a
+map-like callable that sends work to other machines cannot be watched, and
+only ``timeout`` ends the wait. A partial result is never returned.
 
 Examples
 --------
@@ -54,21 +58,17 @@ Examples
 >>> parallel_map(abs, [-1, 2], workers=0)
 Traceback (most recent call last):
 ...
-ValueError: `workers` must be a positive integer, got 0
+ValueError: `workers` must be a positive integer or -1 (all CPUs), got 0
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
-import functools
 import math
 import numbers
-import queue
-import threading
-import time
-import weakref
+import os
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from slopes._progress import progress_bar
@@ -76,22 +76,86 @@ from slopes._workers_backends import (
     MAX_RETRIES,
     Backend,
     DaskBackend,
+    Deadline,
     ExecutorBackend,
     LokyBackend,
     MapBackend,
     WorkerError,
+    WorkerTimeout,
     is_dask_client,
 )
 from slopes._workers_remote import Payload
 
-__all__ = ["MAX_RETRIES", "WorkerError", "parallel_map", "resolve_workers"]
+__all__ = [
+    "MAX_RETRIES",
+    "WorkerError",
+    "WorkerTimeout",
+    "Workers",
+    "cpu_count",
+    "parallel_map",
+    "resolve_workers",
+]
 
-PROBE_WAIT_S = 0.01  # how long to wait for the probe before dispatching anyway
+CHUNKS_PER_WORKER = 4  # chunks per worker when the cost of a task is unknown
 AMORTIZE = 10  # a chunk should hold >= AMORTIZE times the per-chunk overhead of work
 
-# Seconds per point last measured for a user's f (weakly held: forgotten with f).
-# A repeated call (minimize, fit) on a known-cheap f then skips the probe thread.
-_POINT_SECONDS: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+@dataclass(frozen=True)
+class Workers:
+    """``workers=`` with options: where to evaluate, and how long a call may take.
+
+    Parameters
+    ----------
+    workers : int, Executor, map-like callable or dask Client
+        Anything ``workers=`` accepts (``-1``: one process per CPU).
+    timeout : float, optional
+        Seconds one call of the parallel evaluation may take (one batch of
+        f's points: the stencil points of a derivative or gradient, or of
+        one step of ``minimize`` or ``fit``; a very large gradient is
+        evaluated in several batches of at most 64 MiB of points, each with
+        this limit), start-up of the workers included. When it runs out a
+        :class:`WorkerTimeout` names the unfinished points, and a local pool
+        (``workers=k``) is killed. None: no limit.
+
+    Examples
+    --------
+    >>> Workers(2, timeout=30.0)
+    Workers(workers=2, timeout=30.0)
+    >>> Workers(2, timeout=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: `timeout` must be a positive number of seconds or None, got 0
+    """
+
+    workers: Any
+    timeout: float | None = None
+
+    def __post_init__(self) -> None:
+        timeout = self.timeout
+        if timeout is not None and (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, numbers.Real)
+            or not (timeout > 0 and math.isfinite(timeout))
+        ):
+            raise ValueError(
+                f"`timeout` must be a positive number of seconds or None, got {timeout!r}"
+            )
+        if isinstance(self.workers, Workers):
+            raise TypeError("`workers` of a Workers must not be another Workers")
+        backend = resolve_workers(self.workers)  # refuse a bad `workers` when it is made
+        if backend is None and timeout is not None:
+            raise ValueError(
+                f"`timeout` needs workers that run f outside this process, but "
+                f"workers={self.workers!r} runs it here, where it cannot be stopped"
+            )
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on (its affinity mask where the system has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS and Windows have no affinity masks
+        return max(1, os.cpu_count() or 1)
 
 
 def resolve_workers(workers: Any) -> Backend | None:
@@ -100,10 +164,12 @@ def resolve_workers(workers: Any) -> Backend | None:
     Raises
     ------
     ValueError
-        If ``workers`` is an integer below 1.
+        If ``workers`` is an integer below 1 other than -1.
     TypeError
         If ``workers`` is of any type not listed in :func:`parallel_map`.
     """
+    if isinstance(workers, Workers):
+        workers = workers.workers
     if workers is None:
         return None
     if isinstance(workers, bool) or (
@@ -114,11 +180,15 @@ def resolve_workers(workers: Any) -> Backend | None:
             f"or a dask Client, got {workers!r}"
         )
     if isinstance(workers, numbers.Integral):
+        if workers == -1:  # as in scipy: one process per CPU
+            workers = cpu_count()
         if workers < 1:
-            raise ValueError(f"`workers` must be a positive integer, got {workers}")
+            raise ValueError(
+                f"`workers` must be a positive integer or -1 (all CPUs), got {workers}"
+            )
         return None if workers == 1 else LokyBackend(int(workers))
     if workers is map:
-        return None  # the builtin map is serial: no need to probe on a second thread
+        return None  # the builtin map is serial
     if isinstance(workers, cf.Executor):
         return ExecutorBackend(workers)
     if is_dask_client(workers):
@@ -142,73 +212,17 @@ def _points(task: Any) -> int:
         return 1
 
 
-class _ProbeThread:
-    """A parked daemon thread that runs probes (daemon: Ctrl-C and exit never wait for f).
+def _chunk_size(backend: Backend, task_s: float | None, n_left: int) -> int:
+    """Tasks per chunk: amortise the per-chunk overhead, but keep every worker busy.
 
-    Reused across calls: starting a thread costs ~0.2 ms, handing one a job ~0.02 ms.
+    ``task_s`` is the seconds one task costs, ``None`` when unknown: then the
+    work is cut into ``CHUNKS_PER_WORKER`` chunks per worker.
     """
-
-    def __init__(self) -> None:
-        self.jobs: queue.SimpleQueue[_Probe] = queue.SimpleQueue()
-        threading.Thread(target=self._loop, daemon=True, name="slopes-probe").start()
-
-    def _loop(self) -> None:
-        while True:
-            self.jobs.get().run(self)
-
-
-_IDLE_PROBE_THREADS: list[_ProbeThread] = []
-_PROBE_LOCK = threading.Lock()
-
-
-class _Probe:
-    """One task run on a probe thread and timed, while the caller decides what to do."""
-
-    def __init__(self, func: Callable[[Any], Any], task: Any) -> None:
-        self.func, self.task = func, task
-        self.done = threading.Event()
-        self.result: Any = None
-        self.error: BaseException | None = None
-        self.seconds = math.inf
-        with _PROBE_LOCK:
-            thread = _IDLE_PROBE_THREADS.pop() if _IDLE_PROBE_THREADS else None
-        (thread or _ProbeThread()).jobs.put(self)
-
-    def run(self, thread: _ProbeThread) -> None:
-        start = time.perf_counter()
-        try:
-            self.result = self.func(self.task)
-        except BaseException as exc:  # handed to the caller's thread and raised there
-            self.error = exc
-        finally:
-            self.seconds = time.perf_counter() - start
-            self.func = self.task = None  # hold no references once done
-            with _PROBE_LOCK:
-                _IDLE_PROBE_THREADS.append(thread)
-            self.done.set()
-
-    def failed(self) -> bool:
-        return self.done.is_set() and self.error is not None
-
-    def value(self) -> Any:
-        self.done.wait()
-        if self.error is not None:
-            raise self.error
-        return self.result
-
-
-def _worth_dispatching(backend: Backend, remaining_s: float) -> bool:
-    """Would spreading ``remaining_s`` seconds of work save twice the start-up cost?"""
-    if remaining_s <= 2.0 * backend.startup_s:
-        return False  # decided without asking the backend its size (a Dask round trip)
-    workers = max(backend.n_workers, 2)  # the caller's probe thread works alongside
-    return remaining_s * (1.0 - 1.0 / workers) > 2.0 * backend.startup_s
-
-
-def _chunk_size(backend: Backend, task_s: float, n_left: int) -> int:
-    """Tasks per chunk: amortise the per-chunk overhead, but keep every worker busy."""
+    most = math.ceil(n_left / backend.n_workers)
+    if task_s is None:
+        return max(1, math.ceil(n_left / (CHUNKS_PER_WORKER * backend.n_workers)))
     amortised = math.ceil(AMORTIZE * backend.per_chunk_s / max(task_s, 1e-9))
-    return max(1, min(amortised, math.ceil(n_left / backend.n_workers)))
+    return max(1, min(amortised, most))
 
 
 def parallel_map(
@@ -227,11 +241,13 @@ def parallel_map(
     tasks : iterable
         The tasks; each is usually a block of points (an array with a leading
         axis), which is what the progress bar counts.
-    workers : None, int, Executor, map-like callable or dask Client, optional
-        ``None`` or ``1``: serial. ``k > 1``: a reusable local pool of ``k``
-        processes (loky). A :class:`concurrent.futures.Executor`: its
-        ``submit``. A callable ``mapper(fn, iterable)`` such as ``pool.map``
-        or ``map``. A ``dask.distributed.Client``: its cluster.
+    workers : None, int, Executor, map-like callable, dask Client or Workers, optional
+        ``None`` or ``1``: serial, in this process. ``k > 1``: a reusable
+        local pool of ``k`` processes (loky); ``-1``: one per CPU. A
+        :class:`concurrent.futures.Executor`: its ``submit``. A callable
+        ``mapper(fn, iterable)`` such as ``pool.map``. A
+        ``dask.distributed.Client``: its cluster. :class:`Workers` adds a
+        ``timeout`` to any of them.
     progress : bool or "always", optional
         Show a bar counting points done (only on a terminal, unless "always").
 
@@ -247,15 +263,17 @@ def parallel_map(
     Exception
         Whatever ``func`` raised, same type and message, for the earliest
         failing task.
+    WorkerTimeout
+        If the call outlasted ``Workers(..., timeout=)``; it names the points.
     WorkerError
-        If workers kept dying (more than ``MAX_RETRIES`` re-runs of a chunk),
-        or a pool or map could not complete the work.
+        If ``func`` called ``sys.exit`` or crashed its process, workers kept
+        dying (more than ``MAX_RETRIES`` re-runs of a chunk), or a pool or
+        map could not complete the work.
 
     Notes
     -----
-    Cheap work runs in the calling process: see the module docstring for the
-    rule. So may the first task of expensive work, while the others are sent
-    out.
+    With ``workers`` other than None, 1 and ``map``, ``func`` never runs in
+    the calling process (see the module docstring).
 
     Examples
     --------
@@ -263,36 +281,23 @@ def parallel_map(
     [1, 4, 9]
     """
     backend = resolve_workers(workers)
+    timeout = workers.timeout if isinstance(workers, Workers) else None
     tasks = list(tasks)
     sizes = [_points(task) for task in tasks]
     results: list[Any] = [None] * len(tasks)
     with progress_bar(total=sum(sizes), desc="f evaluations", progress=progress) as bar:
-        if backend is None or len(tasks) <= 1:
+        if backend is None or not tasks:
             for index, task in enumerate(tasks):
                 results[index] = func(task)
                 bar.update(sizes[index])
             return results
-        _run_spread(func, tasks, sizes, results, backend, bar)
+        deadline = None if timeout is None else Deadline.after(timeout)
+        try:
+            _run_spread(func, tasks, sizes, results, backend, bar, deadline)
+        except (KeyboardInterrupt, WorkerTimeout):
+            backend.abandon()  # kill what we own: no process may outlive the run
+            raise
     return results
-
-
-def _cost_key(func: Callable[[Any], Any]) -> Any:
-    """What a cost is remembered by: the user's f inside the evaluation layer's partial."""
-    if isinstance(func, functools.partial) and func.args:
-        return func.args[0]
-    return func
-
-
-def _known_cost(func: Callable[[Any], Any]) -> float | None:
-    try:
-        return _POINT_SECONDS.get(_cost_key(func))
-    except TypeError:  # unhashable or not weak-referenceable: no memory
-        return None
-
-
-def _remember_cost(func: Callable[[Any], Any], seconds_per_point: float) -> None:
-    with contextlib.suppress(TypeError):
-        _POINT_SECONDS[_cost_key(func)] = seconds_per_point
 
 
 def _run_spread(
@@ -302,75 +307,25 @@ def _run_spread(
     results: list[Any],
     backend: Backend,
     bar: Any,
+    deadline: Deadline | None,
 ) -> None:
-    """Probe, then run locally or dispatch the rest in chunks (fills ``results``)."""
-    n_tasks, total = len(tasks), sum(sizes)
-    first = max(sizes[0], 1)  # points in task 0 (an empty block still takes a call)
-    known = _known_cost(func)
-    probe = None
-    start, local_s, local_points, lower_bound = 0, 0.0, 0, 0.0
-    if known is None or _worth_dispatching(backend, known * total):
-        # Unknown or expensive: task 0 runs on a helper thread while we watch
-        # the clock; once even a lower bound on the cost says the rest is worth
-        # sending out, it goes out without waiting for the probe.
-        probe = _Probe(func, tasks[0])
-        start = 1
-        began = time.perf_counter()
-        while not probe.done.wait(PROBE_WAIT_S):
-            lower_bound = (time.perf_counter() - began) / first
-            if _worth_dispatching(backend, lower_bound * (total - sizes[0])):
-                break
-        if probe.done.is_set():
-            results[0] = probe.value()
-            bar.update(sizes[0])
-            local_s, local_points = probe.seconds, first
-    if probe is None or probe.done.is_set():
-        # Serial while what is left is not worth sending out, re-judged after
-        # every batch since costs may vary; batches double (1, 2, 4, ...) so
-        # that timing and judging cost nothing next to a cheap f.
-        left, batch = total - local_points, 1
-        while start < n_tasks:
-            per_point = local_s / local_points if local_points else known or 0.0
-            if _worth_dispatching(backend, per_point * left):
-                break
-            stop = min(n_tasks, start + batch)
-            began = time.perf_counter()
-            for index in range(start, stop):
-                results[index] = func(tasks[index])
-            local_s += time.perf_counter() - began
-            done = sum(sizes[start:stop])
-            local_points, left, start, batch = local_points + done, left - done, stop, 2 * batch
-            bar.update(done)
-        if local_points:
-            _remember_cost(func, local_s / local_points)
-        if start == n_tasks:
-            backend.ran_locally(local_s)
-            return
-    per_point = local_s / local_points if local_points else lower_bound
-    task_s = per_point * total / n_tasks
-    size = _chunk_size(backend, task_s, n_tasks - start)
-    bounds = [(lo, min(lo + size, n_tasks)) for lo in range(start, n_tasks, size)]
+    """Send every task to the backend in chunks and fill ``results``."""
+    n_tasks = len(tasks)
+    size = _chunk_size(backend, None, n_tasks)
+    bounds = [(lo, min(lo + size, n_tasks)) for lo in range(0, n_tasks, size)]
     chunks = [tasks[lo:hi] for lo, hi in bounds]
 
     def on_done(index: int) -> None:
         lo, hi = bounds[index]
         bar.update(sum(sizes[lo:hi]))
 
-    probe_pending = probe is not None and not probe.done.is_set()
-    payload = Payload(func)
-    outcomes = backend.run(payload, chunks, on_done, probe.failed if probe else lambda: False)
-    if probe_pending:
-        results[0] = probe.value()  # raises f's error for task 0: it comes first
-        if outcomes is None:  # pragma: no cover - aborted only when the probe failed
-            raise WorkerError("remote work was abandoned")
-        bar.update(sizes[0])
-        _remember_cost(func, probe.seconds / first)
+    outcomes = backend.run(Payload(func), chunks, on_done, deadline)
     for (lo, hi), outcome in zip(bounds, outcomes):
         _check_outcome(outcome, hi - lo)
         if outcome[0] == "error":
             raise outcome[2].rebuild()
         results[lo:hi] = outcome[1]
-    if len(outcomes) != len(bounds):  # pragma: no cover - guarded by the backends
+    if len(outcomes) != len(bounds):  # guarded by the backends; never a partial result
         raise WorkerError("the workers returned fewer results than tasks")
 
 

@@ -9,6 +9,7 @@ order. Backends built on futures share :func:`run_futures`, which
   corrupts a result;
 - stops waiting for later chunks as soon as one chunk reports an error in
   ``func`` (a serial loop would not have run them either);
+- gives up at a deadline with a :class:`WorkerTimeout` naming the points;
 - reports each finished chunk, so the caller can move a progress bar;
 - sends a large pickled f in full only with the first chunks, and again to a
   worker that asks for it (see :class:`slopes._workers_remote.Payload`).
@@ -16,6 +17,12 @@ order. Backends built on futures share :func:`run_futures`, which
 Dask reschedules the tasks of a killed worker itself (``allowed-failures``);
 what reaches us from Dask is a chunk it gave up on (``KilledWorker``), which is
 retried like a dead loky worker.
+
+A map-like callable gives no futures: it runs on a helper thread while the
+caller watches the deadline and, for processes on this machine, the markers
+that :func:`slopes._workers_remote.run_item` leaves while a chunk runs: a
+marker whose process is gone is a chunk that ``multiprocessing.Pool.map``
+would wait for forever.
 """
 
 from __future__ import annotations
@@ -23,38 +30,62 @@ from __future__ import annotations
 import concurrent.futures as cf
 import functools
 import os
+import shutil
+import tempfile
+import threading
+import time
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from slopes._warnings import SlopesWarning
-from slopes._workers_remote import Payload, run_chunk, run_item
+from slopes._workers_remote import (
+    Payload,
+    WorkerError,
+    describe_task,
+    run_chunk,
+    run_item,
+    watch_parent,
+)
 
 __all__ = [
     "MAX_RETRIES",
     "Backend",
     "DaskBackend",
+    "Deadline",
     "ExecutorBackend",
     "LokyBackend",
     "MapBackend",
     "WorkerError",
+    "WorkerTimeout",
     "is_dask_client",
     "run_futures",
 ]
 
 MAX_RETRIES = 2  # re-submissions of one chunk after its worker died
-_POLL_S = 0.1  # how often a wait looks up from the futures to check for an abort
+_POLL_S = 0.1  # how often a wait looks up from the futures (deadline, dead processes)
 _LOKY_IDLE_TIMEOUT_S = 60  # keep an idle pool this long, so repeated gradients reuse it
 
-# loky pools that have already run work: the first dispatch to a new pool
-# pays for starting processes and importing numpy in each (~0.1-0.5 s).
+# The reusable loky pool this process started, by size (one at a time).
 _WARM_LOKY: dict[int, Any] = {}
-# seconds of parallel saving given up so far by not starting a pool of k processes
-_FOREGONE_S: dict[int, float] = {}
 
 
-class WorkerError(RuntimeError):
-    """Work could not be completed on the workers (a process died too often, a pool broke)."""
+class WorkerTimeout(WorkerError, TimeoutError):
+    """The work did not finish within ``Workers(..., timeout=)``."""
+
+
+class Deadline(NamedTuple):
+    """When a call must end (``time.monotonic()`` seconds) and the timeout it came from."""
+
+    at: float
+    seconds: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + seconds, seconds)
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
 
 
 def is_dask_client(obj: Any) -> bool:
@@ -72,24 +103,32 @@ def _retryable(exc: BaseException) -> bool:
     return type(exc).__name__ in {"KilledWorker", "CommClosedError"}
 
 
+def _timeout_error(where: str, deadline: Deadline, chunk: Sequence[Any]) -> WorkerTimeout:
+    return WorkerTimeout(
+        f"f did not finish within the timeout ({deadline.seconds:.6g} s) on {where}; still "
+        f"unfinished: the points {describe_task(chunk[0])}"
+        + (f" and {len(chunk) - 1} more task(s) of points" if len(chunk) > 1 else "")
+    )
+
+
 class Backend:
-    """Common interface: ``n_workers``, expected overheads, and ``run``."""
+    """Common interface: ``n_workers``, expected overheads, ``run`` and ``abandon``."""
 
     n_workers: int = 1
-    startup_s: float = 0.005  # latency before a first chunk starts running remotely
     per_chunk_s: float = 0.001  # cost of one extra chunk (pickling, a round trip)
-
-    def ran_locally(self, seconds: float) -> None:
-        """Told when a call's work stayed in the caller (``seconds`` of it)."""
 
     def run(
         self,
         payload: Payload,
         chunks: Sequence[Sequence[Any]],
         on_done: Callable[[int], None],
-        should_abort: Callable[[], bool],
-    ) -> list[tuple[Any, ...]] | None:
+        deadline: Deadline | None,
+    ) -> list[tuple[Any, ...]]:
+        """One outcome per chunk (up to the first chunk in which f raised)."""
         raise NotImplementedError
+
+    def abandon(self) -> None:
+        """After Ctrl-C or a timeout: stop the processes we own (none by default)."""
 
 
 def run_futures(
@@ -98,11 +137,11 @@ def run_futures(
     payload: Payload,
     chunks: Sequence[Sequence[Any]],
     on_done: Callable[[int], None],
-    should_abort: Callable[[], bool],
+    deadline: Deadline | None,
     where: str,
     n_inline: int,
-) -> list[tuple[Any, ...]] | None:
-    """Run ``chunks`` through futures with retries; ``None`` if ``should_abort`` said so.
+) -> list[tuple[Any, ...]]:
+    """Run ``chunks`` through futures with retries, until ``deadline`` (``time.monotonic``).
 
     ``submitter()`` gives the current ``submit``; ``renew()`` (if any) gives a
     ``submit`` on a fresh pool after the old one broke. The first ``n_inline``
@@ -121,8 +160,9 @@ def run_futures(
             if attempts[index] > MAX_RETRIES + 1:
                 raise WorkerError(
                     f"a worker of {where} died {MAX_RETRIES + 1} times while running the same "
-                    f"tasks (chunk {index}); giving up rather than return a partial result. "
-                    "Does f crash or exhaust the memory of the worker process?"
+                    f"tasks (chunk {index}, the points {describe_task(chunks[index][0])}); "
+                    "giving up rather than return a partial result. Does f crash "
+                    "(abort, segmentation fault) or exhaust the memory of the worker process?"
                 )
             args = (*payload.args(inline or index < n_inline), chunks[index])
             try:
@@ -137,9 +177,14 @@ def run_futures(
     try:
         launch(list(range(len(chunks))))
         while pending:
-            done, _ = cf.wait(list(pending), timeout=_POLL_S, return_when=cf.FIRST_COMPLETED)
-            if should_abort():
-                return None
+            wait_s = _POLL_S if deadline is None else min(_POLL_S, deadline.left())
+            done, _ = cf.wait(
+                list(pending), timeout=max(wait_s, 0.0), return_when=cf.FIRST_COMPLETED
+            )
+            if not done and deadline is not None and deadline.left() <= 0:
+                running = [index for future, index in pending.items() if future.running()]
+                index = min(running or pending.values())  # name a running chunk if any
+                raise _timeout_error(where, deadline, chunks[index])
             lost: list[int] = []
             missing: list[int] = []
             for future in done:
@@ -189,51 +234,44 @@ def run_futures(
 
 
 class LokyBackend(Backend):
-    """``workers=k``: a reusable loky process pool (cloudpickle transport, survives crashes)."""
+    """``workers=k``: a reusable loky process pool (cloudpickle transport, survives crashes).
 
-    warm_startup_s = 0.005
+    Its workers end themselves when this process is gone (see
+    :func:`slopes._workers_remote.watch_parent`), and :meth:`abandon` kills them.
+    """
 
     def __init__(self, n_workers: int) -> None:
         self.n_workers = n_workers
-        warm = _WARM_LOKY.get(n_workers)
-        # Measured on 2 cores: 0.23 s to start 2 processes and import numpy, 0.7 s for 8.
-        self.cold_s = 0.1 + 0.06 * n_workers
-        self.warm = warm is not None and not _is_broken(warm)
-        # Ski rental: once the savings given up by staying serial on a cold pool
-        # add up to its start-up cost, start it (at most twice the best cost).
-        paid_for = _FOREGONE_S.get(n_workers, 0.0) >= self.cold_s
-        self.startup_s = self.warm_startup_s if self.warm or paid_for else self.cold_s
-
-    def ran_locally(self, seconds: float) -> None:
-        saving = seconds * (1.0 - 1.0 / self.n_workers)
-        if not self.warm and saving > 2.0 * self.warm_startup_s:  # a warm pool would have won
-            _FOREGONE_S[self.n_workers] = _FOREGONE_S.get(self.n_workers, 0.0) + saving
 
     def _executor(self) -> Any:
         from loky import get_reusable_executor
 
-        executor = get_reusable_executor(max_workers=self.n_workers, timeout=_LOKY_IDLE_TIMEOUT_S)
+        executor = get_reusable_executor(
+            max_workers=self.n_workers,
+            timeout=_LOKY_IDLE_TIMEOUT_S,
+            initializer=watch_parent,
+            initargs=(os.getpid(),),
+        )
         _WARM_LOKY.clear()  # one reusable pool: asking for another size resizes it
         _WARM_LOKY[self.n_workers] = executor
-        _FOREGONE_S.clear()
         return executor
 
-    def run(self, payload, chunks, on_done, should_abort):
+    def run(self, payload, chunks, on_done, deadline):
         return run_futures(
             lambda: self._executor().submit,
             lambda: self._executor().submit,
             payload,
             chunks,
             on_done,
-            should_abort,
+            deadline,
             where=f"the local process pool (workers={self.n_workers})",
             n_inline=self.n_workers,
         )
 
-
-def _is_broken(executor: Any) -> bool:
-    flags = getattr(executor, "_flags", None)
-    return bool(getattr(flags, "broken", None)) or bool(getattr(flags, "shutdown", False))
+    def abandon(self) -> None:
+        for executor in list(_WARM_LOKY.values()):
+            executor.shutdown(wait=False, kill_workers=True)
+        _WARM_LOKY.clear()
 
 
 class ExecutorBackend(Backend):
@@ -243,14 +281,14 @@ class ExecutorBackend(Backend):
         self.executor = executor
         self.n_workers = int(getattr(executor, "_max_workers", None) or os.cpu_count() or 1)
 
-    def run(self, payload, chunks, on_done, should_abort):
+    def run(self, payload, chunks, on_done, deadline):
         return run_futures(
             lambda: self.executor.submit,
             None,
             payload,
             chunks,
             on_done,
-            should_abort,
+            deadline,
             where=f"the executor {type(self.executor).__name__}",
             n_inline=self.n_workers,
         )
@@ -259,9 +297,7 @@ class ExecutorBackend(Backend):
 class DaskBackend(Backend):
     """``workers=client``: a ``dask.distributed.Client``, local or remote."""
 
-    # Measured against a LocalCluster: ~30 ms to a first result, ~4 ms per extra chunk.
-    startup_s = 0.03
-    per_chunk_s = 0.004
+    per_chunk_s = 0.004  # measured against a LocalCluster: ~4 ms per extra chunk
 
     def __init__(self, client: Any) -> None:
         if getattr(client, "asynchronous", False):
@@ -276,10 +312,11 @@ class DaskBackend(Backend):
             self._n_workers = max(1, sum(self.client.nthreads().values()))
         return self._n_workers
 
-    def run(self, payload, chunks, on_done, should_abort):
+    def run(self, payload, chunks, on_done, deadline):
         # The Client's Executor view gives concurrent.futures futures, so the
         # same retry loop serves Dask; pure=False because a chunk is not a
         # pure function of its arguments' hash (f may be random or impure).
+        # Cancelling those futures (timeout, Ctrl-C) cancels the Dask tasks.
         executor = self.client.get_executor(pure=False)
         return run_futures(
             lambda: executor.submit,
@@ -287,7 +324,7 @@ class DaskBackend(Backend):
             payload,
             chunks,
             on_done,
-            should_abort,
+            deadline,
             where=f"the Dask cluster at {getattr(self.client.scheduler, 'address', '?')}",
             n_inline=self.n_workers,
         )
@@ -302,13 +339,15 @@ class MapBackend(Backend):
         size = getattr(pool, "_processes", None) or getattr(pool, "_max_workers", None)
         self.n_workers = int(size or os.cpu_count() or 1)
 
-    def run(self, payload, chunks, on_done, should_abort):
+    def run(self, payload, chunks, on_done, deadline):
         call = functools.partial(run_item, payload.key)  # picklable by plain pickle
-        items = [(payload.args(i < self.n_workers)[0], chunk) for i, chunk in enumerate(chunks)]
-        outcomes = self._map(call, items)
+        data = [payload.args(i < self.n_workers)[0] for i in range(len(chunks))]
+        outcomes = self._map(call, data, chunks, deadline)
         missing = [i for i, outcome in enumerate(outcomes) if _status(outcome) == "missing"]
         if missing:  # processes that got only the key: send them the bytes
-            again = self._map(call, [(payload.data, chunks[i]) for i in missing])
+            again = self._map(
+                call, [payload.data] * len(missing), [chunks[i] for i in missing], deadline
+            )
             for i, outcome in zip(missing, again):
                 outcomes[i] = outcome
         for index, outcome in enumerate(outcomes):
@@ -317,19 +356,101 @@ class MapBackend(Backend):
             on_done(index)
         return outcomes
 
-    def _map(self, call: Callable[..., Any], items: list[Any]) -> list[Any]:
+    def _map(
+        self,
+        call: Callable[..., Any],
+        data: list[bytes | None],
+        chunks: Sequence[Sequence[Any]],
+        deadline: Deadline | None,
+    ) -> list[Any]:
+        folder = tempfile.mkdtemp(prefix="slopes-map-")
+        items = [(d, chunk, folder, i) for i, (d, chunk) in enumerate(zip(data, chunks))]
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                box["outcomes"] = list(self.mapper(call, items))
+            except BaseException as exc:  # handed to the caller's thread
+                box["error"] = exc
+
+        # The map runs on a daemon thread so that the caller can watch it: a
+        # map that never returns (its process died) must not hold the caller.
+        thread = threading.Thread(target=work, daemon=True, name="slopes-map")
+        thread.start()
         try:
-            outcomes = list(self.mapper(call, items))
-        except Exception as exc:
+            while thread.is_alive():
+                thread.join(
+                    _POLL_S if deadline is None else max(0.0, min(_POLL_S, deadline.left()))
+                )
+                if not thread.is_alive():
+                    break
+                dead = _dead_markers(folder)
+                if dead:
+                    index, pid = dead[0]
+                    raise WorkerError(
+                        f"a worker process (pid {pid}) of the map-like `workers` {self.mapper!r} "
+                        f"died while running the points {describe_task(chunks[index][0])}; "
+                        "such a map waits for the lost work forever, so this call gives up. "
+                        "Does f crash (abort, segmentation fault) or exhaust the memory? The "
+                        "pool may still hold the lost task: terminate it (pool.terminate())"
+                    )
+                if deadline is not None and deadline.left() <= 0:
+                    running = _markers(folder)  # name a chunk that is running, if one is
+                    index = running[0][0] if running else 0
+                    where = f"the map-like `workers` {self.mapper!r}"
+                    raise _timeout_error(where, deadline, chunks[index])
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        if "error" in box:
+            exc = box["error"]
             raise WorkerError(
                 f"the map-like `workers` {self.mapper!r} failed: {type(exc).__name__}: {exc}"
             ) from exc
+        outcomes = box["outcomes"]
         if len(outcomes) != len(items):
             raise WorkerError(
                 f"the map-like `workers` returned {len(outcomes)} results for "
                 f"{len(items)} inputs; refusing to build a partial result"
             )
         return outcomes
+
+
+def _pid_alive(pid: int) -> bool:
+    """Is process ``pid`` running (a zombie counts as gone)?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:  # no /proc (macOS): trust kill
+        return True
+
+
+def _markers(folder: str) -> list[tuple[int, int]]:
+    """``(chunk index, pid)`` of the chunks running now (their markers), in order."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        index, _, pid = name.partition(".")
+        if index.isdigit() and pid.isdigit():
+            found.append((int(index), int(pid)))
+    return sorted(found)
+
+
+def _dead_markers(folder: str) -> list[tuple[int, int]]:
+    """``(chunk index, pid)`` of the chunks whose running process is gone."""
+    return [
+        (index, pid)
+        for index, pid in _markers(folder)
+        if not _pid_alive(pid) and os.path.exists(os.path.join(folder, f"{index}.{pid}"))
+    ]
 
 
 def _status(outcome: Any) -> Any:

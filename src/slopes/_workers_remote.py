@@ -7,7 +7,13 @@ runs many chunks pays for it once (see :class:`Payload` for large closures).
 An exception raised by ``func`` is *returned*, not raised: the caller must be
 able to tell "f failed at this point" (re-raise it, exactly as serial code
 would) from "the worker process died" (retry the chunk elsewhere). Exceptions
-that cannot be pickled come back as their type name, message and traceback.
+that cannot be pickled come back as their type name, message and traceback;
+``sys.exit`` in ``func`` comes back as a :class:`WorkerError` at its task.
+
+Two helpers watch workers from outside: :func:`watch_parent` (a pool's
+initializer) ends a worker whose caller is gone, and :func:`run_item` leaves a
+marker file while a map-like worker runs a chunk, so the caller can tell a
+chunk whose process died from one still running.
 
 Examples
 --------
@@ -23,7 +29,12 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import reprlib
+import threading
+import time
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -31,12 +42,57 @@ from typing import Any
 
 import cloudpickle
 
-__all__ = ["Payload", "RemoteFailure", "RemoteTraceback", "load_func", "run_chunk", "run_item"]
+__all__ = [
+    "Payload",
+    "RemoteFailure",
+    "RemoteTraceback",
+    "WorkerError",
+    "describe_task",
+    "load_func",
+    "run_chunk",
+    "run_item",
+    "watch_parent",
+]
 
 # A few recently used functions per worker process: enough for the calls of
 # one gradient (several stencils) without holding many large closures alive.
 _CACHE_SIZE = 4
 _FUNC_CACHE: OrderedDict[bytes, Callable[[Any], Any]] = OrderedDict()
+
+
+class WorkerError(RuntimeError):
+    """Work could not be completed on the workers: f ended its process, a pool broke."""
+
+
+def describe_task(task: Any) -> str:
+    """A short description of a task (a block of points) for error messages."""
+    try:
+        import numpy as np
+
+        if isinstance(task, np.ndarray):
+            text = np.array2string(task, threshold=8, edgeitems=2, precision=6)
+            return " ".join(text.split())[:300]
+    except ImportError:  # pragma: no cover - numpy is a core dependency
+        pass
+    return reprlib.repr(task)
+
+
+def watch_parent(parent_pid: int, period_s: float = 0.5) -> None:
+    """Worker initializer: end this process when the process that started it is gone.
+
+    A worker whose caller was killed (SIGKILL, a crash) would otherwise live
+    on, running f or waiting for work; on POSIX it is re-parented, which this
+    daemon thread notices within ``period_s``.
+    """
+    if os.name != "posix":  # pragma: no cover - Windows kills a job's children itself
+        return
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(period_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="slopes-watch-parent").start()
 
 
 class RemoteTraceback(Exception):
@@ -133,10 +189,34 @@ def run_chunk(data: bytes | None, key: bytes, chunk: Sequence[Any]) -> tuple[Any
             results.append(func(task))
         except Exception as exc:
             return ("error", index, RemoteFailure(exc))
+        except SystemExit as exc:
+            # sys.exit in f must not end the worker (a pool may wait for its task
+            # forever, or a Dask worker thread die): it is an error at this task
+            error = WorkerError(
+                f"f called sys.exit({exc.code!r}) in a worker process at the points "
+                f"{describe_task(task)}; a function evaluated by slopes must return a value"
+            )
+            return ("error", index, RemoteFailure(error))
     return ("ok", results)
 
 
-def run_item(key: bytes, item: tuple[bytes | None, Sequence[Any]]) -> tuple[Any, ...]:
-    """:func:`run_chunk` for map-like workers: ``item`` is ``(data or None, chunk)``."""
-    data, chunk = item
-    return run_chunk(data, key, chunk)
+def run_item(
+    key: bytes, item: tuple[bytes | None, Sequence[Any], str | None, int]
+) -> tuple[Any, ...]:
+    """:func:`run_chunk` for map-like workers: ``item`` is ``(data, chunk, folder, index)``.
+
+    With a ``folder`` (on this machine), the worker leaves a marker
+    ``<index>.<pid>`` there while it runs the chunk, so the caller can tell a
+    chunk whose process died from one still running.
+    """
+    data, chunk, folder, index = item
+    marker = None
+    if folder is not None and os.path.isdir(folder):
+        marker = os.path.join(folder, f"{index}.{os.getpid()}")
+        with open(marker, "wb"):
+            pass
+    outcome = run_chunk(data, key, chunk)
+    if marker is not None:
+        with contextlib.suppress(OSError):  # the caller may have given up and cleaned up
+            os.remove(marker)
+    return outcome

@@ -217,6 +217,11 @@ def _load_part(
     images_path = _find_file(folder, kind, "images")
     labels_path = _find_file(folder, kind, "labels")
     images = _read_part(images_path, _IMAGES_MAGIC)
+    if images.size == 0:
+        raise MNISTError(
+            f"{images_path} holds no pixels (its header says shape {images.shape}); "
+            f"replace it with a fresh copy from {MNIST_SOURCES}"
+        )
     labels = _read_part(labels_path, _LABELS_MAGIC)
     if len(images) != len(labels):
         raise MNISTError(

@@ -187,6 +187,11 @@ def fit(
     if np.ndim(start_value) != 0:
         raise ValueError(f"`loss` must return a scalar, got shape {np.shape(start_value)}")
     flat, unravel = ravel(params)
+    if not np.all(np.isfinite(flat)):  # else the first step "diverges" and blames the lr
+        raise ValueError(
+            f"`params` must be finite: {int(np.sum(~np.isfinite(flat)))} of its {flat.size} "
+            "values are NaN or inf"
+        )
     params = unravel(flat)  # a private copy, floats, same structure
     run = _checkpoint.TrainingState(
         params, optimizer.init(params), seed, list(metric_fns), test is not None
@@ -196,7 +201,7 @@ def fit(
         "seed": seed,
         "batch_size": batch_size,
         "n_samples": len(X),
-        "optimizer": repr(optimizer),
+        "optimizer": _checkpoint.describe_optimizer(optimizer),
         "params": repr(flatten(params)[1]),
         "shapes": [list(np.shape(p)) for p in flatten(params)[0]],
         "metrics": list(run.history),
@@ -204,7 +209,7 @@ def fit(
     path = None if checkpoint is None else _checkpoint.checkpoint_path(checkpoint)
     resumed_from = None
     if path is not None and os.path.exists(path):
-        run.restore(path, fingerprint)
+        run.restore(path, fingerprint, len(X), n_batches, epochs)
         resumed_from = run.step
     numerical = (
         None if grad is not None else NumericalGradient(loss, params, step, workers, vectorized)
