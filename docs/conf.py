@@ -19,7 +19,7 @@ import slopes  # noqa: E402
 
 project = "slopes"
 author = "The slopes developers"
-copyright = "the slopes developers"  # noqa: A001 - Sphinx's name for it
+copyright = "the slopes developers"
 version = release = slopes.__version__
 
 extensions = [
@@ -66,7 +66,7 @@ html_last_updated_fmt = None
 _TYPE_LINE = re.compile(r"^(\s*[\w*, ]+ : )(.*)$")
 
 
-def _escape_stars_in_types(app, what, name, obj, options, lines):  # noqa: ANN001, ARG001
+def _escape_stars_in_types(app, what, name, obj, options, lines):
     """Escape ``*`` in numpydoc type descriptions (``shape (n, *x.shape)``).
 
     numpydoc copies a parameter's type into reStructuredText as it is, where a
@@ -78,7 +78,7 @@ def _escape_stars_in_types(app, what, name, obj, options, lines):  # noqa: ANN00
             lines[i] = match.group(1) + re.sub(r"(?<!\\)\*", r"\\*", match.group(2))
 
 
-def setup(app):  # noqa: ANN001, ANN201 - Sphinx's extension hook
+def setup(app):
     """Write the generated pages while the configuration loads, before Sphinx looks for sources."""
     from benchmark_pages import write_benchmark_results
     from slopes_api import write_reference

@@ -16,7 +16,7 @@ import pytest
 import slopes
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs"
+DOCS = Path(__file__).resolve().parents[1] / "docs"  # grafted into the sdist too
 PAGES = sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.parts)
 
 

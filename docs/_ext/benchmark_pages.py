@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import os
+from pathlib import Path
 
 
 def write_benchmark_results(results_folder: str, out_folder: str, page_folder: str) -> str:
@@ -31,7 +32,7 @@ def write_benchmark_results(results_folder: str, out_folder: str, page_folder: s
     os.makedirs(out_folder, exist_ok=True)
     path = os.path.join(out_folder, "benchmark_results.md")
     text = "\n".join(lines)
-    old = open(path, encoding="utf-8").read() if os.path.exists(path) else None
+    old = Path(path).read_text(encoding="utf-8") if os.path.exists(path) else None
     if text != old:
         with open(path, "w", encoding="utf-8") as out:
             out.write(text)

@@ -16,6 +16,7 @@ import importlib
 import inspect
 import os
 import types
+from pathlib import Path
 from typing import NamedTuple
 
 
@@ -123,7 +124,7 @@ def write_reference(folder: str) -> str:
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, "index.rst")
     text = "\n".join(lines)
-    old = open(path, encoding="utf-8").read() if os.path.exists(path) else None
+    old = Path(path).read_text(encoding="utf-8") if os.path.exists(path) else None
     if text != old:  # unchanged file: Sphinx need not re-read the page
         with open(path, "w", encoding="utf-8") as out:
             out.write(text)
