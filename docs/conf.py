@@ -51,10 +51,12 @@ numpydoc_validation_checks: set[str] = set()
 html_theme = "pydata_sphinx_theme"
 html_title = f"slopes {release}"
 html_static_path = ["_static"]
+html_css_files = ["slopes.css"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "navbar_align": "left",
+    "header_links_before_dropdown": 6,
     "footer_start": ["copyright"],
     "footer_end": [],
     "secondary_sidebar_items": ["page-toc"],
@@ -78,6 +80,21 @@ def _escape_stars_in_types(app, what, name, obj, options, lines):
             lines[i] = match.group(1) + re.sub(r"(?<!\\)\*", r"\\*", match.group(2))
 
 
+def _trim_code_blocks(app, doctree):
+    """Drop the blank line that ends each ``pycon`` block on the Markdown pages.
+
+    pytest's doctest reads expected output up to a blank line, so a block of
+    examples ends with one before its closing fence; the page need not show it.
+    """
+    from docutils import nodes
+
+    for block in doctree.findall(nodes.literal_block):
+        text = block.astext()
+        if text != text.rstrip():
+            block.rawsource = text.rstrip()  # equal to the text: still highlighted
+            block.children = [nodes.Text(text.rstrip())]
+
+
 def setup(app):
     """Write the generated pages while the configuration loads, before Sphinx looks for sources."""
     from benchmark_pages import write_benchmark_results
@@ -87,6 +104,7 @@ def setup(app):
     write_benchmark_results(
         os.path.join(HERE, "..", "benchmarks", "results"), os.path.join(HERE, "_generated"), HERE
     )
+    app.connect("doctree-read", _trim_code_blocks)
     # before numpydoc turns the sections into reStructuredText (priority 500)
     app.connect("autodoc-process-docstring", _escape_stars_in_types, priority=400)
     return {"parallel_read_safe": True}
