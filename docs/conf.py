@@ -62,6 +62,18 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc"],
 }
 html_show_sourcelink = False
+# pages without sub-pages: no empty "Section Navigation" column
+html_sidebars = {
+    page: []
+    for page in (
+        "index",
+        "getting-started",
+        "how-it-works",
+        "benchmarks",
+        "architecture",
+        "building",
+    )
+}
 html_last_updated_fmt = None
 
 
