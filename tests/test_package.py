@@ -16,7 +16,10 @@ PACKAGE = ROOT / "src" / "slopes"
 # Lower layers never import higher ones (DESIGN.md: stencils, steps and evaluation
 # know nothing of optimisers, training, plots or the command line).
 LAYERS = [
-    (0, r"_pytree|_result|_progress|_stencils|_steps|_parallel|_workers_.*|_evaluate|_evaluate_.*"),
+    (
+        0,
+        r"_pytree|_result|_progress|_warnings|_stencils|_steps|_parallel|_workers_.*|_evaluate|_evaluate_.*",
+    ),
     (1, r"differentiate|_diff_.*|_richardson|_check|_validate"),
     (2, r"optim|_optim_.*|_schedules|functions|_functions_.*|book"),
     (3, r"descent|_descent_.*|_diagnose|_history|datasets|_idx|models|_models_.*|_nn"),

@@ -5,8 +5,9 @@ nested stencils at one step ``h`` and gets, per line and output, the
 estimates ``D_0, .., D_{L-1}`` of increasing order. This module turns them
 into a best value, an error estimate and the two terms the next step is
 chosen from (truncation and rounding); it evaluates nothing. The Hessian's
-product stencils (:mod:`slopes._diff_hessian`) and the plain-float scalar
-path (:mod:`slopes._diff_scalar`) use the same rules and constants.
+product stencils (:mod:`slopes._diff_hessian`) and the plain-float
+first trial at one scalar (:mod:`slopes._diff_first_trial`) use the same
+rules and constants.
 
 The differences ``d_l = |D_l - D_{L-1}|`` measure the truncation error of
 the lower orders. When they shrink geometrically (ratio
@@ -51,19 +52,30 @@ def error_table(
     eps: float,
     value_noise: float = 0.0,
     bound_guess: bool = False,
+    mirrored: bool = False,
 ) -> dict[str, np.ndarray]:
     """Estimates of every level and their error analysis, per line and output.
 
     With ``bound_guess`` the step model also extrapolates from the bound that
     unresolved differences put on the decay (see below): for callers to whom a
     larger step is worth a few more trials (the Hessian's diagonal, whose steps
-    every pair reuses).
+    every pair reuses). ``mirrored`` says that the points are symmetric about
+    0 (ascending) and ``n`` is odd: an output with equal values at mirrored
+    points (f even about x) then has exactly zero estimates, as a flat one has.
     """
     hn = (h**n)[None, :, None]
+    # an output that takes exactly one value at every stencil point is flat along
+    # the line: every difference quotient is exactly 0 (the float weights need not
+    # sum to exactly 0, so the sum would leave dust of eps |f| / h**n)
+    flat = np.all(values == values[:, :1], axis=1)  # (a, k)
+    if mirrored:  # offsets symmetric about 0 and n odd: f even about x gives exact zeros too
+        flat |= np.all(values == values[:, ::-1], axis=1)
     estimates = np.einsum("lp,apk->lak", weights, values) / hn
+    estimates = np.where(flat[None], 0.0, estimates)
     scale = np.max(np.abs(values), axis=1)  # (a, k)
     # rounding level of each estimate: f's values carry about NOISE_FACTOR eps |f|
-    # (plus value_noise when f is itself a finite difference, as in hessian)
+    # (plus value_noise when f is itself a finite difference, as in hessian). A
+    # flat output keeps it: f's values may hide a slope below their rounding
     level = NOISE_FACTOR * (eps * scale + value_noise)
     noise = np.abs(weights).sum(axis=1)[:, None, None] * level[None] / hn
     best = estimates[-1]
@@ -149,6 +161,7 @@ def error_table(
         "top_resolved": resolved[-1],
         "diffs": diffs,
         "resolved": resolved,
+        "flat": flat,
     }
 
 

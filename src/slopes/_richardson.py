@@ -53,6 +53,7 @@ from slopes._diff_table import across_trials, error_table
 from slopes._diff_trials import CONFIRM_STEP, confirm_large, consistent, record
 from slopes._stencils import family, stencil
 from slopes._steps import (
+    default_reach,
     exact_step,
     initial_step,
     optimal_step,
@@ -95,6 +96,15 @@ BLIND_GROWTH = 100.0  # largest growth when no difference is resolved (truncatio
 # truncation only bounded), so that f's own scale resolves it before the step passes it
 GUESS_GROWTH = 8.0
 CAREFUL_ACCEPT = 1.5  # ACCEPT_FACTOR with ``careful``
+# a line on which f took exactly one value at every stencil point is flat: its
+# derivative is 0, within the rounding bound of f's values, once the step is at
+# least this fraction of the line's scale (smaller: one more trial at the
+# largest step allowed, where f's variation, if any, shows)
+FLAT_STEP = 0.01
+# an unresolved table at the largest step allowed is known when its rounding
+# level is below this fraction of the value (a polynomial direction whose
+# rounding the bound keeps from shrinking further: Rosenbrock's last coordinate)
+SETTLED_RTOL = 1e-8
 
 
 class Lines:
@@ -142,6 +152,9 @@ class _LineState:
     previous: np.ndarray  # (m, k) the one-sided result awaiting confirmation ...
     previous_error: np.ndarray  # ... its error estimate ...
     previous_step: np.ndarray  # ... and step
+    blind: np.ndarray  # the best trial resolved nothing: its truncation is unknown
+    scale: np.ndarray  # the line's own scale, max(|x|, floor, 1) (see FLAT_STEP)
+    limit: np.ndarray  # the largest step of the family being evaluated
 
     @classmethod
     def start(cls, h: np.ndarray, k: int, method: str) -> _LineState:
@@ -160,7 +173,17 @@ class _LineState:
             previous=np.full((m, k), np.nan),
             previous_error=np.full((m, k), np.inf),
             previous_step=np.full(m, np.inf),
+            blind=np.zeros(m, dtype=bool),
+            scale=np.ones(m),
+            limit=np.full(m, np.inf),
         )
+
+
+def _capped(x: np.ndarray, h: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """``h`` no larger than ``limit`` (made exact where that stays within it)."""
+    h = np.minimum(h, limit)
+    exact = exact_step(x, h)
+    return np.where(exact <= limit, exact, h)
 
 
 def _grid(lines: np.ndarray, h: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -200,6 +223,7 @@ def adaptive(
     h0: np.ndarray | None = None,
     scale_floor: float = 0.0,
     careful: bool = False,
+    max_step: np.ndarray | float | None = None,
 ) -> dict[str, np.ndarray]:
     """Adaptive step with error estimate for each of the ``m = x.size`` lines.
 
@@ -209,6 +233,11 @@ def adaptive(
     accepted within ``CAREFUL_ACCEPT`` of the predicted optimum, and a step
     grows at most ``GUESS_GROWTH`` times per trial while the top difference is
     unresolved. The Hessian's diagonal uses it: every pair reuses its steps.
+
+    ``max_step`` bounds the distance from ``x`` of every point where f is
+    evaluated (per line; default :func:`slopes._steps.default_reach`): the
+    step of a family whose widest offset is ``w`` never exceeds
+    ``max_step / w``. A line whose step model asks for more stops there.
     """
     m = x.size
     eps = float(np.finfo(dtype).eps)
@@ -220,7 +249,14 @@ def adaptive(
     factor = relative_factor(dtype, p_top, n)
     h = initial_step(x, factor, floor=scale_floor, n=n) if h0 is None else h0
     h_min = smallest_step(dtype, n)
+    reach = default_reach(x, scale_floor) if max_step is None else max_step
+    reach = np.broadcast_to(np.asarray(reach, dtype=float), x.shape)
+    limits = {  # the largest step of each family
+        name: reach / float(np.max(np.abs(fam[0]))) for name, fam in families.items() if fam
+    }
+    h = _capped(x, h, limits[start_method])
     state = _LineState.start(h, k, start_method)
+    state.scale = np.maximum(np.maximum(np.abs(x), scale_floor), 1.0)
     trials = SimpleNamespace(  # every trial's table, for the consistency check
         # one row more: the confirming trial of confirm_large
         step=np.full((max_trials + 1, m), np.inf),
@@ -237,6 +273,8 @@ def adaptive(
             if lines.size == 0 or families[name] is None:
                 continue
             offsets, weights, orders = families[name]
+            h[lines] = _capped(x[lines], h[lines], limits[name][lines])
+            state.limit[lines] = limits[name][lines]
             point_lines, point_offsets = _grid(lines, h[lines], offsets)
             values = g.values(point_lines, point_offsets, k).reshape(lines.size, offsets.size, k)
             state.nfev[lines] += int(np.count_nonzero(offsets)) + (0 if np.all(offsets) else 1)
@@ -247,17 +285,30 @@ def adaptive(
             if ok.size == 0:
                 continue
             table = error_table(
-                values[finite], weights, orders, h[ok], n, eps, value_noise, bound_guess=careful
+                values[finite],
+                weights,
+                orders,
+                h[ok],
+                n,
+                eps,
+                value_noise,
+                bound_guess=careful,
+                mirrored=name == "central" and n % 2 == 1,
             )
             across_trials(table, last, ok, h[ok], name, orders)
             record(trials, table, ok, state.tried[ok] - 1, h[ok])
             _update(table, ok, h, name, orders[-1], state, rule)
+            # a line whose step model asks for a step beyond the bound stops there
+            at_bound = h[ok] >= limits[name][ok] * (1 - 1e-12)
+            state.active[ok[at_bound & (state.next_h[ok] >= h[ok])]] = False
             if name != start_method:
                 _confirm(table, ok, h, state)
         state.active &= state.tried < max_trials
         h = exact_step(x, np.maximum(state.next_h, h_min))
     # a one-sided result never confirmed by a second step is not trusted
     status, best_step = state.status, state.best_step
+    # nan is never a success, whatever the tables said
+    status[(status >= 0) & ~np.isfinite(state.value).all(axis=1)] = UNRELIABLE
     status[(state.sided < 2) & (status == ONE_SIDED)] = UNRELIABLE
     large = SimpleNamespace(x=x, family=families[start_method], k=k, n=n, eps=eps, h_min=h_min)
     _confirm_large(g, trials, status, best_step, state.nfev, large, value_noise, max_trials)
@@ -332,6 +383,8 @@ def _handle_nonfinite(g, lines, values, offsets, name, state: _LineState, k) -> 
     if lines.size == 0:
         return
     base = g.values(lines, np.zeros(lines.size), k)
+    if not g.shared_base:  # one more evaluation per line (shared: f(x) once for all)
+        state.nfev[lines] += 1
     base_finite = np.isfinite(base).all(axis=1)
     plus = np.isfinite(values[:, offsets > 0]).all(axis=(1, 2))
     minus = np.isfinite(values[:, offsets < 0]).all(axis=(1, 2))
@@ -371,19 +424,32 @@ def _update(table, lines, h, name, p, state: _LineState, rule: SimpleNamespace) 
     best_step[chosen] = h[chosen]
     asymptotic = table["asymptotic"].all(axis=1)
     ok_status = CONVERGED if name == rule.start_method else ONE_SIDED
-    status[chosen] = np.where(asymptotic[improved], ok_status, UNRELIABLE)
-    # not improving any more: stop with the best trial so far
-    active[lines[~improved]] = False
-    truncation = table["truncation"].max(axis=1)
-    rounding = table["rounding"].max(axis=1)
-    hl = h[lines]
-    h_star, e_star = optimal_step(hl, truncation, rounding, p, n)
     resolved = table["any_resolved"].any(axis=1)
     magnitude = np.abs(table["best"]).max(axis=1)
+    rounding = table["rounding"].max(axis=1)
     # nothing resolved: truncation is below the rounding level even for the
-    # lowest order, so the step is too small (or f is a low-degree polynomial)
+    # lowest order, so the step is too small (or f is a low-degree polynomial);
+    # the value is known only when that rounding level is small next to it
     aim = 1e3 * eps * magnitude
     small_enough = rounding <= aim
+    hl = h[lines]
+    # every estimate exactly 0: f flat along the line, or even about x (cos at 0)
+    flat = table["flat"].all(axis=1)
+    at_bound = hl >= state.limit[lines] * (1 - 1e-12)
+    flat_known = flat & ((hl >= FLAT_STEP * state.scale[lines]) | at_bound)
+    settled = at_bound & (rounding <= SETTLED_RTOL * magnitude)
+    known = resolved | small_enough | flat_known | settled
+    status[chosen] = np.where(asymptotic[improved] & known[improved], ok_status, UNRELIABLE)
+    blind = state.blind[lines]
+    state.blind[chosen] = ~known[improved]
+    # a blind jump (from a best trial that resolved nothing) that landed on a
+    # step too large: try again between the two steps instead of stopping
+    retreat = ~improved & ~asymptotic & blind & (hl > best_step[lines])
+    state.next_h[lines[retreat]] = np.sqrt(best_step[lines[retreat]] * hl[retreat])
+    # not improving any more: stop with the best trial so far
+    active[lines[~improved & ~retreat]] = False
+    truncation = table["truncation"].max(axis=1)
+    h_star, e_star = optimal_step(hl, truncation, rounding, p, n)
     with np.errstate(all="ignore"):
         growth = np.where(aim > 0, (rounding / np.where(aim > 0, aim, 1.0)) ** (1.0 / n), 1e3)
     growth = np.clip(growth, 4.0, BLIND_GROWTH)
@@ -394,7 +460,15 @@ def _update(table, lines, h, name, p, state: _LineState, rule: SimpleNamespace) 
     # a power law (f homogeneous about x) has no optimal step: its error falls
     # with h at every step, so the step model does not apply
     accept_scaling = asymptotic & table["scaling"].any(axis=1)
-    accept = accept_resolved | accept_unresolved | accept_scaling
+    # only the lowest order differs from the others beyond rounding: the higher
+    # orders are exact to rounding (a low-degree polynomial), and that rounding
+    # is small next to the value; a larger step would only shave rounding
+    resolved_levels = table["resolved"]
+    polynomial = np.zeros(hl.shape, dtype=bool)
+    if resolved_levels.shape[0] >= 2:
+        exact_above = resolved_levels[0] & ~resolved_levels[1:].any(axis=0)
+        polynomial = (exact_above | table["flat"]).all(axis=1) & small_enough
+    accept = accept_resolved | accept_unresolved | accept_scaling | polynomial | flat_known
     active[lines[accept & improved]] = False
     largest = np.full(hl.shape, MAX_GROWTH)
     if careful:
@@ -404,5 +478,7 @@ def _update(table, lines, h, name, p, state: _LineState, rule: SimpleNamespace) 
         hl * SHRINK,
         np.where(resolved, np.clip(h_star, hl / MAX_GROWTH, hl * largest), hl * growth),
     )
+    # flat at a small step: straight to the largest step allowed (the bound caps it)
+    move = np.where(flat, np.inf, move)
     still = improved & ~accept
     state.next_h[lines[still]] = move[still]

@@ -14,8 +14,8 @@ coordinates once from a product stencil (:mod:`slopes._diff_hessian`).
 The engine lives in private modules: stencils in :mod:`slopes._stencils`,
 step rules in :mod:`slopes._steps`, the adaptive algorithm in
 :mod:`slopes._richardson` with the error analysis of one table in
-:mod:`slopes._diff_table` (and a plain-float twin for one scalar,
-:mod:`slopes._diff_scalar`), the entry points shared by all functions in
+:mod:`slopes._diff_table` (and the first trial for one scalar in plain
+floats, :mod:`slopes._diff_first_trial`), the entry points shared by all functions in
 :mod:`slopes._diff_core`, the calling of f in :mod:`slopes._evaluate` and
 :mod:`slopes._evaluate_block`, validation in :mod:`slopes._validate` and
 ``check_grad`` in :mod:`slopes._check`.
@@ -60,8 +60,8 @@ from slopes._diff_core import (
     summarise,
     warn_nonfinite,
 )
+from slopes._diff_first_trial import FirstTrial, first_trial
 from slopes._diff_hessian import hessian
-from slopes._diff_scalar import scalar_adaptive
 from slopes._stencils import stencil_order_error
 from slopes._validate import _derivative_iv, _gradient_iv, _jacobian_iv
 
@@ -191,23 +191,24 @@ def derivative(
         and callable(f)
         and stencil_order_error(method, n, order) is None
     ):
-        # the common scalar call: plain floats, no numpy per-operation overhead
-        fast = scalar_adaptive(f, float(x), n=n, order=order, levels=DERIVATIVE_LEVELS)
-        if fast is not None:
-            value = np.float64(fast["value"])
+        # the common scalar call: the engine's first trial in plain floats; where
+        # it does not settle the derivative, the engine runs on an f that
+        # remembers those values (see slopes._diff_first_trial)
+        first = first_trial(f, float(x), n=n, order=order, levels=DERIVATIVE_LEVELS)
+        if isinstance(first, FirstTrial):
+            value = np.float64(first.value)
             if not full_output:
-                warn_nonfinite(value, "derivative")
                 return value
-            status = np.array(fast["status"])
             return DiffResult(
                 value=value,
-                error=np.float64(fast["error"]),
-                nfev=np.int64(fast["nfev"]),
-                step=np.float64(fast["step"]),
-                success=np.bool_(status >= 0 and np.isfinite(value)),
-                status=np.int64(fast["status"]),
-                message=summarise(status),
+                error=np.float64(first.error),
+                nfev=np.int64(first.nfev),
+                step=np.float64(first.step),
+                success=np.True_,
+                status=np.int64(first.status),
+                message=summarise(np.array(first.status)),
             )
+        f = first
     prepared = _derivative_iv(f, x, n, method, order, step, vectorized, full_output)
     settings = Settings(method, order, vectorized, workers, progress)
     out = elementwise(f, prepared, settings, n=n)
