@@ -171,21 +171,78 @@ def _fixed(
 ) -> dict[str, Any]:
     """One stencil per line: the given step, or the complex step's automatic one."""
     method, order, evaluator = settings.method, settings.order, lines.evaluator
-    status_code = FIXED_STEP
-    if step is None:  # complex step, automatic: a step so small that h**2 terms vanish
-        scale = np.where(x != 0, np.abs(x), 1.0)
-        step = (scale * float(np.finfo(x.dtype).eps) ** 2).astype(x.dtype)
-        status_code = CONVERGED
-    value = fixed_step(lines, step, method=method, n=n, order=order, k=k)
+    m = x.size
+    if method == "complex":
+        return _complex_step(lines, x, step, k=k, per_element=per_element)
+    with np.errstate(all="ignore"):
+        value = fixed_step(lines, step, method=method, n=n, order=order, k=k)
     value = value.astype(np.result_type(x.dtype, np.float32), copy=False)
+    error = np.full(value.shape, np.nan)
+    nfev = np.full(m, evaluator.nfev // max(m, 1)) if per_element else evaluator.nfev
+    status = np.full(m, FIXED_STEP)
+    if k == 1 and per_element:
+        value, error = value[:, 0], error[:, 0]
+    return {"value": value, "error": error, "step": step, "status": status, "nfev": nfev}
+
+
+# the automatic complex step is eps**2 |x|, but never below tiny / eps, where
+# Im f(x + ih) = h f'(x) would lose digits to subnormal numbers (eps**2 |x|
+# underflows to 0 below |x| ~ 1e-292): there the step is not relative to |x|,
+# and the real part checks that it is still small enough (see _complex_step)
+def _complex_floor(dtype: np.dtype) -> float:
+    info = np.finfo(dtype)
+    return float(info.tiny) / float(info.eps)
+
+
+def _complex_step(
+    lines: Lines, x: np.ndarray, step: np.ndarray | None, *, k: int, per_element: bool
+) -> dict[str, Any]:
+    """``Im f(x + ih) / h``, checked against f at the real x.
+
+    f's values at the real x must be real (or complex with a zero imaginary
+    part): a complex-valued f mixes its own imaginary part into the
+    derivative, so it is refused. With the automatic step, the real part
+    ``Re f(x + ih) = f(x) - h**2 f''(x) / 2 + ...`` must equal ``f(x)`` to
+    rounding; where it does not, the step is not small next to f's scale
+    (``log`` at ``1e-300`` with the floor step) and the status is
+    ``UNRELIABLE``. The error estimate is ``4 eps |f'|`` plus the resolution
+    of the subnormal numbers divided by ``h``.
+    """
+    evaluator = lines.evaluator
+    m = x.size
+    eps = float(np.finfo(x.dtype).eps)
+    status_code = FIXED_STEP
+    if step is None:  # a step so small that h**2 terms vanish
+        scale = np.where(x != 0, np.abs(x), 1.0)
+        step = np.maximum(scale * eps**2, _complex_floor(x.dtype)).astype(x.dtype)
+        status_code = CONVERGED
+    at_x = evaluator.at_x(np.zeros(1, dtype=np.intp) if lines.shared_base else np.arange(m))
+    if np.iscomplexobj(at_x) and np.any(at_x.imag != 0):
+        raise ValueError(
+            "`f` returns complex values at real points, so `method`='complex' cannot "
+            "separate its imaginary part from the derivative: use a real-valued f, or "
+            "another `method` on its real and imaginary parts"
+        )
+    at_x = at_x.real.astype(float)
+    with np.errstate(all="ignore"):
+        values = lines.values(np.arange(m), 1j * step, k)
+        value = values.imag / step[:, None]
+        tiny_part = float(np.finfo(x.dtype).smallest_subnormal) / step[:, None]
+        error = 4 * eps * np.abs(value) + tiny_part
+        drift = np.abs(values.real - at_x)
+        # rounding of f's values, and of the h**2 term of a function whose slope
+        # alone would move the real part by about eps h |f'| at most
+        magnitude = np.maximum(np.abs(at_x), np.abs(values.real))
+        small = drift <= 8 * eps * magnitude + eps * step[:, None] * np.abs(value)
+    value = value.astype(np.result_type(x.dtype, np.float32), copy=False)
+    status = np.full(m, status_code)
     if status_code == CONVERGED:
-        # Im f(x + ih) / h has no cancellation: only f's own rounding remains
-        error = 4 * float(np.finfo(x.dtype).eps) * np.abs(value)
+        status[~small.all(axis=1)] = UNRELIABLE
+        error = np.where(small, error, np.inf)
     else:
         error = np.full(value.shape, np.nan)
-    m = x.size
+    status[(status >= 0) & ~np.isfinite(value).all(axis=1)] = UNRELIABLE
     nfev = np.full(m, evaluator.nfev // max(m, 1)) if per_element else evaluator.nfev
-    status = np.full(m, status_code)
     if k == 1 and per_element:
         value, error = value[:, 0], error[:, 0]
     return {"value": value, "error": error, "step": step, "status": status, "nfev": nfev}

@@ -261,6 +261,21 @@ class Evaluator:
             self._base_value = self(zero_line, np.zeros(1, self.x.dtype))[0]
         return self._base_value
 
+    def at_x(self, lines: np.ndarray) -> np.ndarray:
+        """f at the unmoved points of ``lines``, as f returns them: (p,) + out_shape.
+
+        For the complex step, which must see f's values at the real x (real, or
+        complex with a zero imaginary part) beside those at ``x + ih``.
+        """
+        count = lines.shape[0]
+        block = self._points(lines, np.zeros(count, self.x.dtype))
+        raw = evaluate_block_safe(self.f, self.spec, self.vectorized, block)
+        self.nfev += count
+        values = np.asarray(raw) if self.vectorized else np.array([np.asarray(v) for v in raw])
+        if values.dtype == object or not np.issubdtype(values.dtype, np.number):
+            raise TypeError(f"`f` must return numbers, got {values.dtype}")
+        return values.reshape((count, -1))
+
     def first_output(self) -> np.ndarray:
         """Evaluate f(x) to learn its output shape (coordinate kind, jacobian)."""
         if self.vectorized:
