@@ -162,6 +162,7 @@ def error_table(
         "diffs": diffs,
         "resolved": resolved,
         "flat": flat,
+        "scale": scale,
     }
 
 

@@ -7,10 +7,11 @@ for ``gradient`` and ``jacobian``), with ``k`` outputs per point.
 Adaptive algorithm (``step=None``)
 ----------------------------------
 1. Evaluate a *family* of nested central stencils at a step ``h`` (default:
-   orders 2, 4, 6, 8 on the points ``+-h .. +-4h``, eight evaluations). Level
-   ``l`` is Richardson extrapolation of the central difference at the steps
-   ``h .. (l+1) h``, so one evaluation gives a whole table of estimates
-   ``D_0, .., D_{L-1}``.
+   orders 2, 4, 6, 8 on the points ``+-h, +-2h, +-3h, +-4.3h``, eight
+   evaluations). Level ``l`` is Richardson extrapolation of the central
+   difference at the steps ``h .. (l+1) h`` (the top one at ``4.3 h``, against
+   aliasing: :func:`slopes._stencils.family`), so one evaluation gives a whole
+   table of estimates ``D_0, .., D_{L-1}``.
 2. Their differences ``d_l = |D_l - D_{L-1}|`` measure the truncation error of
    the lower orders (:mod:`slopes._diff_table`). When the differences shrink
    geometrically (ratio ``q = d_{L-2} / d_{L-3} < 1/2``) the Taylor series is
@@ -105,6 +106,12 @@ FLAT_STEP = 0.01
 # level is below this fraction of the value (a polynomial direction whose
 # rounding the bound keeps from shrinking further: Rosenbrock's last coordinate)
 SETTLED_RTOL = 1e-8
+# an unresolved table (truncation below rounding at every order) is known when
+# its rounding level is below this fraction of the larger of |value| and the
+# size a derivative of f has on the line's scale, max|f| / scale**n: x**2 + x**7
+# at 0 (value 0 +- 4e-17 where |f| ~ 1e-6) is; exp, n = 6, forward, at a step
+# far too small (0 +- 91 where |f| ~ 1.6) is not
+UNRESOLVED_RTOL = 1e-6
 
 
 class Lines:
@@ -438,7 +445,9 @@ def _update(table, lines, h, name, p, state: _LineState, rule: SimpleNamespace) 
     at_bound = hl >= state.limit[lines] * (1 - 1e-12)
     flat_known = flat & ((hl >= FLAT_STEP * state.scale[lines]) | at_bound)
     settled = at_bound & (rounding <= SETTLED_RTOL * magnitude)
-    known = resolved | small_enough | flat_known | settled
+    natural = table["scale"].max(axis=1) / state.scale[lines] ** n
+    bounded = rounding <= UNRESOLVED_RTOL * np.maximum(magnitude, natural)
+    known = resolved | small_enough | flat_known | settled | bounded
     status[chosen] = np.where(asymptotic[improved] & known[improved], ok_status, UNRELIABLE)
     blind = state.blind[lines]
     state.blind[chosen] = ~known[improved]

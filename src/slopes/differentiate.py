@@ -140,7 +140,7 @@ def derivative(
 
         \\frac{f(x+h) - f(x-h)}{2h} = f'(x) + \\frac{h^2}{6} f'''(x) + O(h^4),
 
-    so combining the differences at ``h, 2h, .., 4h`` cancels the error terms
+    so combining the differences at ``h, 2h, 3h, 4.3h`` cancels the error terms
     one by one (Richardson extrapolation: orders 2, 4, 6 and 8 from eight
     evaluations, from ``order`` up for a larger ``order``) and the differences
     between the orders estimate the error that remains. With ``step=None``
