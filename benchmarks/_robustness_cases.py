@@ -462,9 +462,12 @@ EXAMPLE_MAX_N = 7  # numdifftools skips n > 7 for its finite-difference methods
 
 
 def example_truth(name: str, n: int) -> float:
-    f, radius = next((f, r) for fname, f, r in EXAMPLE_FUNCTIONS if fname == name)
+    """The n-th derivative at 0.5: a closed form where one is short, else Cauchy's formula."""
     if n == 1:
         return float(EXAMPLE_FIRST_DERIVATIVES[name](EXAMPLE_POINT))
+    if name in EXAMPLE_NTH_DERIVATIVES:
+        return float(EXAMPLE_NTH_DERIVATIVES[name](EXAMPLE_POINT, n))
+    f, radius = next((f, r) for fname, f, r in EXAMPLE_FUNCTIONS if fname == name)
     return cauchy_derivative(f, EXAMPLE_POINT, n, radius)
 
 
@@ -481,6 +484,29 @@ def sin_cos_derivative(name: str, x: float, n: int) -> float:
 
 def _cos_derivative(x: float, n: int) -> float:
     return sin_cos_derivative("cos", x, n)
+
+
+def _log_nth(x: float, n: int) -> float:
+    return (-1) ** (n - 1) * math.factorial(n - 1) / x**n
+
+
+# closed forms of the n-th derivative (n >= 1) of the example functions that have a
+# short one; the others (tan, tanh, arcsinh, arcsin, arccos, arctan) use Cauchy's formula
+EXAMPLE_NTH_DERIVATIVES: dict[str, Callable[[float, int], float]] = {
+    "exp": lambda x, n: math.exp(x),
+    "expm1": lambda x, n: math.exp(x),
+    "exp2": lambda x, n: math.log(2) ** n * 2**x,
+    "sin": lambda x, n: sin_cos_derivative("sin", x, n),
+    "cos": lambda x, n: sin_cos_derivative("cos", x, n),
+    "sinh": lambda x, n: math.cosh(x) if n % 2 else math.sinh(x),
+    "cosh": lambda x, n: math.sinh(x) if n % 2 else math.cosh(x),
+    "log": _log_nth,
+    "log10": lambda x, n: _log_nth(x, n) / math.log(10),
+    "log2": lambda x, n: _log_nth(x, n) / math.log(2),
+    "log1p": lambda x, n: _log_nth(1 + x, n),
+    "sqrt": lambda x, n: math.prod(0.5 - k for k in range(n)) * x ** (0.5 - n),
+    "square": lambda x, n: (2 * x, 2.0)[n - 1] if n <= 2 else 0.0,
+}
 
 
 def ndt_rosen(x):
