@@ -551,7 +551,10 @@ RESIDUAL_Y = 1 + 2 * np.exp(0.75 * RESIDUAL_X)
 
 def residuals_squared(c):
     """numdifftools' test_on_vector_valued_function: zero residuals at [1, 2, 0.75]."""
-    return (c[0] + c[1] * np.exp(c[2] * RESIDUAL_X) - RESIDUAL_Y) ** 2
+    c = np.asarray(c)
+    shape = (-1,) + (1,) * (c.ndim - 1)  # scipy's batch axes trail
+    x, y = RESIDUAL_X.reshape(shape), RESIDUAL_Y.reshape(shape)
+    return (c[0] + c[1] * np.exp(c[2] * x) - y) ** 2
 
 
 def _matrix_fun(x):
@@ -572,14 +575,11 @@ def _matrix_fun_jacobian(x: np.ndarray) -> np.ndarray:
 
 
 def _issue_68(x):
-    return np.array([np.sum(x**2) - 1])
+    return np.stack([np.sum(x**2, axis=0) - 1])  # numdifftools: np.array([np.sum(x**2) - 1])
 
 
 def _issue_25_g(x):
-    out = np.zeros((2, 2))
-    out[0] = x
-    out[1] = x
-    return out
+    return np.stack([x, x])  # numdifftools fills a 2 x 2 array with x in each row
 
 
 def _issue_25_fun3(x):

@@ -2,14 +2,15 @@
 
 The verdicts follow issue 11's definitions:
 
-- ``honest(outcome, case)``: every element that reports success has a true error
-  within ``HONESTY_FACTOR`` times its reported error, plus ``ULP_SLACK`` units of
-  roundoff of the closed form itself (a truth computed in floating point is a few
-  ulps off), and within ``CLAIM_RTOL`` relative. This is slopes' contract, asserted
+- ``dishonest_elements(outcome, case)``: the elements that report success but whose
+  true error exceeds ``HONESTY_FACTOR`` times their reported error plus ``ULP_SLACK``
+  (4 ulps) of the case's scale, or ``CLAIM_RTOL`` relative. The slack is rounding:
+  a closed form computed in floating point is a few ulps off, and an error estimate
+  of exactly 0 cannot cover a value one ulp away. This is slopes' contract, asserted
   by the tests on every case.
 - ``silent_wrong(outcome, case)``: the benchmark's count; an element claimed as a
-  success with a true error more than ``SILENT_FACTOR`` times its reported error, or
-  more than ``CLAIM_RTOL`` relative.
+  success with a true error more than ``SILENT_FACTOR`` times its reported error
+  (plus the same 4 ulps of scale), or more than ``CLAIM_RTOL`` relative.
 
 "Relative" is normwise: against the largest |exact| of the case (elementwise relative
 error explodes at zeros of a Jacobian); where the truth is identically zero, against 1
@@ -75,19 +76,23 @@ def true_error(outcome: Outcome, case: Case) -> np.ndarray:
 
 def dishonest_elements(outcome: Outcome, case: Case) -> np.ndarray:
     """Mask of the elements that claim success but break the contract."""
-    exact = np.asarray(case.exact, dtype=float)
     err = true_error(outcome, case)
-    allowed = HONESTY_FACTOR * outcome.error + ULP_SLACK * np.abs(exact)
+    allowed = HONESTY_FACTOR * outcome.error + ULP_SLACK * scale(case)
     with np.errstate(invalid="ignore"):
         bad = ~(err <= allowed) | ~(err <= CLAIM_RTOL * scale(case))
     return outcome.success & bad
 
 
 def silent_wrong(outcome: Outcome, case: Case) -> bool:
+    return bool(np.any(silent_wrong_elements(outcome, case)))
+
+
+def silent_wrong_elements(outcome: Outcome, case: Case) -> np.ndarray:
     err = true_error(outcome, case)
+    allowed = SILENT_FACTOR * outcome.error + ULP_SLACK * scale(case)
     with np.errstate(invalid="ignore"):
-        bad = ~(err <= SILENT_FACTOR * outcome.error) | ~(err <= CLAIM_RTOL * scale(case))
-    return bool(np.any(outcome.success & bad))
+        bad = ~(err <= allowed) | ~(err <= CLAIM_RTOL * scale(case))
+    return outcome.success & bad
 
 
 # --------------------------------------------------------------------------- slopes
@@ -126,13 +131,13 @@ def run_numdifftools(case: Case, f: Any) -> Outcome:
     import numdifftools as nd
 
     if case.kind == "derivative":
-        method = case.method
-        res_value, info = nd.Derivative(
-            f, n=case.n, method=method, order=case.order, full_output=True
-        )(case.x)
+        res = nd.Derivative(f, n=case.n, method=case.method, order=case.order, full_output=True)(
+            case.x
+        )
     else:
         cls = {"gradient": nd.Gradient, "jacobian": nd.Jacobian, "hessian": nd.Hessian}[case.kind]
-        res_value, info = cls(f, method=case.method, order=case.order, full_output=True)(case.x)
+        res = cls(f, method=case.method, order=case.order, full_output=True)(case.x)
+    res_value, info = res.estimate, res
     shape = np.shape(case.exact)
     value = _fit_shape(np.asarray(res_value, dtype=float), shape)
     error = _fit_shape(np.asarray(info.error_estimate, dtype=float), shape)
@@ -170,7 +175,7 @@ def run_scipy(case: Case, f: Any) -> Outcome:
     from scipy.differentiate import derivative, hessian, jacobian
 
     direction = SCIPY_DIRECTION[case.method]
-    order = max(case.order, 1)
+    order = 8  # scipy's default: slopes' `order` is where its table starts, not where it ends
     x = np.asarray(case.x, dtype=float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
