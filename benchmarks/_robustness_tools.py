@@ -87,6 +87,14 @@ def silent_wrong(outcome: Outcome, case: Case) -> bool:
     return bool(np.any(silent_wrong_elements(outcome, case)))
 
 
+def beyond_estimate(outcome: Outcome, case: Case) -> np.ndarray:
+    """Claimed elements whose true error exceeds 10x the reported error (+ 4 ulps of scale)."""
+    err = true_error(outcome, case)
+    with np.errstate(invalid="ignore"):
+        bad = ~(err <= SILENT_FACTOR * outcome.error + ULP_SLACK * scale(case))
+    return outcome.success & bad
+
+
 def silent_wrong_elements(outcome: Outcome, case: Case) -> np.ndarray:
     err = true_error(outcome, case)
     allowed = SILENT_FACTOR * outcome.error + ULP_SLACK * scale(case)

@@ -47,6 +47,7 @@ class Tally:
     cases: int = 0
     successes: int = 0
     silent_wrong: int = 0
+    beyond_estimate: int = 0  # of the silent wrong: true error > 10x the reported error
     raised: int = 0
     not_applicable: int = 0
     evaluations: list[int] = field(default_factory=list)
@@ -59,6 +60,7 @@ class Tally:
             str(self.cases),
             str(self.successes),
             f"**{self.silent_wrong}**" if self.silent_wrong else "0",
+            str(self.beyond_estimate),
             str(self.raised),
             str(self.not_applicable),
             "—" if median is None else f"{median:g}",
@@ -117,6 +119,7 @@ def run(every: int = 1, log=print) -> dict:
                 tally.successes += bool(out.success.all())
                 if tools.silent_wrong(out, case):
                     tally.silent_wrong += 1
+                    tally.beyond_estimate += bool(np.any(tools.beyond_estimate(out, case)))
                     if tool == "slopes":
                         slopes_wrong.append(_wrong_row(corpus_name, case, out))
             log(
@@ -145,7 +148,17 @@ def _wrong_row(corpus_name: str, case: corpus.Case, out: tools.Outcome) -> dict:
     }
 
 
-HEADER = ["corpus", "tool", "cases", "successes", "silent wrong", "raised", "n/a", "median evals"]
+HEADER = [
+    "corpus",
+    "tool",
+    "cases",
+    "successes",
+    "silent wrong",
+    "of which > 10x est.",
+    "raised",
+    "n/a",
+    "median evals",
+]
 
 
 def _provenance(results: dict, meta: dict) -> str:
@@ -169,6 +182,8 @@ def markdown(results: dict, meta: dict) -> str:
         "- **silent wrong**: success claimed with a true error more than 10x the reported "
         "error (plus 4 ulps of the case's scale), or more than 1e-6 relative (normwise, "
         "against the case's largest |exact|).",
+        "- **of which > 10x est.**: the silent wrong answers whose error estimate itself is "
+        "wrong; the others are claimed successes with an honest estimate above 1e-6 relative.",
         "- numdifftools has no success flag: *claimed* = error estimate finite and at most "
         "1e-6 x the case's scale. scipy: its own `success`.",
         "- **n/a**: scipy.differentiate has no complex step and no n > 1 (and its Hessian is "
