@@ -5,7 +5,8 @@ Usage (from the repository root, with the ``bench`` extra installed)::
     python benchmarks/run.py [--quick] [--out benchmarks/results]
 
 Writes ``results.md`` (markdown tables, targets with pass/fail) and ``results.json``
-(every measurement) into ``--out``. ``--quick`` (about a minute) uses fewer repeats and
+(every measurement) into ``--out``, and the robustness table (``bench_robustness.py``)
+into ``robustness.md``. ``--quick`` (about a minute) uses fewer repeats and
 skips the references that take many seconds; the committed results come from a full
 run. Installs nothing. See ``benchmarks/NOTES.md`` for method and findings.
 """
@@ -320,7 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="about a minute; fewer repeats")
     parser.add_argument("--out", default="benchmarks/results", help="folder for the results")
     parser.add_argument(
-        "--only", default="scalar,gradient,hessian", help="comma-separated sections to run"
+        "--only",
+        default="scalar,gradient,hessian,robustness",
+        help="comma-separated sections to run",
     )
     parser.add_argument("--fresh-pairs", help=argparse.SUPPRESS)  # child of a full run
     args = parser.parse_args(argv)
@@ -356,6 +359,11 @@ def main(argv: list[str] | None = None) -> int:
     (out / "results.md").write_text(markdown)
     print(_markdown.targets_table(results["targets"]))
     log(f"wrote {out / 'results.md'} and {out / 'results.json'}")
+    if "robustness" in sections:  # issue 11's table: its own script and file, robustness.md
+        import bench_robustness
+
+        bench_robustness.main(["--out", str(out)])
+        log(f"wrote {out / 'robustness.md'}")
     return 0
 
 
