@@ -26,11 +26,13 @@ from slopes._result import Result
 from slopes._richardson import (
     CONVERGED,
     FIXED_STEP,
+    IMPRECISE,
     MESSAGES,
     NONFINITE,
     UNRELIABLE,
     Lines,
     adaptive,
+    claimable,
     fixed_step,
 )
 from slopes._validate import Prepared
@@ -70,7 +72,8 @@ class DiffResult(Result):
         True where the value is finite and its error estimate is meaningful.
     status : ndarray of int
         ``CONVERGED`` (0), ``ONE_SIDED`` (1), ``FIXED_STEP`` (2),
-        ``UNRELIABLE`` (-1) or ``NONFINITE`` (-2); see ``message``.
+        ``UNRELIABLE`` (-1), ``NONFINITE`` (-2) or ``IMPRECISE`` (-3); see
+        ``message``.
     message : str
         The statuses that occur, in words.
     """
@@ -80,6 +83,7 @@ class DiffResult(Result):
     FIXED_STEP = FIXED_STEP
     UNRELIABLE = UNRELIABLE
     NONFINITE = NONFINITE
+    IMPRECISE = IMPRECISE
 
 
 @dataclass(frozen=True)
@@ -239,6 +243,8 @@ def _complex_step(
     if status_code == CONVERGED:
         status[~small.all(axis=1)] = UNRELIABLE
         error = np.where(small, error, np.inf)
+        natural = np.abs(at_x).max(axis=1) / np.maximum(np.abs(x), 1.0)
+        status[(status >= 0) & ~claimable(value, error, natural)] = IMPRECISE
     else:
         error = np.full(value.shape, np.nan)
     status[(status >= 0) & ~np.isfinite(value).all(axis=1)] = UNRELIABLE

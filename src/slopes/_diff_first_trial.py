@@ -28,7 +28,7 @@ import numpy as np
 from slopes._diff_table import ASYMPTOTIC_RATIO, NOISE_FACTOR, RATIO_SAFETY, RESOLVED
 from slopes._diff_trials import CONFIRM_STEP
 from slopes._evaluate_block import PointError, raise_at
-from slopes._richardson import ACCEPT_FACTOR, CONVERGED
+from slopes._richardson import ACCEPT_FACTOR, CONVERGED, SUCCESS_RTOL
 from slopes._stencils import family
 from slopes._steps import REACH_FACTOR, relative_factor, smallest_step
 
@@ -65,12 +65,9 @@ class Remembered:
 @functools.lru_cache(maxsize=64)
 def _plain_family(n: int, order: int, levels: int) -> tuple:
     offsets, weights, orders = family("central", n, order, levels)
-    rows = tuple(
-        tuple((float(o), float(w)) for o, w in zip(offsets, row) if w != 0) for row in weights
-    )
     sums = tuple(float(np.abs(row).sum()) for row in weights)
     factor = relative_factor(np.dtype(np.float64), orders[-1], n)
-    return tuple(float(o) for o in offsets), rows, sums, orders, factor
+    return tuple(float(o) for o in offsets), weights, sums, orders, factor
 
 
 def _exact(x: float, h: float) -> float:
@@ -112,7 +109,8 @@ def first_trial(f: Any, x: float, *, n: int, order: int, levels: int) -> FirstTr
     if len({*values.values()}) == 1 or (n % 2 and all(values[o] == values[-o] for o in offsets)):
         return remembered  # flat or even about x: exact zeros, the general engine's rule
     table = _table(values, scale, h, n, plain)
-    if table is None:
+    natural = scale / max(abs(x), 1.0) ** n  # see slopes._richardson.SUCCESS_RTOL
+    if table is None or not table[1] <= SUCCESS_RTOL * max(abs(table[0]), natural):
         return remembered
     return FirstTrial(value=table[0], error=table[1], step=h, nfev=len(offsets))
 
@@ -137,10 +135,12 @@ def _table(values, scale, h, n, plain) -> tuple[float, float] | None:
     :func:`slopes._richardson._update` for a first trial on one line with one
     output: the value and its error where the engine stops with success after
     this trial, else None."""
-    _offsets, rows, sums, orders, _factor = plain
+    offsets, weights, sums, orders, _factor = plain
     eps = _EPS
     hn = h**n
-    estimates = [sum(w * values[o] for o, w in row) / hn for row in rows]
+    # the very operation of error_table, so that both paths agree bit for bit
+    column = np.array([values[o] for o in offsets]).reshape(1, -1, 1)
+    estimates = (np.einsum("lp,apk->lak", weights, column) / hn).ravel().tolist()
     level = NOISE_FACTOR * eps * scale
     noise = [s * level / hn for s in sums]
     best = estimates[-1]

@@ -65,6 +65,7 @@ from slopes._steps import (
 __all__ = [
     "CONVERGED",
     "FIXED_STEP",
+    "IMPRECISE",
     "MESSAGES",
     "NONFINITE",
     "ONE_SIDED",
@@ -78,6 +79,7 @@ ONE_SIDED = 1
 FIXED_STEP = 2
 UNRELIABLE = -1
 NONFINITE = -2
+IMPRECISE = -3
 
 MESSAGES = {
     CONVERGED: "converged: the error estimate is reliable",
@@ -87,6 +89,8 @@ MESSAGES = {
     "did not shrink, or estimates at different steps disagree (f may be noisy, "
     "non-smooth or singular at x, or vary on a scale below the smallest step)",
     NONFINITE: "f is not finite at x or on both sides of it",
+    IMPRECISE: "the error estimate is reliable but above 1e-6 of the value's scale "
+    "(a high derivative, a one-sided stencil or a noisy f): not claimed as a success",
 }
 
 ACCEPT_FACTOR = 5.0  # accept a step whose error estimate is within this of the predicted optimum
@@ -112,6 +116,11 @@ SETTLED_RTOL = 1e-8
 # at 0 (value 0 +- 4e-17 where |f| ~ 1e-6) is; exp, n = 6, forward, at a step
 # far too small (0 +- 91 where |f| ~ 1.6) is not
 UNRESOLVED_RTOL = 1e-6
+# success is claimed only where the error estimate is at most this fraction of
+# the larger of |value| and max|f| / scale**n (the size of a derivative of f on
+# the line's scale, for a value near 0); the estimate is honest to a factor of
+# about 2, so the true error stays below 1e-6 of that scale
+SUCCESS_RTOL = 2.5e-7
 
 
 class Lines:
@@ -162,6 +171,7 @@ class _LineState:
     blind: np.ndarray  # the best trial resolved nothing: its truncation is unknown
     scale: np.ndarray  # the line's own scale, max(|x|, floor, 1) (see FLAT_STEP)
     limit: np.ndarray  # the largest step of the family being evaluated
+    natural: np.ndarray  # max|f| / scale**n at the best trial (see SUCCESS_RTOL)
 
     @classmethod
     def start(cls, h: np.ndarray, k: int, method: str) -> _LineState:
@@ -183,7 +193,15 @@ class _LineState:
             blind=np.zeros(m, dtype=bool),
             scale=np.ones(m),
             limit=np.full(m, np.inf),
+            natural=np.zeros(m),
         )
+
+
+def claimable(value: np.ndarray, error: np.ndarray, natural: np.ndarray) -> np.ndarray:
+    """Per line: the error estimate is small enough to claim success (``SUCCESS_RTOL``)."""
+    size = np.maximum(np.abs(value).max(axis=1), natural)
+    with np.errstate(invalid="ignore"):
+        return error.max(axis=1) <= SUCCESS_RTOL * size
 
 
 def _capped(x: np.ndarray, h: np.ndarray, limit: np.ndarray) -> np.ndarray:
@@ -316,6 +334,7 @@ def adaptive(
     status, best_step = state.status, state.best_step
     # nan is never a success, whatever the tables said
     status[(status >= 0) & ~np.isfinite(state.value).all(axis=1)] = UNRELIABLE
+    status[(status >= 0) & ~claimable(state.value, state.error, state.natural)] = IMPRECISE
     status[(state.sided < 2) & (status == ONE_SIDED)] = UNRELIABLE
     large = SimpleNamespace(x=x, family=families[start_method], k=k, n=n, eps=eps, h_min=h_min)
     _confirm_large(g, trials, status, best_step, state.nfev, large, value_noise, max_trials)
@@ -446,6 +465,7 @@ def _update(table, lines, h, name, p, state: _LineState, rule: SimpleNamespace) 
     flat_known = flat & ((hl >= FLAT_STEP * state.scale[lines]) | at_bound)
     settled = at_bound & (rounding <= SETTLED_RTOL * magnitude)
     natural = table["scale"].max(axis=1) / state.scale[lines] ** n
+    state.natural[chosen] = natural[improved]
     bounded = rounding <= UNRESOLVED_RTOL * np.maximum(magnitude, natural)
     known = resolved | small_enough | flat_known | settled | bounded
     status[chosen] = np.where(asymptotic[improved] & known[improved], ok_status, UNRELIABLE)
