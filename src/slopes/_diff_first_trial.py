@@ -25,7 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from slopes._diff_table import ASYMPTOTIC_RATIO, NOISE_FACTOR, RATIO_SAFETY, RESOLVED
+from slopes._diff_table import (
+    ASYMPTOTIC_RATIO,
+    NOISE_FACTOR,
+    RATIO_SAFETY,
+    RESOLVED,
+    TRUNCATION_MARGIN,
+)
 from slopes._diff_trials import CONFIRM_STEP
 from slopes._evaluate_block import PointError, raise_at
 from slopes._richardson import ACCEPT_FACTOR, CONVERGED, SUCCESS_RTOL
@@ -153,7 +159,7 @@ def _table(values, scale, h, n, plain) -> tuple[float, float] | None:
     if not any(resolved):
         # known to 1e3 eps with nothing resolved (truncation below rounding), or
         # not known: the general engine grows the step
-        return (best, top + rounding) if small_enough else None
+        return (best, TRUNCATION_MARGIN * top + rounding) if small_enough else None
     ratio = top / below if below > 0 else math.inf
     good = resolved[-1] and resolved[-2] and ratio < ASYMPTOTIC_RATIO
     if resolved[-1] and not good:
@@ -170,7 +176,7 @@ def _table(values, scale, h, n, plain) -> tuple[float, float] | None:
             top * min(1.0, RATIO_SAFETY * largest),
             below * min(1.0, RATIO_SAFETY * largest * largest),
         )
-    error = truncation + rounding
+    error = TRUNCATION_MARGIN * truncation + rounding
     if resolved[0] and not any(resolved[1:]) and small_enough:
         return best, error  # the higher orders exact to rounding: a polynomial
     if resolved[-1]:

@@ -41,6 +41,11 @@ NOISE_FACTOR = 2.0  # f's values are taken to be accurate to 2 eps |f|
 RESOLVED = 3.0  # a difference counts when above this many rounding levels
 ASYMPTOTIC_RATIO = 0.5
 RATIO_SAFETY = 4.0  # the next order's error is taken as at most this times the last ratio
+# the reported truncation error is the extrapolated one times this: the top level's
+# widest points sit 0.3 h further out (slopes._stencils.family, against aliasing),
+# which makes its error constant up to ~20 % larger than the decay measured on the
+# lower levels predicts (sin and exp sums at 1: true 4.95e-12, extrapolated 4.06e-12)
+TRUNCATION_MARGIN = 1.5
 
 
 def error_table(
@@ -155,7 +160,7 @@ def error_table(
         "best": best,
         "truncation": model,
         "rounding": rounding,
-        "error": truncation + rounding,
+        "error": TRUNCATION_MARGIN * truncation + rounding,
         "asymptotic": asymptotic,
         "any_resolved": any_resolved,
         "top_resolved": resolved[-1],

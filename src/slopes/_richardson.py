@@ -120,7 +120,8 @@ UNRESOLVED_RTOL = 1e-6
 # the larger of |value| and max|f| / scale**n (the size of a derivative of f on
 # the line's scale, for a value near 0); the estimate is honest to a factor of
 # about 2, so the true error stays below 1e-6 of that scale
-SUCCESS_RTOL = 2.5e-7
+SUCCESS_RTOL = 5e-7
+ZERO_ATOL = 1e-10  # ... or where the value is 0 within an estimate below this
 
 
 class Lines:
@@ -199,9 +200,14 @@ class _LineState:
 
 def claimable(value: np.ndarray, error: np.ndarray, natural: np.ndarray) -> np.ndarray:
     """Per line: the error estimate is small enough to claim success (``SUCCESS_RTOL``)."""
-    size = np.maximum(np.abs(value).max(axis=1), natural)
+    magnitude = np.abs(value).max(axis=1)
+    size = np.maximum(magnitude, natural)
+    worst = error.max(axis=1)
     with np.errstate(invalid="ignore"):
-        return error.max(axis=1) <= SUCCESS_RTOL * size
+        # a value within its estimate of 0 (x**7 at 0: 0 +- 2e-17 where f ~ 1e-21)
+        # is claimed as a zero when the estimate is below ZERO_ATOL
+        zero = (magnitude <= worst) & (worst <= ZERO_ATOL)
+        return (worst <= SUCCESS_RTOL * size) | zero
 
 
 def _capped(x: np.ndarray, h: np.ndarray, limit: np.ndarray) -> np.ndarray:
@@ -323,9 +329,14 @@ def adaptive(
             across_trials(table, last, ok, h[ok], name, orders)
             record(trials, table, ok, state.tried[ok] - 1, h[ok])
             _update(table, ok, h, name, orders[-1], state, rule)
-            # a line whose step model asks for a step beyond the bound stops there
+            # a line whose step model asks for a step beyond the bound stops there,
+            # or, where its estimate is not yet small enough to claim (lower orders
+            # resolved, the top one not: a pessimistic bound), tries a smaller step
             at_bound = h[ok] >= limits[name][ok] * (1 - 1e-12)
-            state.active[ok[at_bound & (state.next_h[ok] >= h[ok])]] = False
+            wants_more = at_bound & (state.next_h[ok] >= h[ok]) & state.active[ok]
+            fine = claimable(state.value[ok], state.error[ok], state.natural[ok])
+            state.active[ok[wants_more & fine]] = False
+            state.next_h[ok[wants_more & ~fine]] = h[ok[wants_more & ~fine]] * SHRINK
             if name != start_method:
                 _confirm(table, ok, h, state)
         state.active &= state.tried < max_trials
@@ -334,11 +345,11 @@ def adaptive(
     status, best_step = state.status, state.best_step
     # nan is never a success, whatever the tables said
     status[(status >= 0) & ~np.isfinite(state.value).all(axis=1)] = UNRELIABLE
-    status[(status >= 0) & ~claimable(state.value, state.error, state.natural)] = IMPRECISE
     status[(state.sided < 2) & (status == ONE_SIDED)] = UNRELIABLE
     large = SimpleNamespace(x=x, family=families[start_method], k=k, n=n, eps=eps, h_min=h_min)
     _confirm_large(g, trials, status, best_step, state.nfev, large, value_noise, max_trials)
     status[(status == CONVERGED) & ~consistent(trials, state.value, best_step)] = UNRELIABLE
+    status[(status >= 0) & ~claimable(state.value, state.error, state.natural)] = IMPRECISE
     return {
         "value": state.value,
         "error": state.error,
@@ -498,16 +509,27 @@ def _update(table, lines, h, name, p, state: _LineState, rule: SimpleNamespace) 
         exact_above = resolved_levels[0] & ~resolved_levels[1:].any(axis=0)
         polynomial = (exact_above | table["flat"]).all(axis=1) & small_enough
     accept = accept_resolved | accept_unresolved | accept_scaling | polynomial | flat_known
+    # a trial whose reported error is too large to claim does not end the search
+    # (its lower orders resolved, the top one not: the bound is pessimistic, and a
+    # smaller step shrinks it); the search ends anyway after max_trials
+    accept &= claimable(table["best"], table["error"], natural) | flat_known
     active[lines[accept & improved]] = False
     largest = np.full(hl.shape, MAX_GROWTH)
     if careful:
         largest[~table["top_resolved"].all(axis=1)] = GUESS_GROWTH
+    # lower orders resolved, the top one not, and the reported error (the lower
+    # levels' bound) too large to claim: a polynomial's exact top level or a step
+    # far from the best; a smaller step shrinks the bound at the lower orders' rate
+    pessimistic = resolved & ~table["top_resolved"].all(axis=1)
+    pessimistic &= ~claimable(table["best"], table["error"], natural)
     move = np.where(
-        ~asymptotic,
+        ~asymptotic | pessimistic,
         hl * SHRINK,
         np.where(resolved, np.clip(h_star, hl / MAX_GROWTH, hl * largest), hl * growth),
     )
-    # flat at a small step: straight to the largest step allowed (the bound caps it)
-    move = np.where(flat, np.inf, move)
+    # flat at a small step (x tiny, so the first step was): to the first step the
+    # engine takes at x = 0, 1.5 FLAT_STEP of the scale; beyond it, to the bound
+    jump = 1.5 * FLAT_STEP * state.scale[lines]
+    move = np.where(flat, np.where(hl < jump, jump, np.inf), move)
     still = improved & ~accept
     state.next_h[lines[still]] = move[still]
