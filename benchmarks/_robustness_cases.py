@@ -1070,6 +1070,10 @@ def _sin_1000(x):
     return np.sin(1000 * x)
 
 
+def _sin_413(x):
+    return np.sin(413.0 * x)
+
+
 def constant(x):
     return 3.0 + 0.0 * x
 
@@ -1178,6 +1182,34 @@ def _sweeps() -> tuple[Case, ...]:
             n=2,
             magnitude=1.0,
             tags=("aliasing",),
+        )
+    )
+    # found by the hypothesis properties of tests/test_edge_sweeps.py: sin(413 x), n = 3, at 0
+    # (aliasing at x = 0, where the step is absolute) and sin'' at a tiny x
+    cases.append(
+        Case(
+            c,
+            "sin(413x)",
+            "derivative",
+            _sin_413,
+            0.0,
+            -(413.0**3),
+            n=3,
+            magnitude=413.0**3,
+            tags=("aliasing",),
+        )
+    )
+    cases.append(
+        Case(
+            c,
+            "sin",
+            "derivative",
+            np.sin,
+            1.702664920459692e-188,
+            -np.sin(1.702664920459692e-188),
+            n=2,
+            magnitude=1.0,
+            tags=("tiny x",),
         )
     )
     # flat directions and constants (item 6), exact zeros (item 7)

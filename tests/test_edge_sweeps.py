@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 import slopes
 
@@ -251,4 +253,53 @@ def test_cli_does_not_print_aliasing_as_success(capsys):
     if code == 0:
         assert payload["value"] == pytest.approx(1000 * np.cos(1000 * x), rel=1e-6)
     else:
-        assert payload.get("success") is False or code != 0
+        assert payload["success"] is False
+
+
+@settings(deadline=None, max_examples=40, derandomize=True)
+@given(
+    st.floats(min_value=1.0, max_value=2000.0),
+    st.floats(min_value=-5.0, max_value=5.0),
+    st.integers(min_value=1, max_value=3),
+)
+@example(413.0, 0.0, 3)  # found by this test: 203 +- 1e-8 for -7.0e7, success
+@example(1.0, 1.702664920459692e-188, 2)  # found by this test: -1.9e125, success
+def test_oscillating_f_success_means_honest(k, x, n):
+    """Issue 11 item 9 as a property: sin(k x), the n-th derivative, success means honest.
+
+    The truth is k^n sin(k x + n pi / 2), evaluated through the exact cycle of
+    +-sin, +-cos; the relative guard is against k^n, the size of the derivatives.
+    """
+
+    def f(t):
+        return np.sin(k * t)
+
+    res = _quiet(lambda: slopes.derivative(f, x, n=n, full_output=True))
+    truth = k**n * corpus.sin_cos_derivative("sin", k * x, n)
+    if res.success:
+        error = abs(float(res.value) - truth)
+        assert error <= 2 * float(res.error) + tools.ULP_SLACK * k**n, (res, truth)
+        assert error <= tools.CLAIM_RTOL * k**n, (res, truth)
+
+
+@settings(deadline=None, max_examples=30, derandomize=True)
+@given(
+    st.sampled_from(range(len(corpus.EDGE_FUNCTIONS))),
+    st.floats(min_value=0.5, max_value=0.9999),
+)
+@example(2, 0.96875)  # log1p towards -1: 32 evaluations, one-sided; mirrored: 8, unreliable
+def test_mirror_property_anywhere_near_an_edge(which, frac):
+    """The mirror property at any fraction of the way to an edge, not only 0.9/0.99/0.999."""
+    edge = corpus.EDGE_FUNCTIONS[which]
+    x = edge.center + frac * (edge.edge - edge.center)
+
+    def g(t):
+        return edge.f(-t)
+
+    a = _quiet(lambda: slopes.derivative(edge.f, x, full_output=True))
+    b = _quiet(lambda: slopes.derivative(g, -x, full_output=True))
+    assert (bool(a.success), int(a.status), int(a.nfev)) == (
+        bool(b.success),
+        int(b.status),
+        int(b.nfev),
+    )
