@@ -193,6 +193,9 @@ def _fixed(
 # Im f(x + ih) = h f'(x) would lose digits to subnormal numbers (eps**2 |x|
 # underflows to 0 below |x| ~ 1e-292): there the step is not relative to |x|,
 # and the real part checks that it is still small enough (see _complex_step)
+TINY_X = 1e-100  # see _complex_step
+
+
 def _complex_floor(dtype: np.dtype) -> float:
     info = np.finfo(dtype)
     return float(info.tiny) / float(info.eps)
@@ -245,6 +248,13 @@ def _complex_step(
         error = np.where(small, error, np.inf)
         natural = np.abs(at_x).max(axis=1) / np.maximum(np.abs(x), 1.0)
         status[(status >= 0) & ~claimable(value, error, natural)] = IMPRECISE
+        # Im f = h f' below the normal numbers lost its digits (x**2 at 1e-300 gives
+        # 0 for 2e-300): at a tiny x, where the step is tiny too and f' may be as
+        # small as x, such a value is not known, even as 0 (at an ordinary x, an
+        # Im f of 0 is a stationary point: kept)
+        tiny = float(np.finfo(x.dtype).tiny)
+        lost = (np.abs(values.imag) < tiny).any(axis=1) & (np.abs(x) < TINY_X)
+        status[(status >= 0) & lost] = UNRELIABLE
     else:
         error = np.full(value.shape, np.nan)
     status[(status >= 0) & ~np.isfinite(value).all(axis=1)] = UNRELIABLE
