@@ -279,7 +279,8 @@ class Evaluator:
     def first_output(self) -> np.ndarray:
         """Evaluate f(x) to learn its output shape (coordinate kind, jacobian)."""
         if self.vectorized:
-            raw = evaluate_block_safe(self.f, self.spec, True, self.x[None, :])
+            # a fresh copy: f may write into its argument, and x is the evaluator's own
+            raw = evaluate_block_safe(self.f, self.spec, True, self.x[None, :].copy())
             value = np.asarray(raw)
             if value.ndim == 0 or value.shape[0] != 1:
                 raise ValueError(
@@ -288,7 +289,8 @@ class Evaluator:
                 )
             value = value[0]
         else:
-            value = np.asarray(evaluate_block_safe(self.f, self.spec, False, self.x[None, :])[0])
+            block = self.x[None, :].copy()
+            value = np.asarray(evaluate_block_safe(self.f, self.spec, False, block)[0])
         self.nfev += 1
         self.out_shape = value.shape
         # f(x) at the real x: with the complex step f may return real numbers here

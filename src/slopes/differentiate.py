@@ -67,7 +67,7 @@ from slopes._diff_core import (
 from slopes._diff_first_trial import FirstTrial, first_trial
 from slopes._diff_hessian import hessian
 from slopes._stencils import stencil_order_error
-from slopes._validate import _derivative_iv, _gradient_iv, _jacobian_iv
+from slopes._validate import _derivative_iv, _gradient_iv, _jacobian_iv, _prepare_step
 
 __all__ = ["DiffResult", "check_grad", "derivative", "gradient", "hessian", "jacobian"]
 
@@ -84,6 +84,7 @@ def derivative(
     vectorized: bool | int = False,
     workers: Any = None,
     progress: bool | str = False,
+    max_step: Any = None,
 ) -> Any:
     """The ``n``-th derivative of a scalar function at every element of ``x``.
 
@@ -118,6 +119,13 @@ def derivative(
         Spread the evaluations (see :func:`slopes._parallel.parallel_map`).
     progress : bool or "always", default False
         Show a progress bar over the evaluations.
+    max_step : float or array_like, optional
+        With ``step=None``: f is never evaluated farther than this from ``x``
+        (per element, to rounding). Default ``0.5 max(|x|, 1)`` (for ``gradient`` and
+        ``jacobian``, ``|x_j|`` is at least the rms of x): a black box defined
+        around x is not probed far outside it, and a direction in which f is
+        flat is not chased to ever larger steps. Where the step model asks for
+        more, the search stops at the bound.
 
     Returns
     -------
@@ -194,6 +202,7 @@ def derivative(
         and abs(x) <= 1.7976931348623157e308  # finite (nan fails too); big ints fail
         and callable(f)
         and stencil_order_error(method, n, order) is None
+        and max_step is None
     ):
         # the common scalar call: the engine's first trial in plain floats; where
         # it does not settle the derivative, the engine runs on an f that
@@ -214,7 +223,8 @@ def derivative(
             )
         f = first
     prepared = _derivative_iv(f, x, n, method, order, step, vectorized, full_output)
-    settings = Settings(method, order, vectorized, workers, progress)
+    reach = _prepare_step(max_step, x, prepared.flat, name="max_step")
+    settings = Settings(method, order, vectorized, workers, progress, reach)
     out = elementwise(f, prepared, settings, n=n)
     shape = prepared.shape
     value = out["value"].reshape(shape)
@@ -287,6 +297,7 @@ def gradient(
     vectorized: bool | int = False,
     workers: Any = None,
     progress: bool | str = False,
+    max_step: Any = None,
 ) -> Any:
     """The gradient of a scalar function of an array or pytree.
 
@@ -297,9 +308,9 @@ def gradient(
         points (leading batch axis on every leaf) and returns one value each.
     x : array_like or pytree
         Where to differentiate (dict/list/tuple of arrays allowed).
-    method, order, step, full_output, vectorized, workers, progress
-        As for :func:`derivative`; ``step`` may also be an array (or pytree)
-        with one step per entry of x.
+    method, order, step, full_output, vectorized, workers, progress, max_step
+        As for :func:`derivative`; ``step`` and ``max_step`` may also be an
+        array (or pytree) with one value per entry of x.
 
     Returns
     -------
@@ -349,7 +360,8 @@ def gradient(
     (array([0, 0]), 12, True)
     """
     prepared = _gradient_iv(f, x, method, order, step, vectorized, full_output)
-    settings = Settings(method, order, vectorized, workers, progress)
+    reach = _prepare_step(max_step, x, prepared.flat, name="max_step")
+    settings = Settings(method, order, vectorized, workers, progress, reach)
     return _by_coordinates(f, prepared, settings, full_output, scalar=True)
 
 
@@ -364,6 +376,7 @@ def jacobian(
     vectorized: bool | int = False,
     workers: Any = None,
     progress: bool | str = False,
+    max_step: Any = None,
 ) -> Any:
     """The Jacobian of an array-valued function: shape ``f(x).shape + x.shape``.
 
@@ -375,7 +388,7 @@ def jacobian(
     x : array_like or pytree
         For a pytree the result is a pytree of the same structure whose leaf
         for ``x_leaf`` has shape ``f(x).shape + x_leaf.shape``.
-    method, order, step, full_output, vectorized, workers, progress
+    method, order, step, full_output, vectorized, workers, progress, max_step
         As for :func:`gradient`.
 
     Returns
@@ -413,5 +426,6 @@ def jacobian(
     (array([0, 0]), 13)
     """
     prepared = _jacobian_iv(f, x, method, order, step, vectorized, full_output)
-    settings = Settings(method, order, vectorized, workers, progress)
+    reach = _prepare_step(max_step, x, prepared.flat, name="max_step")
+    settings = Settings(method, order, vectorized, workers, progress, reach)
     return _by_coordinates(f, prepared, settings, full_output, scalar=False)
