@@ -124,8 +124,10 @@ def test_mirror_property(name, f, x, n, method, mirror_method):
     assert int(a.status) == int(b.status)
     assert int(a.nfev) == int(b.nfev)
     mirrored = (-1) ** n * float(b.value)
-    if np.isfinite(a.value) or np.isfinite(mirrored):
-        slack = max(float(a.error), float(b.error), 4 * np.finfo(float).eps * abs(float(a.value)))
+    assert np.isfinite(float(a.value)) == np.isfinite(mirrored)
+    if np.isfinite(mirrored):
+        ulps = 4 * np.finfo(float).eps * abs(mirrored)
+        slack = float(np.nanmax([float(a.error), float(b.error), ulps]))
         assert abs(float(a.value) - mirrored) <= slack, (a, b)
 
 
@@ -137,11 +139,11 @@ class Recording:
         self.points: list[np.ndarray] = []
 
     def __call__(self, x):
-        self.points.append(np.array(x, dtype=float, copy=True))
+        self.points.append(np.array(x, copy=True))  # complex for the complex step
         return self.f(x)
 
     def farthest(self, x) -> float:
-        return max(float(np.max(np.abs(p - np.asarray(x)))) for p in self.points)
+        return max(float(np.max(np.abs(np.real(p) - np.asarray(x)))) for p in self.points)
 
 
 @pytest.mark.parametrize(
@@ -303,3 +305,34 @@ def test_mirror_property_anywhere_near_an_edge(which, frac):
         int(b.status),
         int(b.nfev),
     )
+
+
+def test_every_sweep_stays_near_x_and_never_calls_nan_converged():
+    """Over every derivative case of the sweeps: no exception, f never called farther than
+    FAR x max(1, |x|) from x, and a non-finite value never has the status CONVERGED."""
+    from slopes.differentiate import DiffResult
+
+    far, nan_converged, raised = [], [], []
+    for case in CASES:
+        if case.kind != "derivative":
+            continue
+        recorder = Recording(case.f)
+        try:
+            res = _quiet(
+                lambda c=case, r=recorder: slopes.derivative(
+                    r, c.x, n=c.n, method=c.method, order=c.order, full_output=True
+                )
+            )
+        except Exception as exc:  # listed with the others, so one run shows them all
+            raised.append((case.label, repr(exc)))
+            continue
+        reach = recorder.farthest(case.x)
+        if reach > FAR * max(1.0, abs(case.x)):
+            far.append((case.label, reach))
+        if not np.isfinite(res.value) and int(res.status) == DiffResult.CONVERGED:
+            nan_converged.append(case.label)
+    assert {"far": far, "nan converged": nan_converged, "raised": raised} == {
+        "far": [],
+        "nan converged": [],
+        "raised": [],
+    }

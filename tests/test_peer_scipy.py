@@ -143,6 +143,15 @@ def test_success_means_error_within_estimate(index):
     assert not bad.any(), (out.value[bad], np.asarray(case.exact)[bad], out.error[bad])
 
 
+def test_basic_error_within_estimate():
+    """TestDerivative.test_basic: ndtr at 0.6 and on linspace(-0.05, 1.05, 10); error < estimate."""
+    x = np.array([0.6, *np.linspace(-0.05, 1.05, 10)])
+    res = slopes.derivative(corpus.ndtr, x, full_output=True)
+    ref = corpus.normal_pdf(x)
+    np.testing.assert_allclose(res.value, ref, rtol=4 * np.finfo(float).eps ** 0.5)
+    assert np.all(np.abs(res.value - ref) < res.error)
+
+
 def test_every_case_succeeds_except_the_saddles():
     # scipy asserts success on all of these; it xfails the two saddles (gh-18811)
     failed = [
