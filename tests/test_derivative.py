@@ -406,8 +406,8 @@ def test_upper_domain_edges_converge_one_sided_like_their_mirrors(f, x, exact):
 @pytest.mark.parametrize("x", [1.66804436169049, -2.9348694766740593])
 def test_aliasing_is_not_success(x):
     # issue 11 item 9: sin(1000 x) gave 3.79 +- 4e-14 (truth -990) with success:
-    # the steps span whole periods. One trial: the shifted widest point breaks
-    # it; two: trials up to 16x apart must agree
+    # the steps span whole periods (0.044 is 14.01 pi / 1000; 0.025 and its
+    # quarter 8 pi and 2 pi): the family's widest point at 4.3 h breaks that
     res = derivative(lambda t: np.sin(1000 * t), x, full_output=True)
     truth = 1000 * np.cos(1000 * x)
     assert not res.success or abs(res.value - truth) <= res.error
