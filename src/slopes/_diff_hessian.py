@@ -60,10 +60,6 @@ __all__ = ["HESSIAN_MARGIN", "hessian"]
 # (0.3, -0.8, 1.1): terms of 0.8 cancel to |f| = 0.002, and the true error of
 # the first diagonal entry was 1.26 times the plain estimate on an AMD EPYC)
 HESSIAN_MARGIN = 4.0
-# one-sided pairs (orders 1, 2, 3 of the forward or backward family in both
-# directions) decay too slowly for the ratio model: cos(x0 - x1) at numdifftools'
-# point, forward, was 3.8e-8 off with a plain estimate of 1.7e-9 (23x)
-ONE_SIDED_MARGIN = 32.0
 
 
 def _product(offsets: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -275,8 +271,7 @@ def hessian(
     (:func:`slopes.jacobian`'s engine); the reported error adds
     ``|J - J^T| / 2``, and an entry's status is the worse of its row's and
     column's. Without ``grad``, the reported error is the engine's estimate
-    times ``HESSIAN_MARGIN`` (4; ``ONE_SIDED_MARGIN``, 32, for the forward and
-    backward methods: see there), and the diagonal comes from the adaptive
+    times ``HESSIAN_MARGIN`` (4: see there), and the diagonal comes from the adaptive
     second-derivative engine along each coordinate (orders 2, 4, 6 on
     ``0, +-h_i .. +-3 h_i``), and each pair ``i < j`` once from the product
     of the first-derivative family in both directions, at the steps the
@@ -315,8 +310,7 @@ def hessian(
     settings = Settings(method, order, vectorized, workers, progress)
     if grad is None:
         out = _from_values(f, prepared, settings)
-        margin = HESSIAN_MARGIN if method == "central" else ONE_SIDED_MARGIN
-        value, error, status = out["value"], margin * out["error"], out["status"]
+        value, error, status = out["value"], HESSIAN_MARGIN * out["error"], out["status"]
     else:
         inner = _FlatGradient(grad, prepared.spec, vectorized)
         outer = Prepared(flat, None, None, None, prepared.step, flat.dtype)
