@@ -475,7 +475,8 @@ def _update(table, lines, h, name, p, state: _LineState, rule: SimpleNamespace) 
     at_bound = hl >= state.limit[lines] * (1 - 1e-12)
     flat_known = flat & ((hl >= FLAT_STEP * state.scale[lines]) | at_bound)
     settled = at_bound & (rounding <= SETTLED_RTOL * magnitude)
-    natural = table["scale"].max(axis=1) / state.scale[lines] ** n
+    with np.errstate(over="ignore"):  # scale**n beyond the largest float: natural is 0
+        natural = table["scale"].max(axis=1) / state.scale[lines] ** n
     state.natural[chosen] = natural[improved]
     bounded = rounding <= UNRESOLVED_RTOL * np.maximum(magnitude, natural)
     known = resolved | small_enough | flat_known | settled | bounded
