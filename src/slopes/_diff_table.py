@@ -25,6 +25,8 @@ recognises this across two trials (see there).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 __all__ = [
@@ -245,32 +247,30 @@ def power_law(
 
 
 def across_trials(
-    table: dict, last: dict, lines: np.ndarray, h: np.ndarray, name: str, orders: tuple
+    table: dict, last: Any, lines: np.ndarray, h: np.ndarray, name: str, orders: tuple
 ) -> None:
     """For the adaptive engine: mark (``table["scaling"]``) and accept the tables
     that follow a power law across each line's last two trials of the same
     stencil family ``name`` (:func:`power_law`), then remember this trial in
-    ``last`` (per line: ``name``, ``step``, and here ``best``, ``diffs``,
-    ``resolved``)."""
+    ``last`` (a :class:`slopes._richardson.LastTrial`: per line the family's
+    ``name``, ``step``, ``best``, ``diffs`` and ``resolved``)."""
     table["scaling"] = np.zeros(table["best"].shape, dtype=bool)
-    if len(orders) < 2:
+    if len(orders) < 2 or last.diffs.shape[0] != table["diffs"].shape[0]:
         return
-    if "best" not in last:
-        m = last["step"].size
-        last["best"] = np.full((m, table["best"].shape[1]), np.nan)
-        last["diffs"] = np.full((table["diffs"].shape[0], m, table["best"].shape[1]), np.nan)
-        last["resolved"] = np.zeros(last["diffs"].shape, dtype=bool)
-    have = last["name"][lines] == name
+    have = last.name[lines] == name
     if have.any():
-        previous = {key: last[key][:, lines] for key in ("diffs", "resolved")}
-        previous["best"] = last["best"][lines]
-        scaling, error = power_law(table, previous, h / last["step"][lines], orders[-2])
+        previous = {
+            "diffs": last.diffs[:, lines],
+            "resolved": last.resolved[:, lines],
+            "best": last.best[lines],
+        }
+        scaling, error = power_law(table, previous, h / last.step[lines], orders[-2])
         scaling &= have[:, None] & ~table["asymptotic"]
         table["scaling"] = scaling
         table["asymptotic"] = table["asymptotic"] | scaling
         table["error"] = np.where(scaling, error, table["error"])
-    last["name"][lines] = name
-    last["step"][lines] = h
-    last["best"][lines] = table["best"]
-    last["diffs"][:, lines] = table["diffs"]
-    last["resolved"][:, lines] = table["resolved"]
+    last.name[lines] = name
+    last.step[lines] = h
+    last.best[lines] = table["best"]
+    last.diffs[:, lines] = table["diffs"]
+    last.resolved[:, lines] = table["resolved"]

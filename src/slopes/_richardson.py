@@ -45,7 +45,6 @@ Adaptive algorithm (``step=None``)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -150,6 +149,68 @@ class Lines:
         out = out.astype(np.result_type(out, values), copy=False)
         out[moved] = values
         return out
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What the step decisions of :func:`_update` need besides the table."""
+
+    n: int  # derivative order
+    eps: float
+    start_method: str  # a result of another method is one-sided
+    careful: bool
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What :func:`_confirm_large` needs to evaluate one more trial."""
+
+    x: np.ndarray
+    family: tuple
+    k: int
+    n: int
+    eps: float
+    h_min: float
+
+
+@dataclass(frozen=True)
+class Trials:
+    """Every trial's table per line, for :mod:`slopes._diff_trials` (rows: trials)."""
+
+    step: np.ndarray  # (rows, m)
+    value: np.ndarray  # (rows, m, k)
+    slack: np.ndarray  # (rows, m, k)
+    asymptotic: np.ndarray  # (rows, m)
+
+    @classmethod
+    def empty(cls, rows: int, m: int, k: int) -> Trials:
+        return cls(
+            step=np.full((rows, m), np.inf),
+            value=np.zeros((rows, m, k)),
+            slack=np.zeros((rows, m, k)),
+            asymptotic=np.zeros((rows, m), dtype=bool),
+        )
+
+
+@dataclass(frozen=True)
+class LastTrial:
+    """Each line's previous trial, for :func:`slopes._diff_table.across_trials`."""
+
+    name: np.ndarray  # (m,) the family of that trial (None: none yet)
+    step: np.ndarray  # (m,)
+    best: np.ndarray  # (m, k)
+    diffs: np.ndarray  # (levels - 1, m, k)
+    resolved: np.ndarray  # (levels - 1, m, k)
+
+    @classmethod
+    def empty(cls, m: int, k: int, differences: int) -> LastTrial:
+        return cls(
+            name=np.full(m, None, dtype=object),
+            step=np.full(m, np.inf),
+            best=np.full((m, k), np.nan),
+            diffs=np.full((differences, m, k), np.nan),
+            resolved=np.zeros((differences, m, k), dtype=bool),
+        )
 
 
 @dataclass
@@ -288,15 +349,9 @@ def adaptive(
     h = _capped(x, h, limits[start_method])
     state = _LineState.start(h, k, start_method)
     state.scale = np.maximum(np.maximum(np.abs(x), scale_floor), 1.0)
-    trials = SimpleNamespace(  # every trial's table, for the consistency check
-        # one row more: the confirming trial of confirm_large
-        step=np.full((max_trials + 1, m), np.inf),
-        value=np.zeros((max_trials + 1, m, k)),
-        slack=np.zeros((max_trials + 1, m, k)),
-        asymptotic=np.zeros((max_trials + 1, m), dtype=bool),
-    )
-    last = {"name": np.full(m, None, dtype=object), "step": np.full(m, np.inf)}
-    rule = SimpleNamespace(n=n, eps=eps, start_method=start_method, careful=careful)
+    trials = Trials.empty(max_trials + 1, m, k)  # one row more: confirm_large's trial
+    last = LastTrial.empty(m, k, len(families[start_method][2]) - 1)
+    rule = Rule(n=n, eps=eps, start_method=start_method, careful=careful)
     while state.active.any():
         state.next_h = h.copy()
         for name in ("central", "forward", "backward"):
@@ -346,7 +401,7 @@ def adaptive(
     # nan is never a success, whatever the tables said
     status[(status >= 0) & ~np.isfinite(state.value).all(axis=1)] = UNRELIABLE
     status[(state.sided < 2) & (status == ONE_SIDED)] = UNRELIABLE
-    large = SimpleNamespace(x=x, family=families[start_method], k=k, n=n, eps=eps, h_min=h_min)
+    large = Confirmation(x=x, family=families[start_method], k=k, n=n, eps=eps, h_min=h_min)
     _confirm_large(g, trials, status, best_step, state.nfev, large, value_noise, max_trials)
     status[(status == CONVERGED) & ~consistent(trials, state.value, best_step)] = UNRELIABLE
     status[(status >= 0) & ~claimable(state.value, state.error, state.natural)] = IMPRECISE
@@ -437,7 +492,7 @@ def _handle_nonfinite(g, lines, values, offsets, name, state: _LineState, k) -> 
             state.next_h[line] = state.next_h[line] * SHRINK
 
 
-def _update(table, lines, h, name, p, state: _LineState, rule: SimpleNamespace) -> None:
+def _update(table, lines, h, name, p, state: _LineState, rule: Rule) -> None:
     """Keep each line's best trial, then decide: accept, stop, or move the step.
 
     ``p`` is the top order of the family just evaluated; ``rule`` holds the
