@@ -309,3 +309,16 @@ def test_gradient_of_an_empty_x_is_empty():
     # issue 12 item 12: an empty x gives an empty gradient (f is not needed)
     assert gradient(lambda v: np.sum(v), []) == []  # x's structure: an empty list
     assert gradient(lambda v: np.sum(v), np.zeros((0, 3))).shape == (0, 3)
+
+
+def test_args_are_passed_to_f_and_validated():
+    # issue 15 (engine options): args=() as scipy's functions take it
+    value = derivative(lambda x, a, b: a * np.sin(b * x), 1.0, args=(2.0, 3.0))
+    assert value == pytest.approx(6 * np.cos(3.0), rel=1e-12)
+    weights = np.array([1.0, 3.0])
+    grad = gradient(lambda v, w: np.sum(w * v**2), np.array([1.0, 2.0]), args=(weights,))
+    np.testing.assert_allclose(grad, [2.0, 12.0], rtol=1e-12)
+    jac = jacobian(lambda v, c: c * v, np.array([1.0, 2.0]), args=(2.0,))
+    np.testing.assert_allclose(jac, 2 * np.eye(2), rtol=1e-12)
+    with pytest.raises(TypeError, match="`args` must be a tuple"):
+        derivative(np.exp, 1.0, args=[1])

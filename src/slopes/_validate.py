@@ -22,6 +22,7 @@ __all__ = [
     "_gradient_iv",
     "_hessian_iv",
     "_jacobian_iv",
+    "with_args",
 ]
 
 
@@ -35,6 +36,32 @@ class Prepared:
     shape: tuple[int, ...] | None  # x's shape when x is a bare array, else None
     step: np.ndarray | None
     dtype: np.dtype
+
+
+class _WithArgs:
+    """``f(x, *args)`` as a function of x alone (picklable, for workers)."""
+
+    def __init__(self, f: Any, args: tuple) -> None:
+        self.f, self.args = f, args
+
+    def __call__(self, x: Any) -> Any:
+        return self.f(x, *self.args)
+
+
+def with_args(f: Any, args: Any) -> Any:
+    """f itself when ``args`` is empty, else f with ``args`` bound after x.
+
+    Examples
+    --------
+    >>> with_args(lambda x, a: a * x, (3.0,))(2.0)
+    6.0
+    """
+    if not isinstance(args, tuple):
+        raise TypeError(f"`args` must be a tuple, got {type(args).__name__}")
+    if not args:
+        return f
+    _check_callable(f)
+    return _WithArgs(f, args)
 
 
 def _check_callable(f: Any, name: str = "f") -> None:

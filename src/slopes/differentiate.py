@@ -67,7 +67,13 @@ from slopes._diff_core import (
 from slopes._diff_first_trial import FirstTrial, first_trial
 from slopes._diff_hessian import hessian
 from slopes._stencils import stencil_order_error
-from slopes._validate import _derivative_iv, _gradient_iv, _jacobian_iv, _prepare_step
+from slopes._validate import (
+    _derivative_iv,
+    _gradient_iv,
+    _jacobian_iv,
+    _prepare_step,
+    with_args,
+)
 
 __all__ = ["DiffResult", "check_grad", "derivative", "gradient", "hessian", "jacobian"]
 
@@ -85,6 +91,7 @@ def derivative(
     workers: Any = None,
     progress: bool | str = False,
     max_step: Any = None,
+    args: tuple = (),
 ) -> Any:
     """The ``n``-th derivative of a scalar function at every element of ``x``.
 
@@ -126,6 +133,8 @@ def derivative(
         around x is not probed far outside it, and a direction in which f is
         flat is not chased to ever larger steps. Where the step model asks for
         more, the search stops at the bound.
+    args : tuple, default ()
+        Extra arguments: f is called as ``f(x, *args)``, as scipy's functions do.
 
     Returns
     -------
@@ -191,6 +200,7 @@ def derivative(
     >>> float(derivative(np.exp, 1.0, method="complex"))
     2.718281828459045
     """
+    f = with_args(f, args)
     if (
         isinstance(x, (float, int))  # np.float64 included; np.float32 keeps its own path
         and not isinstance(x, bool)
@@ -298,6 +308,7 @@ def gradient(
     workers: Any = None,
     progress: bool | str = False,
     max_step: Any = None,
+    args: tuple = (),
 ) -> Any:
     """The gradient of a scalar function of an array or pytree.
 
@@ -308,7 +319,7 @@ def gradient(
         points (leading batch axis on every leaf) and returns one value each.
     x : array_like or pytree
         Where to differentiate (dict/list/tuple of arrays allowed).
-    method, order, step, full_output, vectorized, workers, progress, max_step
+    method, order, step, full_output, vectorized, workers, progress, max_step, args
         As for :func:`derivative`; ``step`` and ``max_step`` may also be an
         array (or pytree) with one value per entry of x.
 
@@ -359,6 +370,7 @@ def gradient(
     >>> res.status, int(res.nfev), bool(np.all(res.error < 1e-12))
     (array([0, 0]), 12, True)
     """
+    f = with_args(f, args)
     prepared = _gradient_iv(f, x, method, order, step, vectorized, full_output)
     reach = _prepare_step(max_step, x, prepared.flat, name="max_step")
     settings = Settings(method, order, vectorized, workers, progress, reach)
@@ -377,6 +389,7 @@ def jacobian(
     workers: Any = None,
     progress: bool | str = False,
     max_step: Any = None,
+    args: tuple = (),
 ) -> Any:
     """The Jacobian of an array-valued function: shape ``f(x).shape + x.shape``.
 
@@ -388,7 +401,7 @@ def jacobian(
     x : array_like or pytree
         For a pytree the result is a pytree of the same structure whose leaf
         for ``x_leaf`` has shape ``f(x).shape + x_leaf.shape``.
-    method, order, step, full_output, vectorized, workers, progress, max_step
+    method, order, step, full_output, vectorized, workers, progress, max_step, args
         As for :func:`gradient`.
 
     Returns
@@ -425,6 +438,7 @@ def jacobian(
     >>> res.status, int(res.nfev)
     (array([0, 0]), 13)
     """
+    f = with_args(f, args)
     prepared = _jacobian_iv(f, x, method, order, step, vectorized, full_output)
     reach = _prepare_step(max_step, x, prepared.flat, name="max_step")
     settings = Settings(method, order, vectorized, workers, progress, reach)
