@@ -6,7 +6,8 @@ Usage (from the repository root, with the ``bench`` extra installed)::
     python benchmarks/run.py [--quick] [--out FOLDER]
 
 Writes ``results.md`` (markdown tables, targets with pass/fail) and ``results.json``
-(every measurement) into ``--out``, by default ``benchmarks/results-local/`` (ignored
+(every measurement) into ``--out``, and the robustness table (``bench_robustness.py``)
+into ``robustness.md``; ``--out`` is by default ``benchmarks/results-local/`` (ignored
 by git), so that a local run never overwrites the committed ``benchmarks/results/``;
 ``--out benchmarks/results`` refreshes those on purpose. ``--quick`` uses fewer repeats
 and skips the references that take many seconds; the committed results come from a full
@@ -347,7 +348,9 @@ def main(argv: list[str] | None = None) -> int:
         "benchmarks/results)",
     )
     parser.add_argument(
-        "--only", default="scalar,gradient,hessian", help="comma-separated sections to run"
+        "--only",
+        default="scalar,gradient,hessian,robustness",
+        help="comma-separated sections to run",
     )
     parser.add_argument("--fresh-pairs", help=argparse.SUPPRESS)  # child of a full run
     args = parser.parse_args(argv)
@@ -391,6 +394,11 @@ def main(argv: list[str] | None = None) -> int:
     (out / "results.md").write_text(markdown)
     print(_markdown.targets_table(results["targets"]))
     log(f"wrote {out / 'results.md'} and {out / 'results.json'}")
+    if "robustness" in sections:  # issue 11's table: its own script and file, robustness.md
+        import bench_robustness
+
+        bench_robustness.main(["--out", str(out)])
+        log(f"wrote {out / 'robustness.md'}")
     return 0
 
 

@@ -327,10 +327,14 @@ def test_underflowing_values_do_not_crash_the_scalar_engine():
 def test_a_kink_or_even_pole_gives_the_symmetric_derivative(f, symmetric):
     # documented limitation: central stencils see only f(x+t) - f(x-t), which
     # is 0 where f is even about x and t/2 for ReLU, so the answer at 0 is the
-    # symmetric derivative (a subgradient for abs and ReLU), with success
+    # symmetric derivative (a subgradient for abs and ReLU), with success. Where
+    # every estimate is exactly 0 (abs, 1/x**2: f even about 0) the engine stops
+    # at its first step and reports the rounding bound of f's values there,
+    # 2 eps |f| sum|w| / h: 2.7e-10 for 1/x**2 (|f| = 1/h**2 ~ 4.4e3 at h = 0.015)
     with np.errstate(divide="ignore"):
         res = derivative(f, 0.0, full_output=True)
-    assert abs(res.value - symmetric) <= res.error < 1e-12
+    assert abs(res.value - symmetric) <= res.error < 1e-9
+    assert res.success and res.nfev == 8
 
 
 # f homogeneous about x (x**7 at 0): every level's error is the same power of h,
@@ -372,3 +376,101 @@ def test_a_pole_is_not_taken_for_a_power_law(f, x):
         array = derivative(f, np.array([x]), full_output=True)
     assert not fast.success and fast.status == DiffResult.UNRELIABLE
     assert not array.success[0] and array.status[0] == DiffResult.UNRELIABLE
+
+
+# ------------------------------------------------------------ issue 11: the engine
+
+
+@pytest.mark.parametrize(
+    ("f", "x", "exact"),
+    [
+        (lambda t: np.sqrt(1 - t), 0.99, -0.5 / np.sqrt(0.01)),
+        (lambda t: np.log(1 - t), 0.999, -1 / 0.001),
+        (np.arctanh, 0.99, 1 / (1 - 0.99**2)),
+        (np.arccos, 0.99, -1 / np.sqrt(1 - 0.99**2)),
+    ],
+    ids=["sqrt(1-x)", "log(1-x)", "arctanh", "arccos"],
+)
+def test_upper_domain_edges_converge_one_sided_like_their_mirrors(f, x, exact):
+    # issue 11 item 1: nan, UNRELIABLE, 8 evaluations on the scalar path (its max()
+    # dropped a nan on the upper side); the mirror g(t) = f(-t) at -x gives -f'(x)
+    # with the same status and number of evaluations
+    res = derivative(f, x, full_output=True)
+    mirror = derivative(lambda t: f(-t), -x, full_output=True)
+    assert res.status == DiffResult.ONE_SIDED and res.success
+    assert abs(res.value - exact) <= res.error
+    assert mirror.status == res.status and mirror.nfev == res.nfev
+    assert abs(mirror.value + exact) <= mirror.error
+
+
+@pytest.mark.parametrize("x", [1.66804436169049, -2.9348694766740593])
+def test_aliasing_is_not_success(x):
+    # issue 11 item 9: sin(1000 x) gave 3.79 +- 4e-14 (truth -990) with success:
+    # the steps span whole periods (0.044 is 14.01 pi / 1000; 0.025 and its
+    # quarter 8 pi and 2 pi): the family's widest point at 4.3 h breaks that
+    res = derivative(lambda t: np.sin(1000 * t), x, full_output=True)
+    truth = 1000 * np.cos(1000 * x)
+    assert not res.success or abs(res.value - truth) <= res.error
+
+
+@pytest.mark.parametrize("method", ["forward", "backward"])
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6, 7])
+def test_one_sided_higher_derivatives_never_claim_a_wrong_value(method, n):
+    # issue 11 item 4: n = 6 forward gave 0.0 +- 91 with success, n = 3 (cos, order
+    # 4) ran its step away to 4.5e4; success now means honest and within 1e-6
+    probes = []
+
+    def f(t):
+        probes.append(float(t))
+        return np.exp(t)
+
+    res = derivative(f, 0.5, n=n, method=method, full_output=True)
+    truth = np.exp(0.5)
+    if res.success:
+        assert abs(res.value - truth) <= min(2 * res.error, 1e-6 * truth)
+    assert max(abs(p - 0.5) for p in probes) <= 0.5 * 1.0 + 1e-12  # default reach
+    cos3 = derivative(np.cos, 3.0319, n=3, order=4, method="forward", full_output=True)
+    assert cos3.step < 1.0 and abs(cos3.value - np.sin(3.0319)) <= 2 * cos3.error
+
+
+def test_evaluations_stay_within_max_step():
+    # issue 11 item 6: a constant f was probed 4.5e8 away; now within max_step
+    probes = []
+
+    def f(t):
+        probes.append(float(t))
+        return 3.0
+
+    res = derivative(f, 2.0, full_output=True)
+    assert res.value == 0.0 and res.success and res.nfev <= 8
+    assert max(abs(p - 2.0) for p in probes) <= 0.5 * 2.0 * (1 + 1e-12)
+    probes.clear()
+    res = derivative(lambda t: f(t) + np.exp(t), 2.0, max_step=0.01, full_output=True)
+    assert max(abs(p - 2.0) for p in probes) <= 0.01 * (1 + 1e-12)
+    assert abs(res.value - np.exp(2.0)) <= res.error
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_low_degree_polynomials_stop_at_the_first_trial(k):
+    # issue 11 item 8: 8-10 evaluations before; the higher orders agree to
+    # rounding, which ends the search (scipy: 5-7 evaluations)
+    res = derivative(lambda t: 2 * t**k, 1.5, full_output=True)
+    exact = 2 * k * 1.5 ** (k - 1)
+    assert res.nfev == 8 and res.success
+    assert abs(res.value - exact) <= res.error <= 1e-12 * exact
+
+
+def test_constant_is_exactly_zero_on_both_paths():
+    # issue 11 item 7: 6.3e-25 on the scalar path, 0.0 on the array path
+    scalar = derivative(lambda t: 0.1 + 0 * t, 1.5, full_output=True)
+    array = derivative(lambda t: 0.1 + 0 * t, np.array([1.5]), full_output=True)
+    assert scalar.value == 0.0 and array.value[0] == 0.0
+    assert scalar.success and scalar.nfev == array.nfev[0] == 8
+
+
+def test_log_at_1e80_fourth_derivative_on_the_scalar_path():
+    # issue 11 item 11: OverflowError from the scalar engine copy
+    res = derivative(np.log, 1e80, n=4, full_output=True)
+    assert res.value == pytest.approx(-6e-320, rel=1e-3) or not res.success
+    array = derivative(np.log, np.array([1e80]), n=4, full_output=True)
+    assert res.status == array.status[0] and res.nfev == array.nfev[0]

@@ -232,3 +232,93 @@ def test_hessian_names_a_grad_of_the_wrong_shape():
 def test_derivative_names_f_when_f_returns_no_number(value):
     with pytest.raises((TypeError, ValueError), match="`f`"):
         derivative(lambda x: value, 1.0)
+
+
+# ------------------------------------------------ issue 11: honest status, clear refusals
+
+
+@pytest.mark.parametrize(("x", "step"), [(1e10, 1e-7), (2.0, 1e-20), (1e13, 1e-4)])
+def test_a_fixed_step_below_the_resolution_of_x_is_refused(x, step):
+    # x + h == x (or rounds by more than 1 % of h): the difference would be all
+    # rounding; before, derivative 0 with success
+    with pytest.raises(ValueError, match=r"`step` .* below the resolution of `x`"):
+        derivative(np.exp if x < 100 else np.log, x, step=step)
+    with pytest.raises(ValueError, match="`step`"):
+        gradient(lambda v: np.sum(np.log(v)), np.array([1.0, x]), step=step)
+    # the complex step needs no resolution of x: x + ih is exact
+    assert derivative(np.log, 1e10, method="complex", step=1e-7) == pytest.approx(1e-10, rel=1e-15)
+
+
+def test_a_complex_valued_f_is_refused_by_the_complex_step():
+    # issue 11 item 2: Im f(x + ih) mixes f's own imaginary part into the result
+    # ([1.01e32, 5.07e31] with success before)
+    with pytest.raises(ValueError, match=r"`f` returns complex values.*`method`"):
+        gradient(lambda x: np.sum((1 + 1j) * x**2), np.array([1.0, 2.0]), method="complex")
+    with pytest.raises(ValueError, match=r"`f`.*`method`"):
+        derivative(lambda x: (1 + 1j) * x**2, np.array([1.0, 2.0]), method="complex")
+
+
+@pytest.mark.parametrize("x", [1e-300, -1e-300, 1e-320, 1e-150])
+def test_complex_step_at_tiny_x_never_underflows_or_warns(x):
+    # issue 11 item 3: the step eps**2 |x| underflowed to 0: nan, "converged", and
+    # numpy's raw "invalid value" warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = derivative(np.exp, x, method="complex", full_output=True)
+        assert res.step > 0 and res.value == pytest.approx(1.0, rel=1e-15) and res.success
+        # log at 1e-300 needs a step below 1e-300: the floor step is too large, and
+        # the real part says so (log |x + ih| is not log x)
+        res = derivative(np.log, abs(x), method="complex", full_output=True)
+        if abs(x) < 1e-290:  # the floor step (tiny / eps ~ 1e-292) is in use
+            assert not res.success
+        else:  # the relative step eps**2 |x| is still a normal number
+            assert res.success and res.value == pytest.approx(1 / abs(x), rel=1e-14)
+        # x**2: Im f = 2 x h underflows: not a known value, even as 0
+        res = derivative(lambda t: t**2, x, method="complex", full_output=True)
+        assert not res.success or abs(res.value - 2 * x) <= 1e-6 * abs(2 * x)
+
+
+def test_nan_is_never_converged():
+    # issue 11 item 3: whatever the table says, a nan value is not a success
+    res = derivative(lambda t: np.sqrt(-abs(t)), np.array([0.5, 1.0]), full_output=True)
+    assert not res.success.any() and (res.status < 0).all()
+
+
+def test_max_step_is_validated_and_names_itself():
+    with pytest.raises(ValueError, match="`max_step` must be positive"):
+        derivative(np.exp, 1.0, max_step=0.0)
+    with pytest.raises(ValueError, match="`max_step`"):
+        gradient(lambda v: np.sum(v**2), np.ones(3), max_step=[1.0, 2.0])
+
+
+def test_a_gradient_too_large_for_memory_is_refused_up_front():
+    # issue 12 item 12: n = 1e8 failed after seconds with a bare MemoryError;
+    # now the estimate comes first, before any evaluation of f
+    calls = []
+
+    def f(v):
+        calls.append(1)
+        return float(np.sum(v))
+
+    with pytest.raises(MemoryError, match="100,000,000 entries needs about"):
+        gradient(f, np.broadcast_to(np.float64(1.0), (10**8,)))
+    assert calls == []
+
+
+def test_gradient_of_an_empty_x_is_empty():
+    # issue 12 item 12: an empty x gives an empty gradient (f is not needed)
+    assert gradient(lambda v: np.sum(v), []) == []  # x's structure: an empty list
+    assert gradient(lambda v: np.sum(v), np.zeros((0, 3))).shape == (0, 3)
+
+
+def test_args_are_passed_to_f_and_validated():
+    # issue 15 (engine options): args=() as scipy's functions take it
+    value = derivative(lambda x, a, b: a * np.sin(b * x), 1.0, args=(2.0, 3.0))
+    assert value == pytest.approx(6 * np.cos(3.0), rel=1e-12)
+    weights = np.array([1.0, 3.0])
+    grad = gradient(lambda v, w: np.sum(w * v**2), np.array([1.0, 2.0]), args=(weights,))
+    np.testing.assert_allclose(grad, [2.0, 12.0], rtol=1e-12)
+    jac = jacobian(lambda v, c: c * v, np.array([1.0, 2.0]), args=(2.0,))
+    np.testing.assert_allclose(jac, 2 * np.eye(2), rtol=1e-12)
+    with pytest.raises(TypeError, match="`args` must be a tuple"):
+        derivative(np.exp, 1.0, args=[1])

@@ -123,10 +123,14 @@ def test_gradient_true_error_within_reported_error(a, b, c, x):
     # 4 coordinates (the adaptive engine), then the same tiled to 256 (the
     # four-point quick pass, with the engine behind it)
     check_gradient_error(a, b, c, x)
-    check_gradient_error(*(np.tile(v, 64) for v in (a, b, c, x)))
+    # f sums 256 terms: its values carry the rounding of the sum, up to log2(256)
+    # = 8 ulps of |f| (pairwise summation) where the estimate assumes 2; found by
+    # hypothesis (a = 2, b = 2.453, c = 0.875 at 1.906: true error 1.9e-10, estimate
+    # 9.1e-11, the same before and after issue 11's engine changes), so 4x margin
+    check_gradient_error(*(np.tile(v, 64) for v in (a, b, c, x)), margin=4.0)
 
 
-def check_gradient_error(a, b, c, x):
+def check_gradient_error(a, b, c, x, margin=1.0):
     def f(X):
         return np.sum(a * np.sin(b * X) + np.exp(c * X), axis=-1)
 
@@ -150,7 +154,7 @@ def check_gradient_error(a, b, c, x):
     res = gradient(f, x, vectorized=True, full_output=True)
     ok = res.success
     assert ok.any()
-    assert np.all(np.abs(res.value - exact)[ok] <= res.error[ok])
+    assert np.all(np.abs(res.value - exact)[ok] <= margin * res.error[ok])
 
 
 @settings(max_examples=30, deadline=None)

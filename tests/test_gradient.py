@@ -398,3 +398,20 @@ def test_vectorized_int_is_the_most_points_per_call(k):
     )
     np.testing.assert_allclose(d, np.cos(np.linspace(0, 1, 7)), rtol=1e-12)
     assert max(sizes) <= max(k, 1)
+
+
+def test_a_flat_coordinate_is_recognised_in_one_trial_near_x():
+    # issue 11 item 6: the coordinate x[1] of x[0]**2 was chased to 4.5e8 away in
+    # 48 evaluations; flat at the first step now: 0 exactly, 6 evaluations
+    points = []
+
+    def f(v):
+        points.append(np.array(v))
+        return v[0] ** 2
+
+    res = gradient(f, np.array([1.0, 1.0]), full_output=True)
+    assert res.value[1] == 0.0 and res.value[0] == pytest.approx(2.0, rel=1e-12)
+    assert res.success.all() and res.nfev == 12  # 6 per coordinate (f(x) is not needed)
+    assert max(np.max(np.abs(p - 1.0)) for p in points) <= 0.5
+    const = gradient(lambda v: 3.0, np.array([1.0, 1.0]), full_output=True)
+    assert (const.value == 0.0).all() and const.success.all()

@@ -201,3 +201,36 @@ def test_fixed_step_hessian_and_one_sided_method():
     np.testing.assert_allclose(res.value, expected, rtol=1e-5)
     assert (res.status == DiffResult.FIXED_STEP).all()
     np.testing.assert_allclose(hessian(f, x, method="forward"), expected, rtol=1e-7)
+
+
+@pytest.mark.parametrize("method", ["central", "forward", "backward"])
+def test_jacobian_entries_independent_of_an_input_are_exact_zeros(method):
+    # issue 11 item 7: -1.6e-15 (central), -1.5e-14 (forward) instead of 0
+    def f(v):
+        return np.array([v[0] ** 2, np.sin(v[1])])
+
+    res = jacobian(f, np.array([1.0, 2.0]), method=method, full_output=True)
+    assert res.value[0, 1] == 0.0 and res.value[1, 0] == 0.0
+    assert abs(res.value[0, 0] - 2.0) <= res.error[0, 0]
+    assert abs(res.value[1, 1] - np.cos(2.0)) <= res.error[1, 1]
+
+
+def test_jacobian_is_right_when_f_writes_into_its_argument():
+    # issue 12 item 10: [4, 6, 8] instead of [2, 4, 6] with success, because the
+    # first call passed f a view of the evaluator's own copy of x
+    def f(v):
+        out = v**2
+        v[0] = 50.0  # a careless f
+        return out
+
+    x = np.array([1.0, 2.0, 3.0])
+    res = jacobian(f, x, full_output=True)
+    np.testing.assert_allclose(np.diag(res.value), [2.0, 4.0, 6.0], rtol=1e-12)
+    assert res.success.all()
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+
+    def doubling(v):
+        v *= 2
+        return v**2 / 4
+
+    np.testing.assert_allclose(np.diag(jacobian(doubling, x)), [2.0, 4.0, 6.0], rtol=1e-12)

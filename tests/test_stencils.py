@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import slopes
 from slopes._stencils import family, fd_weights, stencil, stencil_order_error
 
 
@@ -78,13 +79,50 @@ def test_exact_on_polynomials_of_the_stencils_degree(method, n, extra, coefficie
 def test_family_levels_are_the_nested_stencils():
     offsets, weights, orders = family("central", 1, 2, 4)
     assert orders == (2, 4, 6, 8)
-    np.testing.assert_array_equal(offsets, [-4, -3, -2, -1, 1, 2, 3, 4])
-    for row, order in zip(weights, orders):
+    # the widest points, used by the top level only, sit ALIAS_SHIFT further out
+    np.testing.assert_array_equal(offsets, [-4.3, -3, -2, -1, 1, 2, 3, 4.3])
+    for row, order in zip(weights[:-1], orders[:-1]):
         level_offsets, level_weights = stencil("central", 1, order)
         picked = {float(o): w for o, w in zip(offsets, row) if w != 0}
         assert picked == dict(zip(level_offsets.tolist(), level_weights.tolist()))
     _, _, one_sided = family("forward", 1, 1, 3)
     assert one_sided == (1, 2, 3)
+
+
+@pytest.mark.parametrize(
+    ("method", "n", "order", "levels"),
+    [
+        ("central", 1, 2, 4),
+        ("central", 2, 2, 4),
+        ("central", 1, 2, 3),
+        ("forward", 3, 2, 4),
+        ("backward", 6, 2, 4),
+    ],
+)
+def test_family_top_level_is_exact_on_its_degree(method, n, order, levels):
+    # the shifted top level keeps its accuracy order: exact (to rounding) on
+    # every monomial below degree n + order, and the error term shows at that degree
+    offsets, weights, orders = family(method, n, order, levels)
+    top = weights[-1]
+    degree = n + orders[-1] - 1
+    for k in range(degree + 1):
+        value = float(np.sum(top * offsets.astype(float) ** k))
+        expected = math.factorial(n) if k == n else 0.0
+        scale = float(np.sum(np.abs(top) * np.abs(offsets) ** k))
+        assert abs(value - expected) <= 1e-12 * scale, k
+    leading = float(np.sum(top * offsets ** (degree + 1)))
+    assert abs(leading) > 1e-6 * float(np.sum(np.abs(top) * np.abs(offsets) ** (degree + 1)))
+
+
+def test_family_breaks_whole_period_aliasing():
+    # sin(1000 x) at -2.9348694766740593: the first step 0.044 spans 14.01 pi
+    # radians, so the samples at whole multiples of h look smooth; the shifted
+    # point (4.3 h) does not, and the table is not asymptotic (issue 11 item 9)
+    x = -2.9348694766740593
+    res = slopes.derivative(lambda t: np.sin(1000 * t), x, full_output=True)
+    assert not res.success
+    res = slopes.derivative(lambda t: np.sin(1000 * t), 1.66804436169049, full_output=True)
+    assert not res.success
 
 
 @pytest.mark.parametrize(

@@ -26,11 +26,13 @@ from slopes._result import Result
 from slopes._richardson import (
     CONVERGED,
     FIXED_STEP,
+    IMPRECISE,
     MESSAGES,
     NONFINITE,
     UNRELIABLE,
     Lines,
     adaptive,
+    claimable,
     fixed_step,
 )
 from slopes._validate import Prepared
@@ -70,7 +72,8 @@ class DiffResult(Result):
         True where the value is finite and its error estimate is meaningful.
     status : ndarray of int
         ``CONVERGED`` (0), ``ONE_SIDED`` (1), ``FIXED_STEP`` (2),
-        ``UNRELIABLE`` (-1) or ``NONFINITE`` (-2); see ``message``.
+        ``UNRELIABLE`` (-1), ``NONFINITE`` (-2) or ``IMPRECISE`` (-3); see
+        ``message``.
     message : str
         The statuses that occur, in words.
     """
@@ -80,6 +83,7 @@ class DiffResult(Result):
     FIXED_STEP = FIXED_STEP
     UNRELIABLE = UNRELIABLE
     NONFINITE = NONFINITE
+    IMPRECISE = IMPRECISE
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class Settings:
     vectorized: bool | int
     workers: Any
     progress: Any
+    max_step: np.ndarray | None = None  # per flat entry of x: the farthest f is evaluated
 
     def evaluator(
         self, f: Any, prepared: Prepared, kind: str, out_shape: tuple[int, ...] | None = ()
@@ -107,6 +112,36 @@ class Settings:
             progress=self.progress,
             out_shape=out_shape,
             complex_step=self.method == "complex",
+        )
+
+
+# float64 words the adaptive engine keeps per line and output: every trial's
+# estimate and slack (7 trials), the table of each trial (levels x orders), the
+# line state; measured peak / n at n = 1e5 (gradient, scalar f) is about 2 KB
+ENGINE_BYTES_PER_LINE = 2048
+
+
+def check_memory(lines: int, what: str) -> None:
+    """Refuse up front, with a clear error, a problem whose engine state cannot fit.
+
+    The state grows as ``ENGINE_BYTES_PER_LINE`` per coordinate (the points
+    themselves go to f in chunks of bounded size); where that exceeds half the
+    machine's memory, a ``MemoryError`` names the size of ``x`` and the estimate,
+    before any evaluation (a gradient at n = 1e8 would need about 200 GB).
+    """
+    need = lines * ENGINE_BYTES_PER_LINE
+    try:
+        import os
+
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not POSIX: no estimate to go by
+        return
+    if need > total / 2:
+        raise MemoryError(
+            f"the {what} of an `x` with {lines:,} entries needs about {need / 2**30:.0f} GiB "
+            f"for the engine's state, more than half of this machine's "
+            f"{total / 2**30:.0f} GiB: differentiate along fewer coordinates at a time "
+            "(a function of a slice of x), or use a directional derivative"
         )
 
 
@@ -152,7 +187,15 @@ def elementwise(f: Any, prepared: Prepared, settings: Settings, *, n: int) -> di
     if prepared.step is not None or method == "complex":
         return _fixed(lines, x, prepared.step, settings, n=n, k=1, per_element=True)
     out = adaptive(
-        lines, x, method=method, n=n, order=order, levels=DERIVATIVE_LEVELS, k=1, dtype=x.dtype
+        lines,
+        x,
+        method=method,
+        n=n,
+        order=order,
+        levels=DERIVATIVE_LEVELS,
+        k=1,
+        dtype=x.dtype,
+        max_step=settings.max_step,
     )
     out["value"] = out["value"][:, 0].astype(x.dtype, copy=False)
     out["error"] = out["error"][:, 0]
@@ -171,21 +214,90 @@ def _fixed(
 ) -> dict[str, Any]:
     """One stencil per line: the given step, or the complex step's automatic one."""
     method, order, evaluator = settings.method, settings.order, lines.evaluator
-    status_code = FIXED_STEP
-    if step is None:  # complex step, automatic: a step so small that h**2 terms vanish
-        scale = np.where(x != 0, np.abs(x), 1.0)
-        step = (scale * float(np.finfo(x.dtype).eps) ** 2).astype(x.dtype)
-        status_code = CONVERGED
-    value = fixed_step(lines, step, method=method, n=n, order=order, k=k)
+    m = x.size
+    if method == "complex":
+        return _complex_step(lines, x, step, k=k, per_element=per_element)
+    with np.errstate(all="ignore"):
+        value = fixed_step(lines, step, method=method, n=n, order=order, k=k)
     value = value.astype(np.result_type(x.dtype, np.float32), copy=False)
+    error = np.full(value.shape, np.nan)
+    nfev = np.full(m, evaluator.nfev // max(m, 1)) if per_element else evaluator.nfev
+    status = np.full(m, FIXED_STEP)
+    if k == 1 and per_element:
+        value, error = value[:, 0], error[:, 0]
+    return {"value": value, "error": error, "step": step, "status": status, "nfev": nfev}
+
+
+# the automatic complex step is eps**2 |x|, but never below tiny / eps, where
+# Im f(x + ih) = h f'(x) would lose digits to subnormal numbers (eps**2 |x|
+# underflows to 0 below |x| ~ 1e-292): there the step is not relative to |x|,
+# and the real part checks that it is still small enough (see _complex_step)
+TINY_X = 1e-100  # see _complex_step
+
+
+def _complex_floor(dtype: np.dtype) -> float:
+    info = np.finfo(dtype)
+    return float(info.tiny) / float(info.eps)
+
+
+def _complex_step(
+    lines: Lines, x: np.ndarray, step: np.ndarray | None, *, k: int, per_element: bool
+) -> dict[str, Any]:
+    """``Im f(x + ih) / h``, checked against f at the real x.
+
+    f's values at the real x must be real (or complex with a zero imaginary
+    part): a complex-valued f mixes its own imaginary part into the
+    derivative, so it is refused. With the automatic step, the real part
+    ``Re f(x + ih) = f(x) - h**2 f''(x) / 2 + ...`` must equal ``f(x)`` to
+    rounding; where it does not, the step is not small next to f's scale
+    (``log`` at ``1e-300`` with the floor step) and the status is
+    ``UNRELIABLE``. The error estimate is ``4 eps |f'|`` plus the resolution
+    of the subnormal numbers divided by ``h``.
+    """
+    evaluator = lines.evaluator
+    m = x.size
+    eps = float(np.finfo(x.dtype).eps)
+    status_code = FIXED_STEP
+    if step is None:  # a step so small that h**2 terms vanish
+        scale = np.where(x != 0, np.abs(x), 1.0)
+        step = np.maximum(scale * eps**2, _complex_floor(x.dtype)).astype(x.dtype)
+        status_code = CONVERGED
+    at_x = evaluator.at_x(np.zeros(1, dtype=np.intp) if lines.shared_base else np.arange(m))
+    if np.iscomplexobj(at_x) and np.any(at_x.imag != 0):
+        raise ValueError(
+            "`f` returns complex values at real points, so `method`='complex' cannot "
+            "separate its imaginary part from the derivative: use a real-valued f, or "
+            "another `method` on its real and imaginary parts"
+        )
+    at_x = at_x.real.astype(float)
+    with np.errstate(all="ignore"):
+        values = lines.values(np.arange(m), 1j * step, k)
+        value = values.imag / step[:, None]
+        tiny_part = float(np.finfo(x.dtype).smallest_subnormal) / step[:, None]
+        error = 4 * eps * np.abs(value) + tiny_part
+        drift = np.abs(values.real - at_x)
+        # rounding of f's values, and of the h**2 term of a function whose slope
+        # alone would move the real part by about eps h |f'| at most
+        magnitude = np.maximum(np.abs(at_x), np.abs(values.real))
+        small = drift <= 8 * eps * magnitude + eps * step[:, None] * np.abs(value)
+    value = value.astype(np.result_type(x.dtype, np.float32), copy=False)
+    status = np.full(m, status_code)
     if status_code == CONVERGED:
-        # Im f(x + ih) / h has no cancellation: only f's own rounding remains
-        error = 4 * float(np.finfo(x.dtype).eps) * np.abs(value)
+        status[~small.all(axis=1)] = UNRELIABLE
+        error = np.where(small, error, np.inf)
+        natural = np.abs(at_x).max(axis=1) / np.maximum(np.abs(x), 1.0)
+        status[(status >= 0) & ~claimable(value, error, natural)] = IMPRECISE
+        # Im f = h f' below the normal numbers lost its digits (x**2 at 1e-300 gives
+        # 0 for 2e-300): at a tiny x, where the step is tiny too and f' may be as
+        # small as x, such a value is not known, even as 0 (at an ordinary x, an
+        # Im f of 0 is a stationary point: kept)
+        tiny = float(np.finfo(x.dtype).tiny)
+        lost = (np.abs(values.imag) < tiny).any(axis=1) & (np.abs(x) < TINY_X)
+        status[(status >= 0) & lost] = UNRELIABLE
     else:
         error = np.full(value.shape, np.nan)
-    m = x.size
+    status[(status >= 0) & ~np.isfinite(value).all(axis=1)] = UNRELIABLE
     nfev = np.full(m, evaluator.nfev // max(m, 1)) if per_element else evaluator.nfev
-    status = np.full(m, status_code)
     if k == 1 and per_element:
         value, error = value[:, 0], error[:, 0]
     return {"value": value, "error": error, "step": step, "status": status, "nfev": nfev}
@@ -203,10 +315,18 @@ def _adaptive_coordinates(
     typical: float,
     quick: bool,
     careful: bool = False,
+    max_step: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The adaptive engine along coordinates, after the quick pass where it applies."""
     settings = dict(
-        method=method, n=n, order=order, levels=GRADIENT_LEVELS, k=k, dtype=x.dtype, careful=careful
+        method=method,
+        n=n,
+        order=order,
+        levels=GRADIENT_LEVELS,
+        k=k,
+        dtype=x.dtype,
+        careful=careful,
+        max_step=max_step,
     )
     central_first = method == "central" and n == 1 and order == 2 and value_noise == 0.0
     if not (quick and central_first and x.size >= QUICK_MIN_LINES):
@@ -235,6 +355,8 @@ def _adaptive_coordinates(
         run_quick(np.setdiff1d(np.arange(m), sample))
     rest = np.flatnonzero(~accept)
     if rest.size:
+        if max_step is not None:
+            settings["max_step"] = max_step[rest]
         more = adaptive(SubLines(lines, rest), x[rest], **settings, scale_floor=typical)
         for key in out:
             out[key][rest] = more[key]
@@ -261,6 +383,7 @@ def along_coordinates(
     """
     x = prepared.flat
     method, order = settings.method, settings.order
+    check_memory(x.size, what="gradient" if scalar else "Jacobian")
     evaluator = settings.evaluator(f, prepared, "coordinate", out_shape=() if scalar else None)
     if scalar:
         out_shape: tuple[int, ...] = ()
@@ -292,8 +415,10 @@ def along_coordinates(
             # are, and the model's guess of c5 from c3 is pessimistic for
             # polynomials (Hessian from a gradient, Rosenbrock n = 50: 495
             # gradient calls with the quick pass, 307 without)
-            quick=quick and scalar,
+            # (the quick pass has no bound of its own: not with max_step)
+            quick=quick and scalar and settings.max_step is None,
             careful=careful,
+            max_step=settings.max_step,
         )
         out["value"] = out["value"].astype(np.result_type(x.dtype, np.float32), copy=False)
     out["nfev"] = evaluator.nfev

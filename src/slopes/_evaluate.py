@@ -261,10 +261,26 @@ class Evaluator:
             self._base_value = self(zero_line, np.zeros(1, self.x.dtype))[0]
         return self._base_value
 
+    def at_x(self, lines: np.ndarray) -> np.ndarray:
+        """f at the unmoved points of ``lines``, as f returns them: (p,) + out_shape.
+
+        For the complex step, which must see f's values at the real x (real, or
+        complex with a zero imaginary part) beside those at ``x + ih``.
+        """
+        count = lines.shape[0]
+        block = self._points(lines, np.zeros(count, self.x.dtype))
+        raw = evaluate_block_safe(self.f, self.spec, self.vectorized, block)
+        self.nfev += count
+        values = np.asarray(raw) if self.vectorized else np.array([np.asarray(v) for v in raw])
+        if values.dtype == object or not np.issubdtype(values.dtype, np.number):
+            raise TypeError(f"`f` must return numbers, got {values.dtype}")
+        return values.reshape((count, -1))
+
     def first_output(self) -> np.ndarray:
         """Evaluate f(x) to learn its output shape (coordinate kind, jacobian)."""
         if self.vectorized:
-            raw = evaluate_block_safe(self.f, self.spec, True, self.x[None, :])
+            # a fresh copy: f may write into its argument, and x is the evaluator's own
+            raw = evaluate_block_safe(self.f, self.spec, True, self.x[None, :].copy())
             value = np.asarray(raw)
             if value.ndim == 0 or value.shape[0] != 1:
                 raise ValueError(
@@ -273,7 +289,8 @@ class Evaluator:
                 )
             value = value[0]
         else:
-            value = np.asarray(evaluate_block_safe(self.f, self.spec, False, self.x[None, :])[0])
+            block = self.x[None, :].copy()
+            value = np.asarray(evaluate_block_safe(self.f, self.spec, False, block)[0])
         self.nfev += 1
         self.out_shape = value.shape
         # f(x) at the real x: with the complex step f may return real numbers here

@@ -7,10 +7,11 @@ for ``gradient`` and ``jacobian``), with ``k`` outputs per point.
 Adaptive algorithm (``step=None``)
 ----------------------------------
 1. Evaluate a *family* of nested central stencils at a step ``h`` (default:
-   orders 2, 4, 6, 8 on the points ``+-h .. +-4h``, eight evaluations). Level
-   ``l`` is Richardson extrapolation of the central difference at the steps
-   ``h .. (l+1) h``, so one evaluation gives a whole table of estimates
-   ``D_0, .., D_{L-1}``.
+   orders 2, 4, 6, 8 on the points ``+-h, +-2h, +-3h, +-4.3h``, eight
+   evaluations). Level ``l`` is Richardson extrapolation of the central
+   difference at the steps ``h .. (l+1) h`` (the top one at ``4.3 h``, against
+   aliasing: :func:`slopes._stencils.family`), so one evaluation gives a whole
+   table of estimates ``D_0, .., D_{L-1}``.
 2. Their differences ``d_l = |D_l - D_{L-1}|`` measure the truncation error of
    the lower orders (:mod:`slopes._diff_table`). When the differences shrink
    geometrically (ratio ``q = d_{L-2} / d_{L-3} < 1/2``) the Taylor series is
@@ -44,7 +45,6 @@ Adaptive algorithm (``step=None``)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -53,6 +53,7 @@ from slopes._diff_table import across_trials, error_table
 from slopes._diff_trials import CONFIRM_STEP, confirm_large, consistent, record
 from slopes._stencils import family, stencil
 from slopes._steps import (
+    default_reach,
     exact_step,
     initial_step,
     optimal_step,
@@ -63,6 +64,7 @@ from slopes._steps import (
 __all__ = [
     "CONVERGED",
     "FIXED_STEP",
+    "IMPRECISE",
     "MESSAGES",
     "NONFINITE",
     "ONE_SIDED",
@@ -76,6 +78,7 @@ ONE_SIDED = 1
 FIXED_STEP = 2
 UNRELIABLE = -1
 NONFINITE = -2
+IMPRECISE = -3
 
 MESSAGES = {
     CONVERGED: "converged: the error estimate is reliable",
@@ -85,6 +88,8 @@ MESSAGES = {
     "did not shrink, or estimates at different steps disagree (f may be noisy, "
     "non-smooth or singular at x, or vary on a scale below the smallest step)",
     NONFINITE: "f is not finite at x or on both sides of it",
+    IMPRECISE: "the error estimate is reliable but above 1e-6 of the value's scale "
+    "(a high derivative, a one-sided stencil or a noisy f): not claimed as a success",
 }
 
 ACCEPT_FACTOR = 5.0  # accept a step whose error estimate is within this of the predicted optimum
@@ -95,6 +100,27 @@ BLIND_GROWTH = 100.0  # largest growth when no difference is resolved (truncatio
 # truncation only bounded), so that f's own scale resolves it before the step passes it
 GUESS_GROWTH = 8.0
 CAREFUL_ACCEPT = 1.5  # ACCEPT_FACTOR with ``careful``
+# a line on which f took exactly one value at every stencil point is flat: its
+# derivative is 0, within the rounding bound of f's values, once the step is at
+# least this fraction of the line's scale (smaller: one more trial at the
+# largest step allowed, where f's variation, if any, shows)
+FLAT_STEP = 0.01
+# an unresolved table at the largest step allowed is known when its rounding
+# level is below this fraction of the value (a polynomial direction whose
+# rounding the bound keeps from shrinking further: Rosenbrock's last coordinate)
+SETTLED_RTOL = 1e-8
+# an unresolved table (truncation below rounding at every order) is known when
+# its rounding level is below this fraction of the larger of |value| and the
+# size a derivative of f has on the line's scale, max|f| / scale**n: x**2 + x**7
+# at 0 (value 0 +- 4e-17 where |f| ~ 1e-6) is; exp, n = 6, forward, at a step
+# far too small (0 +- 91 where |f| ~ 1.6) is not
+UNRESOLVED_RTOL = 1e-6
+# success is claimed only where the error estimate is at most this fraction of
+# the larger of |value| and max|f| / scale**n (the size of a derivative of f on
+# the line's scale, for a value near 0); the estimate is honest to a factor of
+# about 2, so the true error stays below 1e-6 of that scale
+SUCCESS_RTOL = 5e-7
+ZERO_ATOL = 1e-10  # ... or where the value is 0 within an estimate below this
 
 
 class Lines:
@@ -125,6 +151,68 @@ class Lines:
         return out
 
 
+@dataclass(frozen=True)
+class Rule:
+    """What the step decisions of :func:`_update` need besides the table."""
+
+    n: int  # derivative order
+    eps: float
+    start_method: str  # a result of another method is one-sided
+    careful: bool
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What :func:`_confirm_large` needs to evaluate one more trial."""
+
+    x: np.ndarray
+    family: tuple
+    k: int
+    n: int
+    eps: float
+    h_min: float
+
+
+@dataclass(frozen=True)
+class Trials:
+    """Every trial's table per line, for :mod:`slopes._diff_trials` (rows: trials)."""
+
+    step: np.ndarray  # (rows, m)
+    value: np.ndarray  # (rows, m, k)
+    slack: np.ndarray  # (rows, m, k)
+    asymptotic: np.ndarray  # (rows, m)
+
+    @classmethod
+    def empty(cls, rows: int, m: int, k: int) -> Trials:
+        return cls(
+            step=np.full((rows, m), np.inf),
+            value=np.zeros((rows, m, k)),
+            slack=np.zeros((rows, m, k)),
+            asymptotic=np.zeros((rows, m), dtype=bool),
+        )
+
+
+@dataclass(frozen=True)
+class LastTrial:
+    """Each line's previous trial, for :func:`slopes._diff_table.across_trials`."""
+
+    name: np.ndarray  # (m,) the family of that trial (None: none yet)
+    step: np.ndarray  # (m,)
+    best: np.ndarray  # (m, k)
+    diffs: np.ndarray  # (levels - 1, m, k)
+    resolved: np.ndarray  # (levels - 1, m, k)
+
+    @classmethod
+    def empty(cls, m: int, k: int, differences: int) -> LastTrial:
+        return cls(
+            name=np.full(m, None, dtype=object),
+            step=np.full(m, np.inf),
+            best=np.full((m, k), np.nan),
+            diffs=np.full((differences, m, k), np.nan),
+            resolved=np.zeros((differences, m, k), dtype=bool),
+        )
+
+
 @dataclass
 class _LineState:
     """Per-line state of the adaptive engine (arrays indexed by line)."""
@@ -142,6 +230,10 @@ class _LineState:
     previous: np.ndarray  # (m, k) the one-sided result awaiting confirmation ...
     previous_error: np.ndarray  # ... its error estimate ...
     previous_step: np.ndarray  # ... and step
+    blind: np.ndarray  # the best trial resolved nothing: its truncation is unknown
+    scale: np.ndarray  # the line's own scale, max(|x|, floor, 1) (see FLAT_STEP)
+    limit: np.ndarray  # the largest step of the family being evaluated
+    natural: np.ndarray  # max|f| / scale**n at the best trial (see SUCCESS_RTOL)
 
     @classmethod
     def start(cls, h: np.ndarray, k: int, method: str) -> _LineState:
@@ -160,7 +252,30 @@ class _LineState:
             previous=np.full((m, k), np.nan),
             previous_error=np.full((m, k), np.inf),
             previous_step=np.full(m, np.inf),
+            blind=np.zeros(m, dtype=bool),
+            scale=np.ones(m),
+            limit=np.full(m, np.inf),
+            natural=np.zeros(m),
         )
+
+
+def claimable(value: np.ndarray, error: np.ndarray, natural: np.ndarray) -> np.ndarray:
+    """Per line: the error estimate is small enough to claim success (``SUCCESS_RTOL``)."""
+    magnitude = np.abs(value).max(axis=1)
+    size = np.maximum(magnitude, natural)
+    worst = error.max(axis=1)
+    with np.errstate(invalid="ignore"):
+        # a value within its estimate of 0 (x**7 at 0: 0 +- 2e-17 where f ~ 1e-21)
+        # is claimed as a zero when the estimate is below ZERO_ATOL
+        zero = (magnitude <= worst) & (worst <= ZERO_ATOL)
+        return (worst <= SUCCESS_RTOL * size) | zero
+
+
+def _capped(x: np.ndarray, h: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """``h`` no larger than ``limit`` (made exact where that stays within it)."""
+    h = np.minimum(h, limit)
+    exact = exact_step(x, h)
+    return np.where(exact <= limit, exact, h)
 
 
 def _grid(lines: np.ndarray, h: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -200,6 +315,7 @@ def adaptive(
     h0: np.ndarray | None = None,
     scale_floor: float = 0.0,
     careful: bool = False,
+    max_step: np.ndarray | float | None = None,
 ) -> dict[str, np.ndarray]:
     """Adaptive step with error estimate for each of the ``m = x.size`` lines.
 
@@ -209,6 +325,11 @@ def adaptive(
     accepted within ``CAREFUL_ACCEPT`` of the predicted optimum, and a step
     grows at most ``GUESS_GROWTH`` times per trial while the top difference is
     unresolved. The Hessian's diagonal uses it: every pair reuses its steps.
+
+    ``max_step`` bounds the distance from ``x`` of every point where f is
+    evaluated (per line; default :func:`slopes._steps.default_reach`): the
+    step of a family whose widest offset is ``w`` never exceeds
+    ``max_step / w``. A line whose step model asks for more stops there.
     """
     m = x.size
     eps = float(np.finfo(dtype).eps)
@@ -220,16 +341,17 @@ def adaptive(
     factor = relative_factor(dtype, p_top, n)
     h = initial_step(x, factor, floor=scale_floor, n=n) if h0 is None else h0
     h_min = smallest_step(dtype, n)
+    reach = default_reach(x, scale_floor) if max_step is None else max_step
+    reach = np.broadcast_to(np.asarray(reach, dtype=float), x.shape)
+    limits = {  # the largest step of each family
+        name: reach / float(np.max(np.abs(fam[0]))) for name, fam in families.items() if fam
+    }
+    h = _capped(x, h, limits[start_method])
     state = _LineState.start(h, k, start_method)
-    trials = SimpleNamespace(  # every trial's table, for the consistency check
-        # one row more: the confirming trial of confirm_large
-        step=np.full((max_trials + 1, m), np.inf),
-        value=np.zeros((max_trials + 1, m, k)),
-        slack=np.zeros((max_trials + 1, m, k)),
-        asymptotic=np.zeros((max_trials + 1, m), dtype=bool),
-    )
-    last = {"name": np.full(m, None, dtype=object), "step": np.full(m, np.inf)}
-    rule = SimpleNamespace(n=n, eps=eps, start_method=start_method, careful=careful)
+    state.scale = np.maximum(np.maximum(np.abs(x), scale_floor), 1.0)
+    trials = Trials.empty(max_trials + 1, m, k)  # one row more: confirm_large's trial
+    last = LastTrial.empty(m, k, len(families[start_method][2]) - 1)
+    rule = Rule(n=n, eps=eps, start_method=start_method, careful=careful)
     while state.active.any():
         state.next_h = h.copy()
         for name in ("central", "forward", "backward"):
@@ -237,6 +359,8 @@ def adaptive(
             if lines.size == 0 or families[name] is None:
                 continue
             offsets, weights, orders = families[name]
+            h[lines] = _capped(x[lines], h[lines], limits[name][lines])
+            state.limit[lines] = limits[name][lines]
             point_lines, point_offsets = _grid(lines, h[lines], offsets)
             values = g.values(point_lines, point_offsets, k).reshape(lines.size, offsets.size, k)
             state.nfev[lines] += int(np.count_nonzero(offsets)) + (0 if np.all(offsets) else 1)
@@ -247,21 +371,40 @@ def adaptive(
             if ok.size == 0:
                 continue
             table = error_table(
-                values[finite], weights, orders, h[ok], n, eps, value_noise, bound_guess=careful
+                values[finite],
+                weights,
+                orders,
+                h[ok],
+                n,
+                eps,
+                value_noise,
+                bound_guess=careful,
+                mirrored=name == "central" and n % 2 == 1,
             )
             across_trials(table, last, ok, h[ok], name, orders)
             record(trials, table, ok, state.tried[ok] - 1, h[ok])
             _update(table, ok, h, name, orders[-1], state, rule)
+            # a line whose step model asks for a step beyond the bound stops there,
+            # or, where its estimate is not yet small enough to claim (lower orders
+            # resolved, the top one not: a pessimistic bound), tries a smaller step
+            at_bound = h[ok] >= limits[name][ok] * (1 - 1e-12)
+            wants_more = at_bound & (state.next_h[ok] >= h[ok]) & state.active[ok]
+            fine = claimable(state.value[ok], state.error[ok], state.natural[ok])
+            state.active[ok[wants_more & fine]] = False
+            state.next_h[ok[wants_more & ~fine]] = h[ok[wants_more & ~fine]] * SHRINK
             if name != start_method:
                 _confirm(table, ok, h, state)
         state.active &= state.tried < max_trials
         h = exact_step(x, np.maximum(state.next_h, h_min))
     # a one-sided result never confirmed by a second step is not trusted
     status, best_step = state.status, state.best_step
+    # nan is never a success, whatever the tables said
+    status[(status >= 0) & ~np.isfinite(state.value).all(axis=1)] = UNRELIABLE
     status[(state.sided < 2) & (status == ONE_SIDED)] = UNRELIABLE
-    large = SimpleNamespace(x=x, family=families[start_method], k=k, n=n, eps=eps, h_min=h_min)
+    large = Confirmation(x=x, family=families[start_method], k=k, n=n, eps=eps, h_min=h_min)
     _confirm_large(g, trials, status, best_step, state.nfev, large, value_noise, max_trials)
     status[(status == CONVERGED) & ~consistent(trials, state.value, best_step)] = UNRELIABLE
+    status[(status >= 0) & ~claimable(state.value, state.error, state.natural)] = IMPRECISE
     return {
         "value": state.value,
         "error": state.error,
@@ -332,6 +475,8 @@ def _handle_nonfinite(g, lines, values, offsets, name, state: _LineState, k) -> 
     if lines.size == 0:
         return
     base = g.values(lines, np.zeros(lines.size), k)
+    if not g.shared_base:  # one more evaluation per line (shared: f(x) once for all)
+        state.nfev[lines] += 1
     base_finite = np.isfinite(base).all(axis=1)
     plus = np.isfinite(values[:, offsets > 0]).all(axis=(1, 2))
     minus = np.isfinite(values[:, offsets < 0]).all(axis=(1, 2))
@@ -347,7 +492,7 @@ def _handle_nonfinite(g, lines, values, offsets, name, state: _LineState, k) -> 
             state.next_h[line] = state.next_h[line] * SHRINK
 
 
-def _update(table, lines, h, name, p, state: _LineState, rule: SimpleNamespace) -> None:
+def _update(table, lines, h, name, p, state: _LineState, rule: Rule) -> None:
     """Keep each line's best trial, then decide: accept, stop, or move the step.
 
     ``p`` is the top order of the family just evaluated; ``rule`` holds the
@@ -371,19 +516,36 @@ def _update(table, lines, h, name, p, state: _LineState, rule: SimpleNamespace) 
     best_step[chosen] = h[chosen]
     asymptotic = table["asymptotic"].all(axis=1)
     ok_status = CONVERGED if name == rule.start_method else ONE_SIDED
-    status[chosen] = np.where(asymptotic[improved], ok_status, UNRELIABLE)
-    # not improving any more: stop with the best trial so far
-    active[lines[~improved]] = False
-    truncation = table["truncation"].max(axis=1)
-    rounding = table["rounding"].max(axis=1)
-    hl = h[lines]
-    h_star, e_star = optimal_step(hl, truncation, rounding, p, n)
     resolved = table["any_resolved"].any(axis=1)
     magnitude = np.abs(table["best"]).max(axis=1)
+    rounding = table["rounding"].max(axis=1)
     # nothing resolved: truncation is below the rounding level even for the
-    # lowest order, so the step is too small (or f is a low-degree polynomial)
+    # lowest order, so the step is too small (or f is a low-degree polynomial);
+    # the value is known only when that rounding level is small next to it
     aim = 1e3 * eps * magnitude
     small_enough = rounding <= aim
+    hl = h[lines]
+    # every estimate exactly 0: f flat along the line, or even about x (cos at 0)
+    flat = table["flat"].all(axis=1)
+    at_bound = hl >= state.limit[lines] * (1 - 1e-12)
+    flat_known = flat & ((hl >= FLAT_STEP * state.scale[lines]) | at_bound)
+    settled = at_bound & (rounding <= SETTLED_RTOL * magnitude)
+    with np.errstate(over="ignore"):  # scale**n beyond the largest float: natural is 0
+        natural = table["scale"].max(axis=1) / state.scale[lines] ** n
+    state.natural[chosen] = natural[improved]
+    bounded = rounding <= UNRESOLVED_RTOL * np.maximum(magnitude, natural)
+    known = resolved | small_enough | flat_known | settled | bounded
+    status[chosen] = np.where(asymptotic[improved] & known[improved], ok_status, UNRELIABLE)
+    blind = state.blind[lines]
+    state.blind[chosen] = ~known[improved]
+    # a blind jump (from a best trial that resolved nothing) that landed on a
+    # step too large: try again between the two steps instead of stopping
+    retreat = ~improved & ~asymptotic & blind & (hl > best_step[lines])
+    state.next_h[lines[retreat]] = np.sqrt(best_step[lines[retreat]] * hl[retreat])
+    # not improving any more: stop with the best trial so far
+    active[lines[~improved & ~retreat]] = False
+    truncation = table["truncation"].max(axis=1)
+    h_star, e_star = optimal_step(hl, truncation, rounding, p, n)
     with np.errstate(all="ignore"):
         growth = np.where(aim > 0, (rounding / np.where(aim > 0, aim, 1.0)) ** (1.0 / n), 1e3)
     growth = np.clip(growth, 4.0, BLIND_GROWTH)
@@ -394,15 +556,36 @@ def _update(table, lines, h, name, p, state: _LineState, rule: SimpleNamespace) 
     # a power law (f homogeneous about x) has no optimal step: its error falls
     # with h at every step, so the step model does not apply
     accept_scaling = asymptotic & table["scaling"].any(axis=1)
-    accept = accept_resolved | accept_unresolved | accept_scaling
+    # only the lowest order differs from the others beyond rounding: the higher
+    # orders are exact to rounding (a low-degree polynomial), and that rounding
+    # is small next to the value; a larger step would only shave rounding
+    resolved_levels = table["resolved"]
+    polynomial = np.zeros(hl.shape, dtype=bool)
+    if resolved_levels.shape[0] >= 2:
+        exact_above = resolved_levels[0] & ~resolved_levels[1:].any(axis=0)
+        polynomial = (exact_above | table["flat"]).all(axis=1) & small_enough
+    accept = accept_resolved | accept_unresolved | accept_scaling | polynomial | flat_known
+    # a trial whose reported error is too large to claim does not end the search
+    # (its lower orders resolved, the top one not: the bound is pessimistic, and a
+    # smaller step shrinks it); the search ends anyway after max_trials
+    accept &= claimable(table["best"], table["error"], natural) | flat_known
     active[lines[accept & improved]] = False
     largest = np.full(hl.shape, MAX_GROWTH)
     if careful:
         largest[~table["top_resolved"].all(axis=1)] = GUESS_GROWTH
+    # lower orders resolved, the top one not, and the reported error (the lower
+    # levels' bound) too large to claim: a polynomial's exact top level or a step
+    # far from the best; a smaller step shrinks the bound at the lower orders' rate
+    pessimistic = resolved & ~table["top_resolved"].all(axis=1)
+    pessimistic &= ~claimable(table["best"], table["error"], natural)
     move = np.where(
-        ~asymptotic,
+        ~asymptotic | pessimistic,
         hl * SHRINK,
         np.where(resolved, np.clip(h_star, hl / MAX_GROWTH, hl * largest), hl * growth),
     )
+    # flat at a small step (x tiny, so the first step was): to the first step the
+    # engine takes at x = 0, 1.5 FLAT_STEP of the scale; beyond it, to the bound
+    jump = 1.5 * FLAT_STEP * state.scale[lines]
+    move = np.where(flat, np.where(hl < jump, jump, np.inf), move)
     still = improved & ~accept
     state.next_h[lines[still]] = move[still]

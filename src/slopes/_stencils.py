@@ -36,9 +36,11 @@ from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["METHODS", "family", "fd_weights", "stencil", "stencil_order_error"]
+__all__ = ["ALIAS_SHIFT", "METHODS", "family", "fd_weights", "stencil", "stencil_order_error"]
 
 METHODS = ("central", "forward", "backward", "complex")
+# how far the widest points of an adaptive family move out (see family)
+ALIAS_SHIFT = Fraction(3, 10)
 
 
 @functools.lru_cache(maxsize=256)
@@ -141,6 +143,13 @@ def family(method: str, n: int, order: int, levels: int) -> tuple[np.ndarray, np
     For the central method, level ``l`` on ``+-1 .. +-p`` is exactly
     Richardson extrapolation of the textbook central difference at the steps
     ``h, 2h, .., ph`` (polynomial extrapolation in ``h**2`` to ``h = 0``).
+    The widest points, used by the top level alone, sit ``ALIAS_SHIFT`` (0.3)
+    further out (``+-4.3`` for four levels): samples at whole multiples of
+    ``h`` cannot tell f from a function that oscillates with a period dividing
+    ``h`` (``sin(1000 x)`` at a step of 14.01 pi / 1000 looks smooth), and an
+    aliased table can look asymptotic with a tiny error estimate. The shifted
+    point breaks that unless the period also divides ``0.3 h``; the top level
+    keeps its order (Fornberg's weights on the shifted points).
 
     Returns
     -------
@@ -151,20 +160,41 @@ def family(method: str, n: int, order: int, levels: int) -> tuple[np.ndarray, np
 
     Examples
     --------
-    >>> offsets, weights, orders = family("central", 1, 2, 2)
+    >>> offsets, weights, orders = family("central", 1, 2, 3)
     >>> offsets, orders
-    (array([-2., -1.,  1.,  2.]), (2, 4))
-    >>> weights * 12
-    array([[ 0., -6.,  6.,  0.],
-           [ 1., -8.,  8., -1.]])
+    (array([-3.3, -2. , -1. ,  1. ,  2. ,  3.3]), (2, 4, 6))
+    >>> weights[:2] * 12
+    array([[ 0.,  0., -6.,  6.,  0.,  0.],
+           [ 0.,  1., -8.,  8., -1.,  0.]])
     """
     step = 2 if method == "central" else 1
     orders = tuple(order + step * level for level in range(levels))
     top_offsets, _ = stencil(method, n, orders[-1])
+    if levels >= 2:
+        # the widest points, which only the top level uses, move out by
+        # ALIAS_SHIFT: samples at whole multiples of h alone can come from a
+        # function that oscillates with a period dividing h (sin(1000 x) at h =
+        # 0.044, 14.01 pi radians a step), and look smooth; the shifted point breaks
+        # that unless the period also divides ALIAS_SHIFT h
+        widest = np.max(np.abs(top_offsets))
+        exact = tuple(
+            Fraction(int(o)) + (np.sign(o) * ALIAS_SHIFT if abs(o) == widest else 0)
+            for o in top_offsets
+        )
+        if method == "central" and n % 2 == 1:  # the centre has weight 0 by symmetry
+            exact = (*exact[: len(exact) // 2], Fraction(0), *exact[len(exact) // 2 :])
+        top_weights = fd_weights(exact, n)
+        keep = [(o, w) for o, w in zip(exact, top_weights) if w != 0]
+        top_offsets = np.array([float(o) for o, _ in keep])
+        top_row = {float(o): float(w) for o, w in keep}
     offsets = top_offsets
     index = {float(o): i for i, o in enumerate(offsets)}
     weights = np.zeros((levels, offsets.size))
     for level, level_order in enumerate(orders):
+        if levels >= 2 and level == levels - 1:
+            for o, w in top_row.items():
+                weights[level, index[o]] = w
+            continue
         level_offsets, level_weights = stencil(method, n, level_order)
         for o, w in zip(level_offsets, level_weights):
             weights[level, index[float(o)]] = w

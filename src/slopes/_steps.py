@@ -28,9 +28,20 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["exact_step", "initial_step", "optimal_step", "relative_factor", "smallest_step"]
+__all__ = [
+    "REACH_FACTOR",
+    "default_reach",
+    "exact_step",
+    "initial_step",
+    "optimal_step",
+    "relative_factor",
+    "smallest_step",
+]
 
 _FLOAT64_FACTOR = 0.015
+# the adaptive engine never evaluates f farther from x than this times
+# max(|x|, 1) by default (see default_reach)
+REACH_FACTOR = 0.5
 
 
 def relative_factor(dtype: np.dtype, p: int, n: int) -> float:
@@ -101,3 +112,19 @@ def optimal_step(
         factor = ratio ** (1.0 / (p + n))
         best = truncation * factor**p + rounding / factor**n
     return h * factor, best
+
+
+def default_reach(x: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """How far from ``x`` the adaptive engine may evaluate f by default.
+
+    ``REACH_FACTOR * max(|x|, floor, 1)``: half the point's own scale, and
+    never less than half a unit, so that a function defined around ``x`` (a
+    simulator valid on a bounded region) is not probed far outside it, and a
+    direction in which f is flat is not chased to ever larger steps.
+
+    Examples
+    --------
+    >>> default_reach(np.array([0.0, 3.0, -1e20]))
+    array([5.e-01, 1.5e+00, 5.e+19])
+    """
+    return REACH_FACTOR * np.maximum(np.maximum(np.abs(x), floor), 1.0)

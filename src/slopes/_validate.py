@@ -22,6 +22,7 @@ __all__ = [
     "_gradient_iv",
     "_hessian_iv",
     "_jacobian_iv",
+    "with_args",
 ]
 
 
@@ -35,6 +36,32 @@ class Prepared:
     shape: tuple[int, ...] | None  # x's shape when x is a bare array, else None
     step: np.ndarray | None
     dtype: np.dtype
+
+
+class _WithArgs:
+    """``f(x, *args)`` as a function of x alone (picklable, for workers)."""
+
+    def __init__(self, f: Any, args: tuple) -> None:
+        self.f, self.args = f, args
+
+    def __call__(self, x: Any) -> Any:
+        return self.f(x, *self.args)
+
+
+def with_args(f: Any, args: Any) -> Any:
+    """f itself when ``args`` is empty, else f with ``args`` bound after x.
+
+    Examples
+    --------
+    >>> with_args(lambda x, a: a * x, (3.0,))(2.0)
+    6.0
+    """
+    if not isinstance(args, tuple):
+        raise TypeError(f"`args` must be a tuple, got {type(args).__name__}")
+    if not args:
+        return f
+    _check_callable(f)
+    return _WithArgs(f, args)
 
 
 def _check_callable(f: Any, name: str = "f") -> None:
@@ -136,12 +163,44 @@ def _check_method(method: Any, n: int, order: Any) -> None:
         raise ValueError(problem)
 
 
+# a fixed step must move x by itself to within this fraction (x + h rounds to a
+# representable number; a step that loses more is below the resolution of x)
+STEP_RESOLUTION = 0.01
+
+
+def check_resolution(flat: np.ndarray, steps: np.ndarray, name: str = "step") -> None:
+    """Refuse a fixed step below the resolution of x: ``x + h == x``, or ``x + h``
+    rounded by more than ``STEP_RESOLUTION`` of ``h`` (the difference would be all
+    rounding, and the derivative 0 or noise).
+
+    Examples
+    --------
+    >>> check_resolution(np.array([1e10]), np.array([1e-7]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: `step` 1e-07 is below the resolution of `x` = 10000000000.0 (flat ...
+    """
+    with np.errstate(all="ignore"):
+        moved = (flat + steps) - flat
+        lost = np.abs(moved - steps) > STEP_RESOLUTION * steps
+    if lost.any():
+        i = int(np.flatnonzero(lost)[0])
+        least = float(np.spacing(np.abs(flat[i]))) / STEP_RESOLUTION
+        where = f"`x` = {float(flat[i])!r} (flat index {i})"
+        raise ValueError(
+            f"`{name}` {steps[i]:.3g} is below the resolution of {where}: x + {name} rounds "
+            f"to x + {float(moved[i])!r}; take a step of at least {least:.1e} there"
+        )
+
+
 def _common(f, x, method, n, order, step, vectorized, full_output) -> Prepared:
     _check_callable(f)
     _check_flags(vectorized, full_output)
     _check_method(method, n, order)
     flat, unravel, spec, shape = _prepare_x(x)
     steps = _prepare_step(step, x, flat)
+    if steps is not None and method != "complex":  # x + ih needs no resolution of x
+        check_resolution(flat, steps)
     return Prepared(flat, unravel, spec, shape, steps, flat.dtype)
 
 

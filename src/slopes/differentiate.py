@@ -14,8 +14,8 @@ coordinates once from a product stencil (:mod:`slopes._diff_hessian`).
 The engine lives in private modules: stencils in :mod:`slopes._stencils`,
 step rules in :mod:`slopes._steps`, the adaptive algorithm in
 :mod:`slopes._richardson` with the error analysis of one table in
-:mod:`slopes._diff_table` (and a plain-float twin for one scalar,
-:mod:`slopes._diff_scalar`), the entry points shared by all functions in
+:mod:`slopes._diff_table` (and the first trial for one scalar in plain
+floats, :mod:`slopes._diff_first_trial`), the entry points shared by all functions in
 :mod:`slopes._diff_core`, the calling of f in :mod:`slopes._evaluate` and
 :mod:`slopes._evaluate_block`, validation in :mod:`slopes._validate` and
 ``check_grad`` in :mod:`slopes._check`.
@@ -30,7 +30,11 @@ Status codes (``full_output=True``, per element or coordinate):
 - ``UNRELIABLE`` (-1): the orders never agreed, or a trial at a smaller
   step disagreed beyond both error estimates (noisy f, a jump or pole
   at x, or an unconfirmed one-sided result); ``success`` is False;
-- ``NONFINITE`` (-2): f is not finite at x or on both sides of it.
+- ``NONFINITE`` (-2): f is not finite at x or on both sides of it;
+- ``IMPRECISE`` (-3): the error estimate is reliable but above about 1e-6 of
+  the value's scale (``max(|value|, max|f| / max(|x|, 1)**n)``): a high
+  derivative, a one-sided stencil or a noisy f; ``success`` is False, and
+  ``value`` and ``error`` are still the engine's best.
 
 Examples
 --------
@@ -60,10 +64,16 @@ from slopes._diff_core import (
     summarise,
     warn_nonfinite,
 )
+from slopes._diff_first_trial import FirstTrial, first_trial
 from slopes._diff_hessian import hessian
-from slopes._diff_scalar import scalar_adaptive
 from slopes._stencils import stencil_order_error
-from slopes._validate import _derivative_iv, _gradient_iv, _jacobian_iv
+from slopes._validate import (
+    _derivative_iv,
+    _gradient_iv,
+    _jacobian_iv,
+    _prepare_step,
+    with_args,
+)
 
 __all__ = ["DiffResult", "check_grad", "derivative", "gradient", "hessian", "jacobian"]
 
@@ -80,6 +90,8 @@ def derivative(
     vectorized: bool | int = False,
     workers: Any = None,
     progress: bool | str = False,
+    max_step: Any = None,
+    args: tuple = (),
 ) -> Any:
     """The ``n``-th derivative of a scalar function at every element of ``x``.
 
@@ -114,6 +126,15 @@ def derivative(
         Spread the evaluations (see :func:`slopes._parallel.parallel_map`).
     progress : bool or "always", default False
         Show a progress bar over the evaluations.
+    max_step : float or array_like, optional
+        With ``step=None``: f is never evaluated farther than this from ``x``
+        (per element, to rounding). Default ``0.5 max(|x|, 1)`` (for ``gradient`` and
+        ``jacobian``, ``|x_j|`` is at least the rms of x): a black box defined
+        around x is not probed far outside it, and a direction in which f is
+        flat is not chased to ever larger steps. Where the step model asks for
+        more, the search stops at the bound.
+    args : tuple, default ()
+        Extra arguments: f is called as ``f(x, *args)``, as scipy's functions do.
 
     Returns
     -------
@@ -140,7 +161,7 @@ def derivative(
 
         \\frac{f(x+h) - f(x-h)}{2h} = f'(x) + \\frac{h^2}{6} f'''(x) + O(h^4),
 
-    so combining the differences at ``h, 2h, .., 4h`` cancels the error terms
+    so combining the differences at ``h, 2h, 3h, 4.3h`` cancels the error terms
     one by one (Richardson extrapolation: orders 2, 4, 6 and 8 from eight
     evaluations, from ``order`` up for a larger ``order``) and the differences
     between the orders estimate the error that remains. With ``step=None``
@@ -179,6 +200,7 @@ def derivative(
     >>> float(derivative(np.exp, 1.0, method="complex"))
     2.718281828459045
     """
+    f = with_args(f, args)
     if (
         isinstance(x, (float, int))  # np.float64 included; np.float32 keeps its own path
         and not isinstance(x, bool)
@@ -190,26 +212,29 @@ def derivative(
         and abs(x) <= 1.7976931348623157e308  # finite (nan fails too); big ints fail
         and callable(f)
         and stencil_order_error(method, n, order) is None
+        and max_step is None
     ):
-        # the common scalar call: plain floats, no numpy per-operation overhead
-        fast = scalar_adaptive(f, float(x), n=n, order=order, levels=DERIVATIVE_LEVELS)
-        if fast is not None:
-            value = np.float64(fast["value"])
+        # the common scalar call: the engine's first trial in plain floats; where
+        # it does not settle the derivative, the engine runs on an f that
+        # remembers those values (see slopes._diff_first_trial)
+        first = first_trial(f, float(x), n=n, order=order, levels=DERIVATIVE_LEVELS)
+        if isinstance(first, FirstTrial):
+            value = np.float64(first.value)
             if not full_output:
-                warn_nonfinite(value, "derivative")
                 return value
-            status = np.array(fast["status"])
             return DiffResult(
                 value=value,
-                error=np.float64(fast["error"]),
-                nfev=np.int64(fast["nfev"]),
-                step=np.float64(fast["step"]),
-                success=np.bool_(status >= 0 and np.isfinite(value)),
-                status=np.int64(fast["status"]),
-                message=summarise(status),
+                error=np.float64(first.error),
+                nfev=np.int64(first.nfev),
+                step=np.float64(first.step),
+                success=np.True_,
+                status=np.int64(first.status),
+                message=summarise(np.array(first.status)),
             )
+        f = first
     prepared = _derivative_iv(f, x, n, method, order, step, vectorized, full_output)
-    settings = Settings(method, order, vectorized, workers, progress)
+    reach = _prepare_step(max_step, x, prepared.flat, name="max_step")
+    settings = Settings(method, order, vectorized, workers, progress, reach)
     out = elementwise(f, prepared, settings, n=n)
     shape = prepared.shape
     value = out["value"].reshape(shape)
@@ -282,6 +307,8 @@ def gradient(
     vectorized: bool | int = False,
     workers: Any = None,
     progress: bool | str = False,
+    max_step: Any = None,
+    args: tuple = (),
 ) -> Any:
     """The gradient of a scalar function of an array or pytree.
 
@@ -292,9 +319,9 @@ def gradient(
         points (leading batch axis on every leaf) and returns one value each.
     x : array_like or pytree
         Where to differentiate (dict/list/tuple of arrays allowed).
-    method, order, step, full_output, vectorized, workers, progress
-        As for :func:`derivative`; ``step`` may also be an array (or pytree)
-        with one step per entry of x.
+    method, order, step, full_output, vectorized, workers, progress, max_step, args
+        As for :func:`derivative`; ``step`` and ``max_step`` may also be an
+        array (or pytree) with one value per entry of x.
 
     Returns
     -------
@@ -343,8 +370,10 @@ def gradient(
     >>> res.status, int(res.nfev), bool(np.all(res.error < 1e-12))
     (array([0, 0]), 12, True)
     """
+    f = with_args(f, args)
     prepared = _gradient_iv(f, x, method, order, step, vectorized, full_output)
-    settings = Settings(method, order, vectorized, workers, progress)
+    reach = _prepare_step(max_step, x, prepared.flat, name="max_step")
+    settings = Settings(method, order, vectorized, workers, progress, reach)
     return _by_coordinates(f, prepared, settings, full_output, scalar=True)
 
 
@@ -359,6 +388,8 @@ def jacobian(
     vectorized: bool | int = False,
     workers: Any = None,
     progress: bool | str = False,
+    max_step: Any = None,
+    args: tuple = (),
 ) -> Any:
     """The Jacobian of an array-valued function: shape ``f(x).shape + x.shape``.
 
@@ -370,7 +401,7 @@ def jacobian(
     x : array_like or pytree
         For a pytree the result is a pytree of the same structure whose leaf
         for ``x_leaf`` has shape ``f(x).shape + x_leaf.shape``.
-    method, order, step, full_output, vectorized, workers, progress
+    method, order, step, full_output, vectorized, workers, progress, max_step, args
         As for :func:`gradient`.
 
     Returns
@@ -407,6 +438,8 @@ def jacobian(
     >>> res.status, int(res.nfev)
     (array([0, 0]), 13)
     """
+    f = with_args(f, args)
     prepared = _jacobian_iv(f, x, method, order, step, vectorized, full_output)
-    settings = Settings(method, order, vectorized, workers, progress)
+    reach = _prepare_step(max_step, x, prepared.flat, name="max_step")
+    settings = Settings(method, order, vectorized, workers, progress, reach)
     return _by_coordinates(f, prepared, settings, full_output, scalar=False)
