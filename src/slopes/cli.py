@@ -225,7 +225,7 @@ def _build_parser() -> argparse.ArgumentParser:
         default=0.1,
         help="standard deviation of twolayer's initial weights",
     )
-    sub.add_argument("--epochs", type=int, default=10, help="passes over the training data")
+    sub.add_argument("--epochs", type=int, default=20, help="passes over the training data")
     sub.add_argument("--lr", type=float, default=2.0, help="learning rate")
     sub.add_argument("--batch-size", type=int, default=100, help="images per step")
     sub.add_argument("--optimizer", choices=_OPTIMIZERS, default="sgd", help="update rule")
