@@ -286,7 +286,7 @@ def _complex_step(
         status[~small.all(axis=1)] = UNRELIABLE
         error = np.where(small, error, np.inf)
         natural = np.abs(at_x).max(axis=1) / np.maximum(np.abs(x), 1.0)
-        status[(status >= 0) & ~claimable(value, error, natural)] = IMPRECISE
+        status[(status >= 0) & ~claimable(value, error, natural, eps)] = IMPRECISE
         # Im f = h f' below the normal numbers lost its digits (x**2 at 1e-300 gives
         # 0 for 2e-300): at a tiny x, where the step is tiny too and f' may be as
         # small as x, such a value is not known, even as 0 (at an ordinary x, an

@@ -29,10 +29,11 @@ array([ 1.      , -0.479426])
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from slopes._diff_core import Settings, along_coordinates, summarise
 from slopes._directional import DirectionalResult
 from slopes._directional_input import (
     check_callable,
@@ -42,9 +43,20 @@ from slopes._directional_input import (
     warn_if_not_finite,
 )
 from slopes._pytree import flatten
-from slopes.differentiate import gradient, jacobian
+from slopes._validate import _jacobian_iv
+from slopes.differentiate import gradient
 
 __all__ = ["hessdiag"]
+
+
+class _ResultInU(NamedTuple):
+    """The engine's refinement of psi in u, all coordinates at once (one line)."""
+
+    value: np.ndarray
+    error: np.ndarray
+    step: float
+    status: int
+    message: str
 
 
 def hessdiag(
@@ -144,8 +156,22 @@ def hessdiag(
         # (f(x+h) - f(x)) - (f(x) - f(x-h)) = f(x+h) + f(x-h) - 2 f(x)
         return h * (slopes_[0] - slopes_[1])
 
-    # float32 x: u in float32 too, so that the engine takes its float32 steps
-    res = jacobian(even_part, point.flat.dtype.type(0.0), method="forward", full_output=True)
+    # float32 x: u in float32 too, so that the engine takes its float32 steps.
+    # psi is itself a difference of values of f: its rounding, about 4 eps |f(x)|,
+    # is far above eps |psi| near u = 0, and the engine is told so (value_noise),
+    # as slopes.hessian tells it for its nested differences
+    u = _jacobian_iv(even_part, point.flat.dtype.type(0.0), "forward", 1, None, False, True)
+    settings = Settings("forward", 1, False, None, False)
+    out = along_coordinates(
+        even_part, u, settings, scalar=False, value_noise=4 * point.eps * abs(fx)
+    )
+    res = _ResultInU(
+        value=np.asarray(out["value"])[0],
+        error=np.asarray(out["error"], dtype=float)[0],
+        step=float(np.asarray(out["step"]).ravel()[0]),
+        status=int(np.min(out["status"])),
+        message=summarise(np.asarray(out["status"])),
+    )
     u_step = float(res.step)
     value = np.asarray(res.value, dtype=float) / scale**2
     if not full_output:
@@ -158,7 +184,7 @@ def hessdiag(
         error=point.tree(error),
         nfev=nfev,
         step=point.tree(np.sqrt(u_step) * scale),
-        success=bool(np.all(res.success)) and bool(np.all(np.isfinite(value))),
+        success=res.status >= 0 and bool(np.all(np.isfinite(value))),
         status=int(res.status),
         message=str(res.message),
     )

@@ -120,6 +120,8 @@ UNRESOLVED_RTOL = 1e-6
 # the line's scale, for a value near 0); the estimate is honest to a factor of
 # about 2, so the true error stays below 1e-6 of that scale
 SUCCESS_RTOL = 5e-7
+# ... in float64; a lower precision gets eps ** (1/3) (see claimable)
+FLOAT64_EPS = float(np.finfo(np.float64).eps)
 ZERO_ATOL = 1e-10  # ... or where the value is 0 within an estimate below this
 
 
@@ -259,16 +261,23 @@ class _LineState:
         )
 
 
-def claimable(value: np.ndarray, error: np.ndarray, natural: np.ndarray) -> np.ndarray:
-    """Per line: the error estimate is small enough to claim success (``SUCCESS_RTOL``)."""
+def claimable(value: np.ndarray, error: np.ndarray, natural: np.ndarray, eps: float) -> np.ndarray:
+    """Per line: the error estimate is small enough to claim success.
+
+    The bound is ``SUCCESS_RTOL`` of the line's scale in float64. A lower
+    precision cannot reach it (float32's eps is 1.2e-7), so there the bound is
+    ``eps ** (1/3)`` (4.9e-3 in float32): about what a second difference reaches
+    in that precision, where a first difference reaches ``eps ** (2/3)``.
+    """
     magnitude = np.abs(value).max(axis=1)
     size = np.maximum(magnitude, natural)
     worst = error.max(axis=1)
+    rtol = SUCCESS_RTOL if eps <= FLOAT64_EPS else eps ** (1 / 3)
     with np.errstate(invalid="ignore"):
         # a value within its estimate of 0 (x**7 at 0: 0 +- 2e-17 where f ~ 1e-21)
         # is claimed as a zero when the estimate is below ZERO_ATOL
         zero = (magnitude <= worst) & (worst <= ZERO_ATOL)
-        return (worst <= SUCCESS_RTOL * size) | zero
+        return (worst <= rtol * size) | zero
 
 
 def _capped(x: np.ndarray, h: np.ndarray, limit: np.ndarray) -> np.ndarray:
@@ -389,7 +398,7 @@ def adaptive(
             # resolved, the top one not: a pessimistic bound), tries a smaller step
             at_bound = h[ok] >= limits[name][ok] * (1 - 1e-12)
             wants_more = at_bound & (state.next_h[ok] >= h[ok]) & state.active[ok]
-            fine = claimable(state.value[ok], state.error[ok], state.natural[ok])
+            fine = claimable(state.value[ok], state.error[ok], state.natural[ok], eps)
             state.active[ok[wants_more & fine]] = False
             state.next_h[ok[wants_more & ~fine]] = h[ok[wants_more & ~fine]] * SHRINK
             if name != start_method:
@@ -404,7 +413,7 @@ def adaptive(
     large = Confirmation(x=x, family=families[start_method], k=k, n=n, eps=eps, h_min=h_min)
     _confirm_large(g, trials, status, best_step, state.nfev, large, value_noise, max_trials)
     status[(status == CONVERGED) & ~consistent(trials, state.value, best_step)] = UNRELIABLE
-    status[(status >= 0) & ~claimable(state.value, state.error, state.natural)] = IMPRECISE
+    status[(status >= 0) & ~claimable(state.value, state.error, state.natural, eps)] = IMPRECISE
     return {
         "value": state.value,
         "error": state.error,
@@ -568,7 +577,7 @@ def _update(table, lines, h, name, p, state: _LineState, rule: Rule) -> None:
     # a trial whose reported error is too large to claim does not end the search
     # (its lower orders resolved, the top one not: the bound is pessimistic, and a
     # smaller step shrinks it); the search ends anyway after max_trials
-    accept &= claimable(table["best"], table["error"], natural) | flat_known
+    accept &= claimable(table["best"], table["error"], natural, eps) | flat_known
     active[lines[accept & improved]] = False
     largest = np.full(hl.shape, MAX_GROWTH)
     if careful:
@@ -577,7 +586,7 @@ def _update(table, lines, h, name, p, state: _LineState, rule: Rule) -> None:
     # levels' bound) too large to claim: a polynomial's exact top level or a step
     # far from the best; a smaller step shrinks the bound at the lower orders' rate
     pessimistic = resolved & ~table["top_resolved"].all(axis=1)
-    pessimistic &= ~claimable(table["best"], table["error"], natural)
+    pessimistic &= ~claimable(table["best"], table["error"], natural, eps)
     move = np.where(
         ~asymptotic | pessimistic,
         hl * SHRINK,

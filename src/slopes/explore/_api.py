@@ -50,7 +50,13 @@ OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 # the error-against-h sweep of the derivative lesson: 10**-16 .. 10**0, 8 points a decade
 _SWEEP_STEPS = 10.0 ** np.linspace(-16.0, 0.0, 129)
 _CURVE_POINTS = 241
-_ORDERS = {"forward": 1, "central": 2}
+
+
+def _chapter_difference(g: Any, x: np.ndarray, h: Any, method: str) -> np.ndarray:
+    """The chapter's forward ``(f(x+h) - f(x)) / h`` or central ``(f(x+h) - f(x-h)) / 2h``."""
+    if method == "forward":
+        return (np.asarray(g(x + h)) - np.asarray(g(x))) / h
+    return (np.asarray(g(x + h)) - np.asarray(g(x - h))) / (2 * h)
 
 
 def _finite(value: Any) -> float | None:
@@ -378,12 +384,11 @@ def derivative_payload(query_text: str) -> dict[str, Any]:
         sweep: dict[str, Any] = {"h": _SWEEP_STEPS.tolist()}
         points = np.full(_SWEEP_STEPS.size, x)
         for method in ("forward", "central"):
-            # the chapter's differences: forward of order 1, central of order 2
-            order = _ORDERS[method]
-            value = float(derivative(g, at, step=h, method=method, order=order, vectorized=True)[0])
-            swept = derivative(
-                g, points, step=_SWEEP_STEPS, method=method, order=order, vectorized=True
-            )
+            # the chapter's differences, written as the chapter writes them: the lesson
+            # shows what they do at any h, rounding to 0 where x + h == x included
+            # (slopes.derivative refuses such a step rather than return that 0)
+            value = float(_chapter_difference(g, at, h, method)[0])
+            swept = _chapter_difference(g, points, _SWEEP_STEPS, method)
             ref = reference["value"] if reference["value"] is not None else math.nan
             here[method] = {"value": _finite(value), "error": _finite(abs(value - ref))}
             sweep[method] = _finite_list(np.abs(swept - ref))
