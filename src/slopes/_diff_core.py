@@ -35,6 +35,7 @@ from slopes._richardson import (
     claimable,
     fixed_step,
 )
+from slopes._steps import Tolerance
 from slopes._validate import Prepared
 from slopes._warnings import SlopesWarning
 
@@ -96,6 +97,27 @@ class Settings:
     workers: Any
     progress: Any
     max_step: np.ndarray | None = None  # per flat entry of x: the farthest f is evaluated
+    room: np.ndarray | None = None  # (2, size): room below and above x in the domain
+    tolerance: Tolerance | None = None  # the caller's stopping tolerance
+    maxiter: int = 6  # the most trials per line (see slopes._richardson.adaptive)
+
+    def plain(self) -> bool:
+        """The caller gave none of ``max_step``, ``domain``, ``tolerances``, ``maxiter``."""
+        return (
+            self.max_step is None
+            and self.room is None
+            and self.tolerance is None
+            and self.maxiter == Settings.maxiter
+        )
+
+    def engine_options(self) -> dict[str, Any]:
+        """The options :func:`slopes._richardson.adaptive` takes from these settings."""
+        return {
+            "max_step": self.max_step,
+            "room": self.room,
+            "tolerance": self.tolerance,
+            "max_trials": self.maxiter,
+        }
 
     def evaluator(
         self, f: Any, prepared: Prepared, kind: str, out_shape: tuple[int, ...] | None = ()
@@ -195,7 +217,7 @@ def elementwise(f: Any, prepared: Prepared, settings: Settings, *, n: int) -> di
         levels=DERIVATIVE_LEVELS,
         k=1,
         dtype=x.dtype,
-        max_step=settings.max_step,
+        **settings.engine_options(),
     )
     out["value"] = out["value"][:, 0].astype(x.dtype, copy=False)
     out["error"] = out["error"][:, 0]
@@ -315,9 +337,11 @@ def _adaptive_coordinates(
     typical: float,
     quick: bool,
     careful: bool = False,
-    max_step: np.ndarray | None = None,
+    options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The adaptive engine along coordinates, after the quick pass where it applies."""
+    """The adaptive engine along coordinates, after the quick pass where it applies;
+    ``options`` are :meth:`Settings.engine_options`."""
+    options = options or {}
     settings = dict(
         method=method,
         n=n,
@@ -326,7 +350,7 @@ def _adaptive_coordinates(
         k=k,
         dtype=x.dtype,
         careful=careful,
-        max_step=max_step,
+        **options,
     )
     central_first = method == "central" and n == 1 and order == 2 and value_noise == 0.0
     if not (quick and central_first and x.size >= QUICK_MIN_LINES):
@@ -355,8 +379,10 @@ def _adaptive_coordinates(
         run_quick(np.setdiff1d(np.arange(m), sample))
     rest = np.flatnonzero(~accept)
     if rest.size:
-        if max_step is not None:
-            settings["max_step"] = max_step[rest]
+        if options.get("max_step") is not None:
+            settings["max_step"] = options["max_step"][rest]
+        if options.get("room") is not None:
+            settings["room"] = options["room"][:, rest]
         more = adaptive(SubLines(lines, rest), x[rest], **settings, scale_floor=typical)
         for key in out:
             out[key][rest] = more[key]
@@ -415,10 +441,10 @@ def along_coordinates(
             # are, and the model's guess of c5 from c3 is pessimistic for
             # polynomials (Hessian from a gradient, Rosenbrock n = 50: 495
             # gradient calls with the quick pass, 307 without)
-            # (the quick pass has no bound of its own: not with max_step)
-            quick=quick and scalar and settings.max_step is None,
+            # (the quick pass has no bound, domain or tolerance of its own: not with those)
+            quick=quick and scalar and settings.plain(),
             careful=careful,
-            max_step=settings.max_step,
+            options=settings.engine_options(),
         )
         out["value"] = out["value"].astype(np.result_type(x.dtype, np.float32), copy=False)
     out["nfev"] = evaluator.nfev

@@ -1,0 +1,140 @@
+"""domain=(lo, hi): f is never evaluated outside, one-sided stencils near the bounds."""
+
+import numpy as np
+import pytest
+
+import slopes
+
+
+def _guarded(fun, lo, hi, seen=None):
+    """fun, raising outside [lo, hi] (a simulator that crashes out of range)."""
+
+    def f(t):
+        t = np.asarray(t, dtype=float)
+        if seen is not None:
+            seen.extend(np.ravel(t).tolist())
+        if np.any(t < lo) or np.any(t > hi):
+            raise ValueError(f"outside the domain: {t}")
+        return fun(t)
+
+    return f
+
+
+CASES = [
+    ("exp", np.exp, np.exp),
+    ("sin3", lambda t: np.sin(3 * t), lambda t: 3 * np.cos(3 * t)),
+    ("log1p", np.log1p, lambda t: 1 / (1 + t)),
+]
+POINTS = [0.0, 1e-9, 1e-6, 1e-3, 0.01, 0.5, 0.99, 0.999, 1 - 1e-6, 1.0]
+
+
+@pytest.mark.parametrize("name, fun, slope", CASES, ids=[c[0] for c in CASES])
+def test_never_outside_and_accurate(name, fun, slope):
+    seen: list = []
+    x = np.array(POINTS)
+    res = slopes.derivative(_guarded(fun, 0.0, 1.0, seen), x, domain=(0, 1), full_output=True)
+    assert min(seen) >= 0.0 and max(seen) <= 1.0
+    truth = slope(x)
+    assert res.success.all(), res
+    # the engine's estimate holds (factor 2: its honesty margin) and is small
+    assert np.all(np.abs(res.value - truth) <= 2 * res.error + 1e-15)
+    assert np.all(np.abs(res.value - truth) <= 1e-10 * np.abs(truth))
+
+
+def test_one_sided_at_the_bounds_with_status_converged():
+    seen: list = []
+    f = _guarded(np.exp, 0.0, 1.0, seen)
+    lo = slopes.derivative(f, 0.0, domain=(0.0, 1.0), full_output=True)
+    assert min(seen) == 0.0 and max(seen) > 0.0  # forward: only points at or above lo
+    seen.clear()
+    hi = slopes.derivative(f, 1.0, domain=(0.0, 1.0), full_output=True)
+    assert max(seen) == 1.0 and min(seen) < 1.0  # backward
+    assert lo.status == 0 and hi.status == 0
+    assert abs(lo.value - 1.0) < 1e-10 and abs(hi.value - np.e) < 1e-10 * np.e
+
+
+def test_per_element_bounds_broadcast_and_second_derivative():
+    x = np.array([[0.0, 2.0], [3.0, 5.0]])
+    lo = np.array([0.0, 2.0])  # broadcasts along rows
+    hi = 5.0
+    f = _guarded(np.exp, 0.0, 5.0)
+    res = slopes.derivative(f, x, n=2, domain=(lo, hi), full_output=True)
+    assert res.value.shape == x.shape
+    assert np.all(np.abs(res.value - np.exp(x)) <= 1e-6 * np.exp(x))
+    assert res.success.all()
+
+
+def test_domain_bound_is_nearer_than_default_reach():
+    # a tiny domain around x: every point within 1e-4 of x
+    seen: list = []
+    x = 2.0
+    f = _guarded(np.sin, x - 1e-4, x + 1e-4, seen)
+    res = slopes.derivative(f, x, domain=(x - 1e-4, x + 1e-4), full_output=True)
+    assert max(abs(t - x) for t in seen) <= 1e-4
+    assert abs(res.value - np.cos(x)) <= 2 * res.error + 1e-15
+    assert res.success
+
+
+def test_infinite_bounds_change_nothing():
+    plain = slopes.derivative(np.exp, [0.5, 2.0], full_output=True)
+    open_ = slopes.derivative(np.exp, [0.5, 2.0], domain=(-np.inf, np.inf), full_output=True)
+    np.testing.assert_array_equal(plain.value, open_.value)  # same operations, same points
+    np.testing.assert_array_equal(plain.nfev, open_.nfev)
+
+
+def test_gradient_and_jacobian_stay_inside():
+    seen: list = []
+
+    def f(x):
+        x = np.asarray(x, dtype=float)
+        seen.extend(x.tolist())
+        if np.any(x < 0) or np.any(x > 1):
+            raise ValueError(x)
+        return np.sum(np.sqrt(x + 1) * np.exp(x))
+
+    x = np.array([0.0, 0.5, 1.0])
+    truth = np.exp(x) * (0.5 / np.sqrt(x + 1) + np.sqrt(x + 1))
+    g = slopes.gradient(f, x, domain=(0, 1), full_output=True)
+    assert g.success.all() and np.all(np.abs(g.value - truth) <= 1e-9 * truth)
+    jac = slopes.jacobian(lambda x: np.array([f(x), 2 * x[1]]), x, domain=(0, 1))
+    assert np.all(np.abs(jac[0] - truth) <= 1e-9 * truth)
+    np.testing.assert_allclose(jac[1], [0.0, 2.0, 0.0], atol=1e-12)
+    assert min(seen) >= 0.0 and max(seen) <= 1.0
+
+
+def test_fixed_step_inside_and_outside():
+    f = _guarded(np.exp, 0.0, 1.0)
+    value = slopes.derivative(f, 0.5, step=1e-3, domain=(0, 1))
+    assert abs(value - np.exp(0.5)) < 1e-6
+    with pytest.raises(ValueError, match=r"`step`.*outside `domain`"):
+        slopes.derivative(f, 0.0, step=1e-3, domain=(0, 1))
+    value = slopes.derivative(f, 0.0, step=1e-3, method="forward", domain=(0, 1))
+    assert abs(value - 1.0) < 1e-5
+
+
+def test_caller_is_not_modified():
+    x = np.array([0.0, 0.5])
+    lo, hi = np.zeros(2), np.ones(2)
+    slopes.derivative(np.exp, x, domain=(lo, hi))
+    assert x.tolist() == [0.0, 0.5] and lo.tolist() == [0, 0] and hi.tolist() == [1, 1]
+
+
+@pytest.mark.parametrize(
+    "x, domain, error, match",
+    [
+        (1.5, (0, 1), ValueError, r"`x` = 1\.5 .*outside `domain`"),
+        (-0.1, (0, 1), ValueError, r"`x` = -0\.1 .*outside `domain`"),
+        (0.5, (1, 0), ValueError, r"`domain` must have lo < hi"),
+        (0.5, (0.5, 0.5), ValueError, r"`domain` must have lo < hi"),
+        (0.5, (np.nan, 1), ValueError, r"`domain` bounds must not be nan"),
+        (0.5, (0, 1, 2), TypeError, r"`domain` must be a pair"),
+        (0.5, 1.0, TypeError, r"`domain` must be a pair"),
+        (0.5, ("a", 1), TypeError, r"`domain` bounds must be real"),
+        (np.array([0.5, 0.6]), (np.zeros(3), 1), ValueError, r"`domain` bounds of shape \(3,\)"),
+        ([0.5, 0.6], ([0, 0, 0], 1), ValueError, r"one value per entry of `x` \(2\), got 3"),
+        (1.0, (1.0, np.nextafter(1.0, 2.0)), ValueError, r"`domain` .* too narrow"),
+    ],
+)
+def test_bad_domain(x, domain, error, match):
+    with pytest.raises(error, match=match):
+        slopes.derivative(np.exp, x, domain=domain)
