@@ -21,7 +21,7 @@ from slopes._diff_quick import (
     SubLines,
     quick_pass,
 )
-from slopes._evaluate import Evaluator
+from slopes._evaluate import ComplexValues, Evaluator
 from slopes._result import Result
 from slopes._richardson import (
     CONVERGED,
@@ -120,7 +120,12 @@ class Settings:
         }
 
     def evaluator(
-        self, f: Any, prepared: Prepared, kind: str, out_shape: tuple[int, ...] | None = ()
+        self,
+        f: Any,
+        prepared: Prepared,
+        kind: str,
+        out_shape: tuple[int, ...] | None = (),
+        split_complex: bool = False,
     ) -> Evaluator:
         """An :class:`Evaluator` of f around ``prepared.flat``, called as these settings say."""
         return Evaluator(
@@ -134,6 +139,7 @@ class Settings:
             progress=self.progress,
             out_shape=out_shape,
             complex_step=self.method == "complex",
+            split_complex=split_complex,
         )
 
 
@@ -202,26 +208,75 @@ def success_of(value: np.ndarray, status: np.ndarray) -> np.ndarray:
 
 
 def elementwise(f: Any, prepared: Prepared, settings: Settings, *, n: int) -> dict[str, Any]:
-    """Derivative of an elementwise f at every element of x (flat arrays out)."""
+    """Derivative of an elementwise f at every element of x (flat arrays out).
+
+    A complex-valued f (found at its first complex value) is differentiated
+    again with its real and imaginary parts as two outputs per point
+    (:func:`join_complex`); the evaluations that found it count in ``nfev``.
+    """
+    try:
+        return _elementwise(f, prepared, settings, n=n, split=False)
+    except ComplexValues as found:
+        out = _elementwise(f, prepared, settings, n=n, split=True)
+        size = prepared.flat.size
+        if found.lines is None:
+            wasted = np.zeros(size, dtype=np.int64)
+            wasted[0] = found.points
+        else:
+            wasted = np.bincount(found.lines, minlength=size)
+        out["nfev"] = np.asarray(out["nfev"]) + wasted
+        return out
+
+
+def _elementwise(
+    f: Any, prepared: Prepared, settings: Settings, *, n: int, split: bool
+) -> dict[str, Any]:
     x = prepared.flat
     method, order = settings.method, settings.order
-    lines = Lines(settings.evaluator(f, prepared, "elementwise"), shared_base=False)
+    k = 2 if split else 1
+    evaluator = settings.evaluator(f, prepared, "elementwise", split_complex=split)
+    lines = Lines(evaluator, shared_base=False)
     if prepared.step is not None or method == "complex":
-        return _fixed(lines, x, prepared.step, settings, n=n, k=1, per_element=True)
-    out = adaptive(
-        lines,
-        x,
-        method=method,
-        n=n,
-        order=order,
-        levels=DERIVATIVE_LEVELS,
-        k=1,
-        dtype=x.dtype,
-        **settings.engine_options(),
-    )
-    out["value"] = out["value"][:, 0].astype(x.dtype, copy=False)
-    out["error"] = out["error"][:, 0]
+        out = _fixed(lines, x, prepared.step, settings, n=n, k=k, per_element=True)
+    else:
+        out = adaptive(
+            lines,
+            x,
+            method=method,
+            n=n,
+            order=order,
+            levels=DERIVATIVE_LEVELS,
+            k=k,
+            dtype=x.dtype,
+            **settings.engine_options(),
+        )
+        if not split:
+            out["value"] = out["value"][:, 0].astype(x.dtype, copy=False)
+            out["error"] = out["error"][:, 0]
+    if split:
+        out["value"], out["error"] = join_complex(out["value"], out["error"], x.dtype)
+        out["value"], out["error"] = out["value"][:, 0], out["error"][:, 0]
     return out
+
+
+def join_complex(
+    value: np.ndarray, error: np.ndarray, dtype: np.dtype
+) -> tuple[np.ndarray, np.ndarray]:
+    """(m, 2k) real and imaginary parts, interleaved, as (m, k) complex values; the
+    error of each is the modulus bound ``hypot(error_re, error_im)``.
+
+    Examples
+    --------
+    >>> v, e = join_complex(np.array([[1.0, 2.0]]), np.array([[3e-12, 4e-12]]), np.dtype(float))
+    >>> v, e
+    (array([[1.+2.j]]), array([[5.e-12]]))
+    """
+    m = value.shape[0]
+    pairs = value.reshape(m, -1, 2)
+    errors = np.asarray(error, dtype=float).reshape(m, -1, 2)
+    complex_type = np.result_type(dtype, np.complex64)
+    joined = (pairs[..., 0] + 1j * pairs[..., 1]).astype(complex_type, copy=False)
+    return joined, np.hypot(errors[..., 0], errors[..., 1])
 
 
 def _fixed(
@@ -399,20 +454,49 @@ def along_coordinates(
     n: int = 1,
     quick: bool = True,
     careful: bool = False,
+    allow_complex: bool = False,
 ) -> dict[str, Any]:
     """d^n f(x + t e_j) / dt^n for every coordinate j; value has shape (size, k).
 
     With ``quick`` (first derivatives, central, default order) every coordinate
     first gets the four-point pass of :mod:`slopes._diff_quick`; the adaptive
     engine runs only on the coordinates that pass does not accept. ``careful``
-    is the engine's (:func:`slopes._richardson.adaptive`).
+    is the engine's (:func:`slopes._richardson.adaptive`). With
+    ``allow_complex`` a complex-valued f is differentiated again with its real
+    and imaginary parts as separate outputs (:func:`join_complex`; the
+    evaluations that found it count in ``nfev``); otherwise it is a TypeError.
     """
+    options = dict(value_noise=value_noise, n=n, quick=quick, careful=careful)
+    if not allow_complex:
+        return _along(f, prepared, settings, scalar, split=False, **options)
+    try:
+        return _along(f, prepared, settings, scalar, split=False, **options)
+    except ComplexValues as found:
+        out = _along(f, prepared, settings, scalar, split=True, **options)
+        out["nfev"] += found.points
+        return out
+
+
+def _along(
+    f: Any,
+    prepared: Prepared,
+    settings: Settings,
+    scalar: bool,
+    *,
+    split: bool,
+    value_noise: float,
+    n: int,
+    quick: bool,
+    careful: bool,
+) -> dict[str, Any]:
     x = prepared.flat
     method, order = settings.method, settings.order
     check_memory(x.size, what="gradient" if scalar else "Jacobian")
-    evaluator = settings.evaluator(f, prepared, "coordinate", out_shape=() if scalar else None)
+    evaluator = settings.evaluator(
+        f, prepared, "coordinate", out_shape=() if scalar else None, split_complex=split
+    )
     if scalar:
-        out_shape: tuple[int, ...] = ()
+        out_shape: tuple[int, ...] = (2,) if split else ()
     else:
         # one evaluation at x tells the output shape (and gives the centre point)
         base = evaluator.first_output()
@@ -442,12 +526,15 @@ def along_coordinates(
             # polynomials (Hessian from a gradient, Rosenbrock n = 50: 495
             # gradient calls with the quick pass, 307 without)
             # (the quick pass has no bound, domain or tolerance of its own: not with those)
-            quick=quick and scalar and settings.plain(),
+            quick=quick and scalar and settings.plain() and not split,
             careful=careful,
             options=settings.engine_options(),
         )
         out["value"] = out["value"].astype(np.result_type(x.dtype, np.float32), copy=False)
     out["nfev"] = evaluator.nfev
+    if split:  # (real, imag) pairs back to complex values of f's own shape
+        out["value"], out["error"] = join_complex(out["value"], out["error"], x.dtype)
+        out_shape = out_shape[:-1]
     out["out_shape"] = out_shape
     out["evaluator"] = evaluator
     return out

@@ -106,7 +106,11 @@ def derivative(
     ----------
     f : callable
         ``f(t) -> number`` for a scalar ``t``; with ``vectorized=True``,
-        ``f(array) -> array`` elementwise.
+        ``f(array) -> array`` elementwise. A complex-valued f is differentiated
+        in its real and imaginary parts at once (methods central, forward and
+        backward): the value is complex and ``error`` bounds the modulus of its
+        error, ``hypot(error_re, error_im)``. The first evaluations, which find
+        the complex values, are made again and count in ``nfev``.
     x : float or array_like
         Where to differentiate. Integers are promoted to float; ``x`` is
         never modified.
@@ -174,6 +178,8 @@ def derivative(
     TypeError
         f is not callable, or drops the imaginary part with ``method="complex"``.
     ValueError
+        ``method="complex"`` with an f that is complex-valued at real points.
+    ValueError
         Unknown method, impossible order, step not positive and finite, x not
         finite, or f returning more than one number per point.
 
@@ -228,6 +234,9 @@ def derivative(
     False
     >>> round(float(derivative(np.log, 1e-3, domain=(0, np.inf))), 8)
     1000.0
+    >>> d = derivative(lambda t: np.exp(1j * t), 0.0)  # a complex-valued f: i e^(i t)
+    >>> d.dtype, bool(abs(d - 1j) < 1e-12)
+    (dtype('complex128'), True)
     >>> res = derivative(np.exp, 7.0, tolerances={"rtol": 1e-6}, full_output=True)
     >>> bool(res.success), bool(res.error <= 1e-6 * res.value), int(res.nfev)
     (True, True, 8)
@@ -344,7 +353,7 @@ def _by_coordinates(
     The flat (n, k) engine output becomes x's structure (gradient) or, per
     leaf of x, f's shape + the leaf's shape (jacobian).
     """
-    out = along_coordinates(f, prepared, settings, scalar=scalar)
+    out = along_coordinates(f, prepared, settings, scalar=scalar, allow_complex=True)
     out_shape = out["out_shape"]
 
     def arrange(flat: np.ndarray) -> Any:
