@@ -96,6 +96,18 @@ class ComplexValues(TypeError):
         self.lines = lines
 
 
+class NotScalar(ValueError):
+    """f returned an array where one number per point was expected.
+
+    ``points``: how many points were evaluated in the call that found it (as
+    for :class:`ComplexValues`), for a caller that goes on with a vector-valued f.
+    """
+
+    def __init__(self, message: str, points: int = 1) -> None:
+        super().__init__(message)
+        self.points = points
+
+
 class Evaluator:
     """Counts and performs evaluations of f for the engine.
 
@@ -226,7 +238,8 @@ class Evaluator:
                 if values.size == count and self.out_shape == ():
                     values = values.reshape(count)
                 else:
-                    raise ValueError(
+                    error = NotScalar if self.out_shape == () else ValueError
+                    raise error(
                         f"with `vectorized=True`, `f` must return shape {expected} for a stack "
                         f"of {count} points, got shape {values.shape}"
                     )
@@ -243,7 +256,7 @@ class Evaluator:
         if self.out_shape == ():
             for value in values:
                 if value.size != 1:
-                    raise ValueError(
+                    raise NotScalar(
                         f"`f` must return a scalar, got an array of shape {value.shape}"
                     )
             stacked = np.array([v.reshape(()) for v in values])
@@ -398,3 +411,5 @@ def _checked(check: Any, raw: Any, count: int, evaluated: int) -> np.ndarray:
         return check(raw, count)
     except ComplexValues as found:
         raise ComplexValues(str(found), points=evaluated) from None
+    except NotScalar as found:
+        raise NotScalar(str(found), points=evaluated) from None
