@@ -138,3 +138,79 @@ def test_caller_is_not_modified():
 def test_bad_domain(x, domain, error, match):
     with pytest.raises(error, match=match):
         slopes.derivative(np.exp, x, domain=domain)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(deadline=None, max_examples=40, derandomize=True)
+@given(
+    # |x| up to 10, where f's scale (1) matches x's: at |x| ~ 1e6 the rounding of the
+    # points x + o h, not of f's values, dominates a third derivative (an engine limit
+    # with or without a domain; never-outside is checked there by the next tests)
+    st.floats(min_value=-10.0, max_value=10.0),
+    st.floats(min_value=1e-6, max_value=10.0),
+    st.floats(min_value=0.0, max_value=1.0),
+    st.integers(min_value=1, max_value=3),
+    st.sampled_from(["central", "forward", "backward"]),
+)
+def test_property_never_outside(center, width, where, n, method):
+    """Any domain, any x in it, any n and method: no point of f outside [lo, hi]."""
+    lo, hi = center, center + width
+    if not lo < hi:
+        return
+    x = min(max(lo + where * (hi - lo), lo), hi)
+    seen: list = []
+    f = _guarded(lambda t: np.sin(t - center) + (t - center) ** 2, lo, hi, seen)
+    res = slopes.derivative(f, x, n=n, method=method, domain=(lo, hi), full_output=True)
+    assert seen and min(seen) >= lo and max(seen) <= hi
+    if res.success:  # honest where it claims: closed form of the n-th derivative
+        u = x - center
+        truth = [np.cos(u) + 2 * u, -np.sin(u) + 2, -np.cos(u)][n - 1]
+        assert abs(res.value - truth) <= 2 * res.error + 1e-9 * max(1.0, abs(truth))
+
+
+def test_caller_side_switches_only_when_cramped():
+    seen: list = []
+    f = _guarded(np.exp, 0.0, 1.0, seen)
+    # forward asked for at hi: no room above, so backward
+    res = slopes.derivative(f, 1.0, method="forward", domain=(0, 1), full_output=True)
+    assert max(seen) <= 1.0 and abs(res.value - np.e) < 1e-6 and res.success
+    seen.clear()
+    # backward asked for in the middle: kept (only points at or below x)
+    res = slopes.derivative(f, 0.5, method="backward", domain=(0, 1), full_output=True)
+    assert max(seen) <= 0.5 and abs(res.value - np.exp(0.5)) < 1e-6
+
+
+def test_float32_and_large_x_narrow_domain():
+    seen: list = []
+    x = 1e6
+    f = _guarded(lambda t: np.sin(t - 1e6), x - 1e-3, x + 1e-3, seen)
+    res = slopes.derivative(f, x, domain=(x - 1e-3, x + 1e-3), full_output=True)
+    assert min(seen) >= x - 1e-3 and max(seen) <= x + 1e-3
+    assert abs(res.value - 1.0) <= 2 * res.error + 1e-15
+    x32 = np.float32(0.25)
+    res32 = slopes.derivative(_guarded(np.exp, 0.0, 0.25), x32, domain=(0, 0.25), full_output=True)
+    assert res32.value.dtype == np.float32 and abs(res32.value - np.exp(0.25)) < 1e-3
+
+
+@settings(deadline=None, max_examples=30, derandomize=True)
+@given(
+    st.floats(min_value=-1e8, max_value=1e8),
+    st.floats(min_value=1e-7, max_value=1e3),
+    st.floats(min_value=0.0, max_value=1.0),
+    st.integers(min_value=1, max_value=3),
+)
+def test_property_never_outside_at_any_scale(center, width, where, n):
+    lo, hi = center, center + width
+    if not lo < hi:
+        return
+    x = min(max(lo + where * (hi - lo), lo), hi)
+    seen: list = []
+    f = _guarded(lambda t: np.cos(t - center), lo, hi, seen)
+    try:
+        slopes.derivative(f, x, n=n, domain=(lo, hi), full_output=True)
+    except ValueError as exc:  # a domain narrower than x's resolution is refused, by name
+        assert "too narrow" in str(exc)
+    assert min(seen, default=lo) >= lo and max(seen, default=hi) <= hi

@@ -89,7 +89,8 @@ MESSAGES = {
     "non-smooth or singular at x, or vary on a scale below the smallest step)",
     NONFINITE: "f is not finite at x or on both sides of it",
     IMPRECISE: "the error estimate is reliable but above 1e-6 of the value's scale "
-    "(a high derivative, a one-sided stencil or a noisy f): not claimed as a success",
+    "(a high derivative, a one-sided stencil or a noisy f), or above the `tolerances` "
+    "given: not claimed as a success",
 }
 
 ACCEPT_FACTOR = 5.0  # accept a step whose error estimate is within this of the predicted optimum

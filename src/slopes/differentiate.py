@@ -31,10 +31,11 @@ Status codes (``full_output=True``, per element or coordinate):
   step disagreed beyond both error estimates (noisy f, a jump or pole
   at x, or an unconfirmed one-sided result); ``success`` is False;
 - ``NONFINITE`` (-2): f is not finite at x or on both sides of it;
-- ``IMPRECISE`` (-3): the error estimate is reliable but above about 1e-6 of
-  the value's scale (``max(|value|, max|f| / max(|x|, 1)**n)``): a high
-  derivative, a one-sided stencil or a noisy f; ``success`` is False, and
-  ``value`` and ``error`` are still the engine's best.
+- ``IMPRECISE`` (-3): the error estimate is reliable but above ``tolerances``
+  where given, else above about 1e-6 of the value's scale
+  (``max(|value|, max|f| / max(|x|, 1)**n)``): a high derivative, a
+  one-sided stencil or a noisy f; ``success`` is False, and ``value`` and
+  ``error`` are still the engine's best.
 
 Examples
 --------
