@@ -91,3 +91,13 @@ def test_against_numdifftools():
     np.testing.assert_allclose(
         grad, nd.Gradient(lambda x: np.sum(np.exp(c * x)))(x[:2]), rtol=1e-10
     )
+
+
+def test_tolerance_judges_the_modulus():
+    # at t = 0 the real part of i e^(i t) is 0: rtol applies to |value| = 1, not to 0
+    res = slopes.derivative(
+        lambda t: np.exp(1j * t), [0.0, 0.5], tolerances={"rtol": 1e-8}, full_output=True
+    )
+    assert res.success.all()
+    assert np.all(res.error <= 1e-8 * np.abs(res.value))
+    assert np.all(np.abs(res.value - 1j * np.exp(1j * np.array([0.0, 0.5]))) <= 2 * res.error)

@@ -9,7 +9,7 @@ and return the flat value, error, step, status and nfev.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -234,6 +234,7 @@ def _elementwise(
     x = prepared.flat
     method, order = settings.method, settings.order
     k = 2 if split else 1
+    settings = _for_pairs(settings) if split else settings
     evaluator = settings.evaluator(f, prepared, "elementwise", split_complex=split)
     lines = Lines(evaluator, shared_base=False)
     if prepared.step is not None or method == "complex":
@@ -257,6 +258,13 @@ def _elementwise(
         out["value"], out["error"] = join_complex(out["value"], out["error"], x.dtype)
         out["value"], out["error"] = out["value"][:, 0], out["error"][:, 0]
     return out
+
+
+def _for_pairs(settings: Settings) -> Settings:
+    """Settings whose tolerance judges (real, imag) output pairs as complex values."""
+    if settings.tolerance is None:
+        return settings
+    return replace(settings, tolerance=replace(settings.tolerance, pairs=True))
 
 
 def join_complex(
@@ -491,6 +499,7 @@ def _along(
 ) -> dict[str, Any]:
     x = prepared.flat
     method, order = settings.method, settings.order
+    settings = _for_pairs(settings) if split else settings
     check_memory(x.size, what="gradient" if scalar else "Jacobian")
     evaluator = settings.evaluator(
         f, prepared, "coordinate", out_shape=() if scalar else None, split_complex=split

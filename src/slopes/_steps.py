@@ -171,12 +171,24 @@ class Tolerance:
     --------
     >>> Tolerance(atol=0.0, rtol=1e-3).met(np.array([[2.0]]), np.array([[1e-3]]))
     array([ True])
+    >>> Tolerance(0.0, 1e-3, pairs=True).met(np.array([[0.0, 2.0]]), np.array([[1e-3, 1e-3]]))
+    array([ True])
     """
 
     atol: float
     rtol: float
+    # the outputs are (real, imag) pairs of a complex-valued f: judged by moduli
+    pairs: bool = False
 
     def met(self, value: np.ndarray, error: np.ndarray) -> np.ndarray:
-        """Per line (rows of ``value`` and ``error``): every output within tolerance."""
+        """Per line (rows of ``value`` and ``error``): every output within tolerance.
+
+        With ``pairs`` the columns are (real, imag) pairs, judged as one
+        complex value: ``hypot`` of the errors against ``|value|``.
+        """
+        if self.pairs:
+            m = value.shape[0]
+            value = np.hypot(*np.moveaxis(value.reshape(m, -1, 2), -1, 0))
+            error = np.hypot(*np.moveaxis(error.reshape(m, -1, 2), -1, 0))
         with np.errstate(invalid="ignore"):
             return np.all(error <= self.atol + self.rtol * np.abs(value), axis=1)
