@@ -217,8 +217,11 @@ def elementwise(f: Any, prepared: Prepared, settings: Settings, *, n: int) -> di
     try:
         return _elementwise(f, prepared, settings, n=n, split=False)
     except ComplexValues as found:
-        out = _elementwise(f, prepared, settings, n=n, split=True)
+        replayed = []
+        out = _elementwise(f, prepared, settings, n=n, split=True, found=found, replayed=replayed)
         size = prepared.flat.size
+        if replayed[0]:  # the rerun took those points from the call that found them
+            return out
         if found.lines is None:
             wasted = np.zeros(size, dtype=np.int64)
             wasted[0] = found.points
@@ -229,13 +232,24 @@ def elementwise(f: Any, prepared: Prepared, settings: Settings, *, n: int) -> di
 
 
 def _elementwise(
-    f: Any, prepared: Prepared, settings: Settings, *, n: int, split: bool
+    f: Any,
+    prepared: Prepared,
+    settings: Settings,
+    *,
+    n: int,
+    split: bool,
+    found: ComplexValues | None = None,
+    replayed: list | None = None,
 ) -> dict[str, Any]:
+    """The engine on every element; with ``found`` (a rerun with ``split``) the first
+    call replays its points where it can, and ``replayed`` gets whether it did."""
     x = prepared.flat
     method, order = settings.method, settings.order
     k = 2 if split else 1
     settings = _for_pairs(settings) if split else settings
     evaluator = settings.evaluator(f, prepared, "elementwise", split_complex=split)
+    if found is not None and replayed is not None:
+        replayed.append(evaluator.replay(found))
     lines = Lines(evaluator, shared_base=False)
     if prepared.step is not None or method == "complex":
         out = _fixed(lines, x, prepared.step, settings, n=n, k=k, per_element=True)
@@ -480,8 +494,12 @@ def along_coordinates(
     try:
         return _along(f, prepared, settings, scalar, split=False, **options)
     except ComplexValues as found:
-        out = _along(f, prepared, settings, scalar, split=True, **options)
-        out["nfev"] += found.points
+        replayed: list = []
+        out = _along(
+            f, prepared, settings, scalar, split=True, found=found, replayed=replayed, **options
+        )
+        if not replayed[0]:  # the rerun evaluated those points again
+            out["nfev"] += found.points
         return out
 
 
@@ -496,7 +514,10 @@ def _along(
     n: int,
     quick: bool,
     careful: bool,
+    found: ComplexValues | None = None,
+    replayed: list | None = None,
 ) -> dict[str, Any]:
+    """:func:`along_coordinates` once; ``found`` and ``replayed`` as for :func:`_elementwise`."""
     x = prepared.flat
     method, order = settings.method, settings.order
     settings = _for_pairs(settings) if split else settings
@@ -504,6 +525,8 @@ def _along(
     evaluator = settings.evaluator(
         f, prepared, "coordinate", out_shape=() if scalar else None, split_complex=split
     )
+    if found is not None and replayed is not None:
+        replayed.append(evaluator.replay(found))
     if scalar:
         out_shape: tuple[int, ...] = (2,) if split else ()
     else:

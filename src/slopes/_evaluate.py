@@ -87,13 +87,23 @@ class ComplexValues(TypeError):
 
     ``points`` is how many points were evaluated in the call that found them,
     and ``lines`` their lines (None where unknown): a rerun that splits real and
-    imaginary parts (``split_complex``) counts them in its evaluations.
+    imaginary parts (``split_complex``) counts them in its evaluations. Where
+    that call was evaluated whole in one block, ``replay`` holds its lines,
+    offsets and f's raw output: the rerun, whose first call asks for the same
+    points, takes them from there instead (:meth:`Evaluator.replay`).
     """
 
-    def __init__(self, message: str, points: int = 1, lines: np.ndarray | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        points: int = 1,
+        lines: np.ndarray | None = None,
+        replay: tuple | None = None,
+    ) -> None:
         super().__init__(message)
         self.points = points
         self.lines = lines
+        self.replay = replay
 
 
 class NotScalar(ValueError):
@@ -144,6 +154,7 @@ class Evaluator:
         self.split_complex = split_complex
         self.nfev = 0
         self._base_value: np.ndarray | None = None
+        self._replay: tuple | None = None  # see replay()
         self._stack: np.ndarray | None = None  # reused rows of x (see _in_place)
         self._reuse = True
 
@@ -339,12 +350,26 @@ class Evaluator:
 
     def __call__(self, lines: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """f at the points (lines[k], offsets[k]); returns (p,) + out_shape."""
+        replay, self._replay = self._replay, None
+        if replay is not None and _same_points(replay, lines, offsets):
+            self.nfev += lines.shape[0]  # evaluated once, in the call that found complex values
+            return self._check(replay[2], lines.shape[0])
         try:
             return self._call(lines, offsets)
         except ComplexValues as found:
             # the points evaluated up to the block that returned them (found.points)
             done = found.points
-            raise ComplexValues(str(found), points=done, lines=lines[:done]) from None
+            whole = found.replay is not None and done == lines.shape[0]
+            replay = (lines.copy(), offsets.copy(), found.replay) if whole else None
+            raise ComplexValues(str(found), done, lines[:done], replay) from None
+
+    def replay(self, found: ComplexValues) -> bool:
+        """Answer the first call from the points ``found`` holds, if it holds them
+        all; True when it does (then those evaluations are not wasted)."""
+        if found.replay is None or found.lines is None:
+            return False
+        self._replay = found.replay
+        return True
 
     def _call(self, lines: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         count = lines.shape[0]
@@ -410,6 +435,16 @@ def _checked(check: Any, raw: Any, count: int, evaluated: int) -> np.ndarray:
     try:
         return check(raw, count)
     except ComplexValues as found:
-        raise ComplexValues(str(found), points=evaluated) from None
+        # a call evaluated whole in this one block can be replayed (see ComplexValues)
+        replay = raw if evaluated == count else None
+        raise ComplexValues(str(found), points=evaluated, replay=replay) from None
     except NotScalar as found:
         raise NotScalar(str(found), points=evaluated) from None
+
+
+def _same_points(replay: tuple, lines: np.ndarray, offsets: np.ndarray) -> bool:
+    return (
+        replay[0].shape == lines.shape
+        and np.array_equal(replay[0], lines)
+        and np.array_equal(replay[1], offsets)
+    )
