@@ -110,8 +110,10 @@ def derivative(
         ``f(array) -> array`` elementwise. A complex-valued f is differentiated
         in its real and imaginary parts at once (methods central, forward and
         backward): the value is complex and ``error`` bounds the modulus of its
-        error, ``hypot(error_re, error_im)``. The first evaluations, which find
-        the complex values, are made again and count in ``nfev``.
+        error, ``hypot(error_re, error_im)``. The first call of f that returns
+        complex values tells; the engine restarts on the values it has (points
+        evaluated in earlier blocks or on workers are evaluated again and
+        counted in ``nfev``).
     x : float or array_like
         Where to differentiate. Integers are promoted to float; ``x`` is
         never modified.
