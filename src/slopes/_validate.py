@@ -367,7 +367,7 @@ def prepare_tolerances(tolerances: Any, maxiter: Any) -> tuple[Any, int]:
     Examples
     --------
     >>> prepare_tolerances({"rtol": 1e-6}, None)
-    (Tolerance(atol=0.0, rtol=1e-06), 6)
+    (Tolerance(atol=0.0, rtol=1e-06, pairs=False), 6)
     >>> prepare_tolerances({"tol": 1e-6}, None)
     Traceback (most recent call last):
     ...
