@@ -214,3 +214,19 @@ def test_property_never_outside_at_any_scale(center, width, where, n):
     except ValueError as exc:  # a domain narrower than x's resolution is refused, by name
         assert "too narrow" in str(exc)
     assert min(seen, default=lo) >= lo and max(seen, default=hi) <= hi
+
+
+def test_pytree_bounds_for_a_pytree_x():
+    seen: list = []
+
+    def f(p):
+        seen.append((p["a"].copy(), float(p["b"])))
+        return np.sum(np.sqrt(p["a"] + 1)) + np.log(p["b"])
+
+    x = {"a": np.array([0.0, 0.5]), "b": 1.0}
+    g = slopes.gradient(f, x, domain=(0, {"a": np.ones(2), "b": 1.0}))
+    np.testing.assert_allclose(g["a"], 0.5 / np.sqrt(x["a"] + 1), rtol=1e-9)
+    assert abs(g["b"] - 1.0) < 1e-9
+    assert all(a.min() >= 0 and a.max() <= 1 and 0 <= b <= 1 for a, b in seen)
+    with pytest.raises(ValueError, match=r"one value per entry of `x` \(3\), got 2"):
+        slopes.gradient(f, x, domain=(0, [1, 2]))
