@@ -9,7 +9,7 @@ and return the flat value, error, step, status and nfev.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ from slopes._diff_quick import (
     SubLines,
     quick_pass,
 )
-from slopes._evaluate import Evaluator
+from slopes._evaluate import ComplexValues, Evaluator
 from slopes._result import Result
 from slopes._richardson import (
     CONVERGED,
@@ -35,6 +35,7 @@ from slopes._richardson import (
     claimable,
     fixed_step,
 )
+from slopes._steps import Tolerance
 from slopes._validate import Prepared
 from slopes._warnings import SlopesWarning
 
@@ -96,9 +97,35 @@ class Settings:
     workers: Any
     progress: Any
     max_step: np.ndarray | None = None  # per flat entry of x: the farthest f is evaluated
+    room: np.ndarray | None = None  # (2, size): room below and above x in the domain
+    tolerance: Tolerance | None = None  # the caller's stopping tolerance
+    maxiter: int = 6  # the most trials per line (see slopes._richardson.adaptive)
+
+    def plain(self) -> bool:
+        """The caller gave none of ``max_step``, ``domain``, ``tolerances``, ``maxiter``."""
+        return (
+            self.max_step is None
+            and self.room is None
+            and self.tolerance is None
+            and self.maxiter == Settings.maxiter
+        )
+
+    def engine_options(self) -> dict[str, Any]:
+        """The options :func:`slopes._richardson.adaptive` takes from these settings."""
+        return {
+            "max_step": self.max_step,
+            "room": self.room,
+            "tolerance": self.tolerance,
+            "max_trials": self.maxiter,
+        }
 
     def evaluator(
-        self, f: Any, prepared: Prepared, kind: str, out_shape: tuple[int, ...] | None = ()
+        self,
+        f: Any,
+        prepared: Prepared,
+        kind: str,
+        out_shape: tuple[int, ...] | None = (),
+        split_complex: bool = False,
     ) -> Evaluator:
         """An :class:`Evaluator` of f around ``prepared.flat``, called as these settings say."""
         return Evaluator(
@@ -112,6 +139,7 @@ class Settings:
             progress=self.progress,
             out_shape=out_shape,
             complex_step=self.method == "complex",
+            split_complex=split_complex,
         )
 
 
@@ -180,26 +208,97 @@ def success_of(value: np.ndarray, status: np.ndarray) -> np.ndarray:
 
 
 def elementwise(f: Any, prepared: Prepared, settings: Settings, *, n: int) -> dict[str, Any]:
-    """Derivative of an elementwise f at every element of x (flat arrays out)."""
+    """Derivative of an elementwise f at every element of x (flat arrays out).
+
+    A complex-valued f (found at its first complex value) is differentiated
+    again with its real and imaginary parts as two outputs per point
+    (:func:`join_complex`); the evaluations that found it count in ``nfev``.
+    """
+    try:
+        return _elementwise(f, prepared, settings, n=n, split=False)
+    except ComplexValues as found:
+        replayed = []
+        out = _elementwise(f, prepared, settings, n=n, split=True, found=found, replayed=replayed)
+        size = prepared.flat.size
+        if replayed[0]:  # the rerun took those points from the call that found them
+            return out
+        if found.lines is None:
+            wasted = np.zeros(size, dtype=np.int64)
+            wasted[0] = found.points
+        else:
+            wasted = np.bincount(found.lines, minlength=size)
+        out["nfev"] = np.asarray(out["nfev"]) + wasted
+        return out
+
+
+def _elementwise(
+    f: Any,
+    prepared: Prepared,
+    settings: Settings,
+    *,
+    n: int,
+    split: bool,
+    found: ComplexValues | None = None,
+    replayed: list | None = None,
+) -> dict[str, Any]:
+    """The engine on every element; with ``found`` (a rerun with ``split``) the first
+    call replays its points where it can, and ``replayed`` gets whether it did."""
     x = prepared.flat
     method, order = settings.method, settings.order
-    lines = Lines(settings.evaluator(f, prepared, "elementwise"), shared_base=False)
+    k = 2 if split else 1
+    settings = _for_pairs(settings) if split else settings
+    evaluator = settings.evaluator(f, prepared, "elementwise", split_complex=split)
+    if found is not None and replayed is not None:
+        replayed.append(evaluator.replay(found))
+    lines = Lines(evaluator, shared_base=False)
     if prepared.step is not None or method == "complex":
-        return _fixed(lines, x, prepared.step, settings, n=n, k=1, per_element=True)
-    out = adaptive(
-        lines,
-        x,
-        method=method,
-        n=n,
-        order=order,
-        levels=DERIVATIVE_LEVELS,
-        k=1,
-        dtype=x.dtype,
-        max_step=settings.max_step,
-    )
-    out["value"] = out["value"][:, 0].astype(x.dtype, copy=False)
-    out["error"] = out["error"][:, 0]
+        out = _fixed(lines, x, prepared.step, settings, n=n, k=k, per_element=True)
+    else:
+        out = adaptive(
+            lines,
+            x,
+            method=method,
+            n=n,
+            order=order,
+            levels=DERIVATIVE_LEVELS,
+            k=k,
+            dtype=x.dtype,
+            **settings.engine_options(),
+        )
+        if not split:
+            out["value"] = out["value"][:, 0].astype(x.dtype, copy=False)
+            out["error"] = out["error"][:, 0]
+    if split:
+        out["value"], out["error"] = join_complex(out["value"], out["error"], x.dtype)
+        out["value"], out["error"] = out["value"][:, 0], out["error"][:, 0]
     return out
+
+
+def _for_pairs(settings: Settings) -> Settings:
+    """Settings whose tolerance judges (real, imag) output pairs as complex values."""
+    if settings.tolerance is None:
+        return settings
+    return replace(settings, tolerance=replace(settings.tolerance, pairs=True))
+
+
+def join_complex(
+    value: np.ndarray, error: np.ndarray, dtype: np.dtype
+) -> tuple[np.ndarray, np.ndarray]:
+    """(m, 2k) real and imaginary parts, interleaved, as (m, k) complex values; the
+    error of each is the modulus bound ``hypot(error_re, error_im)``.
+
+    Examples
+    --------
+    >>> v, e = join_complex(np.array([[1.0, 2.0]]), np.array([[3e-12, 4e-12]]), np.dtype(float))
+    >>> v, e
+    (array([[1.+2.j]]), array([[5.e-12]]))
+    """
+    m = value.shape[0]
+    pairs = value.reshape(m, -1, 2)
+    errors = np.asarray(error, dtype=float).reshape(m, -1, 2)
+    complex_type = np.result_type(dtype, np.complex64)
+    joined = (pairs[..., 0] + 1j * pairs[..., 1]).astype(complex_type, copy=False)
+    return joined, np.hypot(errors[..., 0], errors[..., 1])
 
 
 def _fixed(
@@ -315,9 +414,11 @@ def _adaptive_coordinates(
     typical: float,
     quick: bool,
     careful: bool = False,
-    max_step: np.ndarray | None = None,
+    options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The adaptive engine along coordinates, after the quick pass where it applies."""
+    """The adaptive engine along coordinates, after the quick pass where it applies;
+    ``options`` are :meth:`Settings.engine_options`."""
+    options = options or {}
     settings = dict(
         method=method,
         n=n,
@@ -326,7 +427,7 @@ def _adaptive_coordinates(
         k=k,
         dtype=x.dtype,
         careful=careful,
-        max_step=max_step,
+        **options,
     )
     central_first = method == "central" and n == 1 and order == 2 and value_noise == 0.0
     if not (quick and central_first and x.size >= QUICK_MIN_LINES):
@@ -355,8 +456,10 @@ def _adaptive_coordinates(
         run_quick(np.setdiff1d(np.arange(m), sample))
     rest = np.flatnonzero(~accept)
     if rest.size:
-        if max_step is not None:
-            settings["max_step"] = max_step[rest]
+        if options.get("max_step") is not None:
+            settings["max_step"] = options["max_step"][rest]
+        if options.get("room") is not None:
+            settings["room"] = options["room"][:, rest]
         more = adaptive(SubLines(lines, rest), x[rest], **settings, scale_floor=typical)
         for key in out:
             out[key][rest] = more[key]
@@ -373,20 +476,59 @@ def along_coordinates(
     n: int = 1,
     quick: bool = True,
     careful: bool = False,
+    allow_complex: bool = False,
 ) -> dict[str, Any]:
     """d^n f(x + t e_j) / dt^n for every coordinate j; value has shape (size, k).
 
     With ``quick`` (first derivatives, central, default order) every coordinate
     first gets the four-point pass of :mod:`slopes._diff_quick`; the adaptive
     engine runs only on the coordinates that pass does not accept. ``careful``
-    is the engine's (:func:`slopes._richardson.adaptive`).
+    is the engine's (:func:`slopes._richardson.adaptive`). With
+    ``allow_complex`` a complex-valued f is differentiated again with its real
+    and imaginary parts as separate outputs (:func:`join_complex`; the
+    evaluations that found it count in ``nfev``); otherwise it is a TypeError.
     """
+    options = dict(value_noise=value_noise, n=n, quick=quick, careful=careful)
+    if not allow_complex:
+        return _along(f, prepared, settings, scalar, split=False, **options)
+    try:
+        return _along(f, prepared, settings, scalar, split=False, **options)
+    except ComplexValues as found:
+        replayed: list = []
+        out = _along(
+            f, prepared, settings, scalar, split=True, found=found, replayed=replayed, **options
+        )
+        if not replayed[0]:  # the rerun evaluated those points again
+            out["nfev"] += found.points
+        return out
+
+
+def _along(
+    f: Any,
+    prepared: Prepared,
+    settings: Settings,
+    scalar: bool,
+    *,
+    split: bool,
+    value_noise: float,
+    n: int,
+    quick: bool,
+    careful: bool,
+    found: ComplexValues | None = None,
+    replayed: list | None = None,
+) -> dict[str, Any]:
+    """:func:`along_coordinates` once; ``found`` and ``replayed`` as for :func:`_elementwise`."""
     x = prepared.flat
     method, order = settings.method, settings.order
+    settings = _for_pairs(settings) if split else settings
     check_memory(x.size, what="gradient" if scalar else "Jacobian")
-    evaluator = settings.evaluator(f, prepared, "coordinate", out_shape=() if scalar else None)
+    evaluator = settings.evaluator(
+        f, prepared, "coordinate", out_shape=() if scalar else None, split_complex=split
+    )
+    if found is not None and replayed is not None:
+        replayed.append(evaluator.replay(found))
     if scalar:
-        out_shape: tuple[int, ...] = ()
+        out_shape: tuple[int, ...] = (2,) if split else ()
     else:
         # one evaluation at x tells the output shape (and gives the centre point)
         base = evaluator.first_output()
@@ -415,13 +557,16 @@ def along_coordinates(
             # are, and the model's guess of c5 from c3 is pessimistic for
             # polynomials (Hessian from a gradient, Rosenbrock n = 50: 495
             # gradient calls with the quick pass, 307 without)
-            # (the quick pass has no bound of its own: not with max_step)
-            quick=quick and scalar and settings.max_step is None,
+            # (the quick pass has no bound, domain or tolerance of its own: not with those)
+            quick=quick and scalar and settings.plain() and not split,
             careful=careful,
-            max_step=settings.max_step,
+            options=settings.engine_options(),
         )
         out["value"] = out["value"].astype(np.result_type(x.dtype, np.float32), copy=False)
     out["nfev"] = evaluator.nfev
+    if split:  # (real, imag) pairs back to complex values of f's own shape
+        out["value"], out["error"] = join_complex(out["value"], out["error"], x.dtype)
+        out_shape = out_shape[:-1]
     out["out_shape"] = out_shape
     out["evaluator"] = evaluator
     return out

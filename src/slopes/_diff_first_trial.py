@@ -55,7 +55,12 @@ class FirstTrial:
 
 
 class Remembered:
-    """f, answering from the values the first trial computed (no second call there)."""
+    """f, answering from the values the first trial computed (no second call there).
+
+    Each remembered value is handed out once: the engine counts every point it
+    asks for, so a point asked for again (a rerun for a complex-valued f) is
+    evaluated, and counted, again.
+    """
 
     def __init__(self, f: Any, values: dict[float, Any]) -> None:
         self.f = f
@@ -63,7 +68,7 @@ class Remembered:
 
     def __call__(self, t: Any) -> Any:
         try:
-            return self.values[float(t)]
+            return self.values.pop(float(t))
         except (KeyError, TypeError):
             return self.f(t)
 
@@ -107,6 +112,8 @@ def first_trial(f: Any, x: float, *, n: int, order: int, levels: int) -> FirstTr
             except Exception as exc:
                 raise_at(PointError(f"x={point!r}", exc))
             raw[float(point)] = result
+            if np.iscomplexobj(result):  # complex-valued f: the general engine splits it
+                return Remembered(f, raw)
             values[o] = _as_float(result)
     remembered = Remembered(f, raw)
     if not all(math.isfinite(v) for v in values.values()) or h > CONFIRM_STEP:

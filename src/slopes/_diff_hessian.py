@@ -44,7 +44,7 @@ from slopes._diff_core import (
     warn_nonfinite,
 )
 from slopes._diff_table import error_table
-from slopes._evaluate import Evaluator, TreeSpec
+from slopes._evaluate import Evaluator, NotScalar, TreeSpec
 from slopes._pytree import ravel
 from slopes._richardson import CONVERGED, FIXED_STEP, UNRELIABLE
 from slopes._stencils import family, stencil
@@ -180,6 +180,68 @@ def _from_values(f: Any, prepared: Prepared, settings: Settings) -> dict[str, An
     }
 
 
+class _Component:
+    """One output ``f(x)[index]`` of a vector-valued f, as a scalar function (picklable).
+
+    ``shared`` (serial evaluation only) remembers f's whole output at every
+    point, so that the outputs' Hessians, which start from the same steps,
+    evaluate f once per point between them; it counts the real calls.
+    """
+
+    def __init__(self, f: Any, index: tuple, vectorized: bool, shared: Any = None) -> None:
+        self.f, self.index, self.vectorized, self.shared = f, index, vectorized, shared
+
+    def __call__(self, x: Any) -> Any:
+        if self.vectorized:
+            return np.asarray(self.f(x))[(slice(None), *self.index)]
+        value = self.shared(x) if self.shared is not None else self.f(x)
+        return np.asarray(value)[self.index]
+
+
+class _Shared:
+    """f with a memory of its values, keyed by the point's bytes; ``calls`` counts f's calls."""
+
+    def __init__(self, f: Any) -> None:
+        self.f, self.values, self.calls = f, {}, 0
+
+    def __call__(self, x: Any) -> Any:
+        key = ravel(x)[0].tobytes()
+        if key not in self.values:
+            self.values[key] = self.f(x)
+            self.calls += 1
+        return self.values[key]
+
+
+def _vector_from_values(
+    f: Any, prepared: Prepared, settings: Settings, found: int
+) -> dict[str, Any]:
+    """The Hessian of every output of a vector-valued f (``found`` evaluations told so).
+
+    f(x) gives the output shape; each output ``f(x)[i]`` then gets the scalar
+    Hessian of :func:`_from_values` (its own steps, its own error estimates).
+    Evaluated in this process one point at a time, f is called once per point
+    for all outputs (:class:`_Shared`); with ``workers`` or ``vectorized`` each
+    output evaluates f on its own.
+    """
+    probe = settings.evaluator(f, prepared, "coordinate", out_shape=None)
+    out_shape = probe.first_output().shape
+    serial = settings.workers is None and not settings.vectorized
+    shared = _Shared(f) if serial else None
+    parts = [
+        _from_values(_Component(f, index, bool(settings.vectorized), shared), prepared, settings)
+        for index in np.ndindex(out_shape)
+    ]
+    calls = shared.calls if shared is not None else sum(int(p["nfev"]) for p in parts)
+    return {
+        "value": np.stack([p["value"] for p in parts]),
+        "error": np.stack([p["error"] for p in parts]),
+        "status": np.stack([p["status"] for p in parts]),
+        "step": np.stack([np.asarray(p["step"]) for p in parts]),
+        "nfev": found + probe.nfev + calls,
+        "out_shape": out_shape,
+    }
+
+
 class _GradShapeError(ValueError):
     """grad's output does not fit x (re-raised without the evaluator's "f raised")."""
 
@@ -230,12 +292,17 @@ def hessian(
     workers: Any = None,
     progress: bool | str = False,
 ) -> Any:
-    """The Hessian of a scalar function: shape ``x.shape + x.shape``, symmetric.
+    """The Hessian: shape ``x.shape + x.shape`` (``f(x).shape + x.shape + x.shape``
+    for a vector-valued f), symmetric.
 
     Parameters
     ----------
     f : callable
-        ``f(x) -> scalar`` (ignored for the derivatives when ``grad`` is given).
+        ``f(x) -> scalar`` (ignored for the derivatives when ``grad`` is given),
+        or ``f(x) -> array``: then every output gets its own Hessian, with its
+        own steps and error estimates. Evaluated in this process, one point at a
+        time, f is called once per point for all outputs; with ``workers`` or
+        ``vectorized`` once per point and output.
     x : array_like or pytree
         Where to differentiate. For a pytree the Hessian is over the
         flattened vector (leaves in order), shape ``(size, size)``.
@@ -249,11 +316,14 @@ def hessian(
     Returns
     -------
     ndarray or DiffResult
-        ``H[i..., j...] = d2 f / dx[i...] dx[j...]``. With
+        ``H[i..., j...] = d2 f / dx[i...] dx[j...]`` (``H[k..., i..., j...]``
+        for output ``k`` of a vector-valued f). With
         ``full_output=True`` a :class:`~slopes._diff_core.DiffResult`:
         ``value``, ``error``, ``status`` and ``success`` per entry of H,
-        ``step`` one per coordinate of x (in x's structure), ``nfev`` the
-        total number of calls of f (of ``grad`` when it is given).
+        ``step`` one per coordinate of x (in x's structure; for a
+        vector-valued f an array ``f(x).shape + x.shape`` of each output's
+        steps), ``nfev`` the total number of calls of f (of ``grad`` when it
+        is given).
 
     Raises
     ------
@@ -262,8 +332,7 @@ def hessian(
         numbers.
     ValueError
         ``method="complex"`` (first derivatives only), an impossible order,
-        a step not positive and finite, x not finite, or f returning more
-        than one number per point.
+        a step not positive and finite, or x not finite.
 
     Notes
     -----
@@ -303,13 +372,21 @@ def hessian(
     >>> np.round(res.value, 6), int(res.nfev), res.message
     (array([[ 4.,  2.],
            [ 2., 12.]]), 9, 'one stencil with the given step: no error estimate')
+    >>> H = hessian(lambda x: np.array([x[0] * x[1], x[1] ** 2]), np.array([1.0, 2.0]))
+    >>> H.shape, np.round(H, 8).tolist()
+    ((2, 2, 2), [[[0.0, 1.0], [1.0, 0.0]], [[0.0, 0.0], [0.0, 2.0]]])
     """
     prepared = _hessian_iv(f, x, grad, method, order, step, vectorized, full_output)
     flat = prepared.flat
     size = flat.size
     settings = Settings(method, order, vectorized, workers, progress)
+    out_shape: tuple[int, ...] = ()
     if grad is None:
-        out = _from_values(f, prepared, settings)
+        try:
+            out = _from_values(f, prepared, settings)
+        except NotScalar as found:  # a vector-valued f: one Hessian per output
+            out = _vector_from_values(f, prepared, settings, found.points)
+            out_shape = out["out_shape"]
         value, error, status = out["value"], HESSIAN_MARGIN * out["error"], out["status"]
     else:
         inner = _FlatGradient(grad, prepared.spec, vectorized)
@@ -327,15 +404,20 @@ def hessian(
         error = np.maximum(err, err.T) + np.abs(jac - jac.T) / 2
         status = np.broadcast_to(out["status"][None, :], (size, size))
         status = np.minimum(status, status.T)
-    shape = prepared.shape + prepared.shape if prepared.shape is not None else (size, size)
+    per_x = prepared.shape if prepared.shape is not None else (size,)
+    shape = out_shape + per_x + per_x
     if not full_output:
         warn_nonfinite(value, "Hessian")
         return value.reshape(shape)
+    if out_shape:  # each output's steps, in its own row
+        step = np.asarray(out["step"]).reshape(out_shape + per_x)
+    else:
+        step = prepared.unravel(np.asarray(out["step"]))
     return DiffResult(
         value=value.reshape(shape),
         error=error.reshape(shape),
         nfev=int(out["nfev"]),
-        step=prepared.unravel(np.asarray(out["step"])),
+        step=step,
         success=success_of(value, status).reshape(shape),
         status=status.reshape(shape),
         message=summarise(status),

@@ -82,11 +82,49 @@ def points_per_call(vectorized: bool | int) -> int | None:
     return int(vectorized)
 
 
+class ComplexValues(TypeError):
+    """f returned complex values to an evaluator that expected real ones.
+
+    ``points`` is how many points were evaluated in the call that found them,
+    and ``lines`` their lines (None where unknown): a rerun that splits real and
+    imaginary parts (``split_complex``) counts them in its evaluations. Where
+    that call was evaluated whole in one block, ``replay`` holds its lines,
+    offsets and f's raw output: the rerun, whose first call asks for the same
+    points, takes them from there instead (:meth:`Evaluator.replay`).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        points: int = 1,
+        lines: np.ndarray | None = None,
+        replay: tuple | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.points = points
+        self.lines = lines
+        self.replay = replay
+
+
+class NotScalar(ValueError):
+    """f returned an array where one number per point was expected.
+
+    ``points``: how many points were evaluated in the call that found it (as
+    for :class:`ComplexValues`), for a caller that goes on with a vector-valued f.
+    """
+
+    def __init__(self, message: str, points: int = 1) -> None:
+        super().__init__(message)
+        self.points = points
+
+
 class Evaluator:
     """Counts and performs evaluations of f for the engine.
 
     ``out_shape`` is the shape of one value (``()`` for scalar functions);
-    ``what`` names the function's role in shape errors.
+    ``what`` names the function's role in shape errors. With ``split_complex``
+    f may return complex values, and every value comes back as ``(real,
+    imag)`` along a new last axis: the engine differentiates both parts.
     """
 
     def __init__(
@@ -101,6 +139,7 @@ class Evaluator:
         progress: Any = False,
         out_shape: tuple[int, ...] | None = (),
         complex_step: bool = False,
+        split_complex: bool = False,
     ) -> None:
         self.f = f
         self.x = x_flat
@@ -112,8 +151,10 @@ class Evaluator:
         self.progress = progress
         self.out_shape = out_shape
         self.complex_step = complex_step
+        self.split_complex = split_complex
         self.nfev = 0
         self._base_value: np.ndarray | None = None
+        self._replay: tuple | None = None  # see replay()
         self._stack: np.ndarray | None = None  # reused rows of x (see _in_place)
         self._reuse = True
 
@@ -170,7 +211,7 @@ class Evaluator:
                         block[rows, moved] = block[rows, moved] + move
                 try:
                     raw = _evaluate_block(self.f, self.spec, True, view[: stop - start])
-                    values = self._check(raw, stop - start)
+                    values = _checked(self._check, raw, stop - start, stop)
                     if np.may_share_memory(values, stack):  # f returned a view of its input
                         values = values.copy()
                 except PointError as error:
@@ -178,7 +219,7 @@ class Evaluator:
                         raise_at(error)
                     self._reuse, self._stack = False, None  # f writes into its input
                     self.nfev -= count - start  # counted again by the call below
-                    return [*pieces, self(lines[start:], offsets[start:])]
+                    return [*pieces, self._call(lines[start:], offsets[start:])]
                 finally:
                     if single:
                         block[0, j] = self.x[j]
@@ -193,7 +234,12 @@ class Evaluator:
 
     # --------------------------------------------------------------- checking
     def _check(self, raw: Any, count: int) -> np.ndarray:
-        """Turn f's output(s) for ``count`` points into an array (count,) + out_shape."""
+        """Turn f's output(s) for ``count`` points into an array (count,) + out_shape
+        (and a last axis of 2 with ``split_complex``)."""
+        values = self._check_values(raw, count)
+        return _split(values) if self.split_complex else values
+
+    def _check_values(self, raw: Any, count: int) -> np.ndarray:
         if self.vectorized:
             values = np.asarray(raw)
             if values.dtype == np.float64 and values.shape == (count,) and self.out_shape == ():
@@ -203,7 +249,8 @@ class Evaluator:
                 if values.size == count and self.out_shape == ():
                     values = values.reshape(count)
                 else:
-                    raise ValueError(
+                    error = NotScalar if self.out_shape == () else ValueError
+                    raise error(
                         f"with `vectorized=True`, `f` must return shape {expected} for a stack "
                         f"of {count} points, got shape {values.shape}"
                     )
@@ -220,7 +267,7 @@ class Evaluator:
         if self.out_shape == ():
             for value in values:
                 if value.size != 1:
-                    raise ValueError(
+                    raise NotScalar(
                         f"`f` must return a scalar, got an array of shape {value.shape}"
                     )
             stacked = np.array([v.reshape(()) for v in values])
@@ -248,7 +295,9 @@ class Evaluator:
         ):
             raise TypeError(f"`f` must return numbers, got {values.dtype}")
         if np.iscomplexobj(values):
-            raise TypeError("`f` returned complex values; use a real-valued f")
+            if self.split_complex:
+                return values
+            raise ComplexValues("`f` returned complex values; use a real-valued f")
         if not np.issubdtype(values.dtype, np.floating):
             values = values.astype(np.float64)
         return values
@@ -295,11 +344,34 @@ class Evaluator:
         self.out_shape = value.shape
         # f(x) at the real x: with the complex step f may return real numbers here
         real = value.real if np.iscomplexobj(value) and self.complex_step else value
-        self._base_value = self._check_dtype(real[None], real_input=True)[0]
+        checked = self._check_dtype(real[None], real_input=True)
+        self._base_value = (_split(checked) if self.split_complex else checked)[0]
         return self._base_value
 
     def __call__(self, lines: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """f at the points (lines[k], offsets[k]); returns (p,) + out_shape."""
+        replay, self._replay = self._replay, None
+        if replay is not None and _same_points(replay, lines, offsets):
+            self.nfev += lines.shape[0]  # evaluated once, in the call that found complex values
+            return self._check(replay[2], lines.shape[0])
+        try:
+            return self._call(lines, offsets)
+        except ComplexValues as found:
+            # the points evaluated up to the block that returned them (found.points)
+            done = found.points
+            whole = found.replay is not None and done == lines.shape[0]
+            replay = (lines.copy(), offsets.copy(), found.replay) if whole else None
+            raise ComplexValues(str(found), done, lines[:done], replay) from None
+
+    def replay(self, found: ComplexValues) -> bool:
+        """Answer the first call from the points ``found`` holds, if it holds them
+        all; True when it does (then those evaluations are not wasted)."""
+        if found.replay is None or found.lines is None:
+            return False
+        self._replay = found.replay
+        return True
+
+    def _call(self, lines: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         count = lines.shape[0]
         self.nfev += count
         row_size = self._row_size()
@@ -321,7 +393,7 @@ class Evaluator:
                 stop = min(start + per_task, count)
                 block = self._points(lines[start:stop], offsets[start:stop])
                 raw = evaluate_block_safe(self.f, self.spec, self.vectorized, block)
-                pieces.append(self._check(raw, stop - start))
+                pieces.append(_checked(self._check, raw, stop - start, stop))
         else:
             from slopes._parallel import parallel_map
 
@@ -340,8 +412,39 @@ class Evaluator:
                     raws = parallel_map(func, tasks, workers=self.workers, progress=self.progress)
                 except PointError as error:
                     raise_at(error)
-                pieces.extend(self._check(raw, len(task)) for raw, task in zip(raws, tasks))
+                done = min(count, (wave + per_wave) * per_task)  # this wave's points were evaluated
+                pieces.extend(
+                    _checked(self._check, raw, len(task), done) for raw, task in zip(raws, tasks)
+                )
         if not pieces:
             shape = (0,) if self.out_shape is None else (0, *self.out_shape)
             return np.zeros(shape)
         return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+
+
+def _split(values: np.ndarray) -> np.ndarray:
+    """Values as ``(real, imag)`` along a new last axis (float64)."""
+    values = np.asarray(values)
+    return np.stack([values.real, values.imag], axis=-1).astype(
+        np.result_type(values.real.dtype, np.float32), copy=False
+    )
+
+
+def _checked(check: Any, raw: Any, count: int, evaluated: int) -> np.ndarray:
+    """``check(raw, count)``; complex values found say that ``evaluated`` points were."""
+    try:
+        return check(raw, count)
+    except ComplexValues as found:
+        # a call evaluated whole in this one block can be replayed (see ComplexValues)
+        replay = raw if evaluated == count else None
+        raise ComplexValues(str(found), points=evaluated, replay=replay) from None
+    except NotScalar as found:
+        raise NotScalar(str(found), points=evaluated) from None
+
+
+def _same_points(replay: tuple, lines: np.ndarray, offsets: np.ndarray) -> bool:
+    return (
+        replay[0].shape == lines.shape
+        and np.array_equal(replay[0], lines)
+        and np.array_equal(replay[1], offsets)
+    )

@@ -89,7 +89,8 @@ MESSAGES = {
     "non-smooth or singular at x, or vary on a scale below the smallest step)",
     NONFINITE: "f is not finite at x or on both sides of it",
     IMPRECISE: "the error estimate is reliable but above 1e-6 of the value's scale "
-    "(a high derivative, a one-sided stencil or a noisy f): not claimed as a success",
+    "(a high derivative, a one-sided stencil or a noisy f), or above the `tolerances` "
+    "given: not claimed as a success",
 }
 
 ACCEPT_FACTOR = 5.0  # accept a step whose error estimate is within this of the predicted optimum
@@ -173,6 +174,7 @@ class Confirmation:
     n: int
     eps: float
     h_min: float
+    limit: np.ndarray  # the family's largest step per line (max_step, domain)
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,7 @@ class _LineState:
     scale: np.ndarray  # the line's own scale, max(|x|, floor, 1) (see FLAT_STEP)
     limit: np.ndarray  # the largest step of the family being evaluated
     natural: np.ndarray  # max|f| / scale**n at the best trial (see SUCCESS_RTOL)
+    start: np.ndarray  # the family each line started with (a domain bound can choose it)
 
     @classmethod
     def start(cls, h: np.ndarray, k: int, method: str) -> _LineState:
@@ -258,6 +261,7 @@ class _LineState:
             scale=np.ones(m),
             limit=np.full(m, np.inf),
             natural=np.zeros(m),
+            start=np.full(m, method, dtype=object),
         )
 
 
@@ -285,6 +289,32 @@ def _capped(x: np.ndarray, h: np.ndarray, limit: np.ndarray) -> np.ndarray:
     h = np.minimum(h, limit)
     exact = exact_step(x, h)
     return np.where(exact <= limit, exact, h)
+
+
+# a line keeps the central family while the domain caps its step at no less than
+# 1/CENTRAL_ROOM of its first step: rounding then grows at most that much, and an
+# eighth-order central table at that step still beats a one-sided one at the full step
+CENTRAL_ROOM = 16.0
+
+
+def _start_in_domain(
+    method: str, h: np.ndarray, limits: dict[str, np.ndarray], room: np.ndarray
+) -> np.ndarray:
+    """Per line, the family to start with inside a domain (see :func:`adaptive`)."""
+    toward = np.where(room[1] >= room[0], "forward", "backward").astype(object)
+    cramped = limits[method] < h / CENTRAL_ROOM
+    if method != "central":  # keep the caller's side unless the other has more room
+        cramped &= toward != method
+    return np.where(cramped, toward, method).astype(object)
+
+
+def _capped_by_start(
+    x: np.ndarray, h: np.ndarray, limits: dict[str, np.ndarray], start: np.ndarray
+) -> np.ndarray:
+    limit = np.empty(x.shape)
+    for name, bound in limits.items():
+        limit = np.where(start == name, bound, limit)
+    return _capped(x, h, limit)
 
 
 def _grid(lines: np.ndarray, h: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -325,6 +355,8 @@ def adaptive(
     scale_floor: float = 0.0,
     careful: bool = False,
     max_step: np.ndarray | float | None = None,
+    room: np.ndarray | None = None,
+    tolerance: Any = None,
 ) -> dict[str, np.ndarray]:
     """Adaptive step with error estimate for each of the ``m = x.size`` lines.
 
@@ -339,6 +371,26 @@ def adaptive(
     evaluated (per line; default :func:`slopes._steps.default_reach`): the
     step of a family whose widest offset is ``w`` never exceeds
     ``max_step / w``. A line whose step model asks for more stops there.
+
+    ``room`` (shape (2, m): the distance from ``x`` to the domain's lower and
+    upper bound, already shortened for rounding by
+    :func:`slopes._steps.domain_room`) caps each side separately: the central
+    family's step by the smaller room, the forward family's by the upper room,
+    the backward family's by the lower one. A line whose central step would be
+    capped below ``1 / CENTRAL_ROOM`` of the first step at the line's scale,
+    ``factor max(|x|, scale_floor, 1)`` (0.015 in float64), starts with the
+    one-sided family on the side with more room (forward for
+    ``method="central"`` or ``"forward"`` where the upper room is at least the
+    lower one, else backward); a one-sided family the caller asked for whose
+    side has less room than the other, and too little for its first step, turns
+    the same way. Such a line's result has status ``CONVERGED``, as for a
+    one-sided method the caller chose.
+
+    ``tolerance`` (a :class:`slopes._steps.Tolerance` or None) stops a line as
+    soon as its best estimate is reliable (status 0 or 1) and its error estimate
+    is at most ``atol + rtol |value|`` (every output); ``max_trials`` bounds
+    the trials (a one-sided result's confirmation included; a success at a step
+    above 1 gets one confirming trial more, see :func:`confirm_large`).
     """
     m = x.size
     eps = float(np.finfo(dtype).eps)
@@ -352,11 +404,27 @@ def adaptive(
     h_min = smallest_step(dtype, n)
     reach = default_reach(x, scale_floor) if max_step is None else max_step
     reach = np.broadcast_to(np.asarray(reach, dtype=float), x.shape)
+    sides = {"central": reach, "forward": reach, "backward": reach}
+    if room is not None:  # each side of the domain caps the families that reach it
+        below, above = room[0], room[1]
+        sides = {
+            "central": np.minimum(reach, np.minimum(below, above)),
+            "forward": np.minimum(reach, above),
+            "backward": np.minimum(reach, below),
+        }
     limits = {  # the largest step of each family
-        name: reach / float(np.max(np.abs(fam[0]))) for name, fam in families.items() if fam
+        name: sides[name] / float(np.max(np.abs(fam[0]))) for name, fam in families.items() if fam
     }
-    h = _capped(x, h, limits[start_method])
+    start = np.full(m, start_method, dtype=object)
+    if room is not None:
+        # judged against the first step at the line's own scale (at least 1): near
+        # x = 0 the first step is tiny and grows later, where the bound stops it
+        usual = factor * np.maximum(np.maximum(np.abs(x), scale_floor), 1.0)
+        start = _start_in_domain(start_method, usual, limits, room)
+    h = _capped_by_start(x, h, limits, start)
     state = _LineState.start(h, k, start_method)
+    state.mode = start.copy()
+    state.start = start
     state.scale = np.maximum(np.maximum(np.abs(x), scale_floor), 1.0)
     trials = Trials.empty(max_trials + 1, m, k)  # one row more: confirm_large's trial
     last = LastTrial.empty(m, k, len(families[start_method][2]) - 1)
@@ -393,6 +461,9 @@ def adaptive(
             across_trials(table, last, ok, h[ok], name, orders)
             record(trials, table, ok, state.tried[ok] - 1, h[ok])
             _update(table, ok, h, name, orders[-1], state, rule)
+            if tolerance is not None:  # reliable and within the caller's tolerance: done
+                within = tolerance.met(state.value[ok], state.error[ok])
+                state.active[ok[within & (state.status[ok] >= 0)]] = False
             # a line whose step model asks for a step beyond the bound stops there,
             # or, where its estimate is not yet small enough to claim (lower orders
             # resolved, the top one not: a pessimistic bound), tries a smaller step
@@ -401,8 +472,10 @@ def adaptive(
             fine = claimable(state.value[ok], state.error[ok], state.natural[ok], eps)
             state.active[ok[wants_more & fine]] = False
             state.next_h[ok[wants_more & ~fine]] = h[ok[wants_more & ~fine]] * SHRINK
-            if name != start_method:
-                _confirm(table, ok, h, state)
+            other = state.start[ok] != name
+            if other.any():
+                sided = {"best": table["best"][other], "error": table["error"][other]}
+                _confirm(sided, ok[other], h, state)
         state.active &= state.tried < max_trials
         h = exact_step(x, np.maximum(state.next_h, h_min))
     # a one-sided result never confirmed by a second step is not trusted
@@ -410,10 +483,21 @@ def adaptive(
     # nan is never a success, whatever the tables said
     status[(status >= 0) & ~np.isfinite(state.value).all(axis=1)] = UNRELIABLE
     status[(state.sided < 2) & (status == ONE_SIDED)] = UNRELIABLE
-    large = Confirmation(x=x, family=families[start_method], k=k, n=n, eps=eps, h_min=h_min)
-    _confirm_large(g, trials, status, best_step, state.nfev, large, value_noise, max_trials)
+    for name in ("central", "forward", "backward"):
+        among = state.start == name
+        if among.any():
+            large = Confirmation(
+                x=x, family=families[name], k=k, n=n, eps=eps, h_min=h_min, limit=limits[name]
+            )
+            _confirm_large(
+                g, trials, status, best_step, state.nfev, large, value_noise, max_trials, among
+            )
     status[(status == CONVERGED) & ~consistent(trials, state.value, best_step)] = UNRELIABLE
-    status[(status >= 0) & ~claimable(state.value, state.error, state.natural, eps)] = IMPRECISE
+    if tolerance is None:
+        fine = claimable(state.value, state.error, state.natural, eps)
+    else:  # the caller's tolerance replaces the engine's own bar for success
+        fine = tolerance.met(state.value, state.error)
+    status[(status >= 0) & ~fine] = IMPRECISE
     return {
         "value": state.value,
         "error": state.error,
@@ -423,12 +507,13 @@ def adaptive(
     }
 
 
-def _confirm_large(g, trials, status, best_step, nfev, setup, value_noise, row) -> None:
-    """A success at a large step needs a confirming trial (see :func:`confirm_large`)."""
+def _confirm_large(g, trials, status, best_step, nfev, setup, value_noise, row, among) -> None:
+    """A success at a large step needs a confirming trial (see :func:`confirm_large`);
+    ``among``: the lines that started with ``setup.family``."""
     offsets, weights, orders = setup.family
 
     def evaluate(lines: np.ndarray, h: np.ndarray):
-        h = exact_step(setup.x[lines], np.maximum(h, setup.h_min))
+        h = _capped(setup.x[lines], np.maximum(h, setup.h_min), setup.limit[lines])
         point_lines, point_offsets = _grid(lines, h, offsets)
         values = g.values(point_lines, point_offsets, setup.k)
         values = values.reshape(lines.size, offsets.size, setup.k)
@@ -441,7 +526,7 @@ def _confirm_large(g, trials, status, best_step, nfev, setup, value_noise, row) 
             )
         return finite, h, table
 
-    large = (status == CONVERGED) & (best_step > CONFIRM_STEP)
+    large = (status == CONVERGED) & (best_step > CONFIRM_STEP) & among
     failed = confirm_large(trials, large, best_step, setup.n, evaluate, row, SHRINK)
     status[failed] = UNRELIABLE
 
@@ -524,7 +609,7 @@ def _update(table, lines, h, name, p, state: _LineState, rule: Rule) -> None:
     error[chosen] = table["error"][improved]
     best_step[chosen] = h[chosen]
     asymptotic = table["asymptotic"].all(axis=1)
-    ok_status = CONVERGED if name == rule.start_method else ONE_SIDED
+    ok_status = np.where(state.start[lines] == name, CONVERGED, ONE_SIDED)
     resolved = table["any_resolved"].any(axis=1)
     magnitude = np.abs(table["best"]).max(axis=1)
     rounding = table["rounding"].max(axis=1)
@@ -544,7 +629,9 @@ def _update(table, lines, h, name, p, state: _LineState, rule: Rule) -> None:
     state.natural[chosen] = natural[improved]
     bounded = rounding <= UNRESOLVED_RTOL * np.maximum(magnitude, natural)
     known = resolved | small_enough | flat_known | settled | bounded
-    status[chosen] = np.where(asymptotic[improved] & known[improved], ok_status, UNRELIABLE)
+    status[chosen] = np.where(
+        asymptotic[improved] & known[improved], ok_status[improved], UNRELIABLE
+    )
     blind = state.blind[lines]
     state.blind[chosen] = ~known[improved]
     # a blind jump (from a best trial that resolved nothing) that landed on a

@@ -26,11 +26,15 @@ This module imports nothing but numpy.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 __all__ = [
     "REACH_FACTOR",
+    "Tolerance",
     "default_reach",
+    "domain_room",
     "exact_step",
     "initial_step",
     "optimal_step",
@@ -128,3 +132,63 @@ def default_reach(x: np.ndarray, floor: float = 0.0) -> np.ndarray:
     array([5.e-01, 1.5e+00, 5.e+19])
     """
     return REACH_FACTOR * np.maximum(np.maximum(np.abs(x), floor), 1.0)
+
+
+def domain_room(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """How far the engine may step below and above each ``x`` inside ``[lo, hi]``: (2, m).
+
+    Each room is shortened by the rounding of the stencil points: a point
+    ``x + o h`` with ``|o h| <= room`` is computed with an error of at most a
+    few units in the last place of ``x``, ``o h`` and the bound, so the room
+    loses ``8 eps`` of itself and 4 spacings of the larger of ``|x|`` and the
+    bound; every point then lands inside ``[lo, hi]``. Infinite bounds give
+    infinite room.
+
+    Examples
+    --------
+    >>> room = domain_room(np.array([0.0, 1.0]), np.array([0.0, 0.0]), np.array([np.inf, 2.0]))
+    >>> float(room[0, 0]), bool(room[1, 0] == np.inf), bool(0.99 < room[1, 1] < 1.0)
+    (0.0, True, True)
+    """
+    eps = float(np.finfo(x.dtype).eps)
+    rooms = []
+    for bound in (lo, hi):
+        with np.errstate(all="ignore"):
+            distance = np.abs(bound.astype(float) - x)
+            finite = np.isfinite(bound)
+            size = np.maximum(np.abs(x), np.where(finite, np.abs(bound), 0.0))
+            guard = 8 * eps * distance + 4 * np.spacing(size.astype(x.dtype)).astype(float)
+            rooms.append(np.where(finite, np.maximum(distance - guard, 0.0), np.inf))
+    return np.stack(rooms)
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """The caller's stopping tolerance: an estimate is good enough when its
+    error estimate is at most ``atol + rtol |value|`` (scipy's convention).
+
+    Examples
+    --------
+    >>> Tolerance(atol=0.0, rtol=1e-3).met(np.array([[2.0]]), np.array([[1e-3]]))
+    array([ True])
+    >>> Tolerance(0.0, 1e-3, pairs=True).met(np.array([[0.0, 2.0]]), np.array([[1e-3, 1e-3]]))
+    array([ True])
+    """
+
+    atol: float
+    rtol: float
+    # the outputs are (real, imag) pairs of a complex-valued f: judged by moduli
+    pairs: bool = False
+
+    def met(self, value: np.ndarray, error: np.ndarray) -> np.ndarray:
+        """Per line (rows of ``value`` and ``error``): every output within tolerance.
+
+        With ``pairs`` the columns are (real, imag) pairs, judged as one
+        complex value: ``hypot`` of the errors against ``|value|``.
+        """
+        if self.pairs:
+            m = value.shape[0]
+            value = np.hypot(*np.moveaxis(value.reshape(m, -1, 2), -1, 0))
+            error = np.hypot(*np.moveaxis(error.reshape(m, -1, 2), -1, 0))
+        with np.errstate(invalid="ignore"):
+            return np.all(error <= self.atol + self.rtol * np.abs(value), axis=1)

@@ -22,6 +22,8 @@ __all__ = [
     "_gradient_iv",
     "_hessian_iv",
     "_jacobian_iv",
+    "prepare_domain",
+    "prepare_tolerances",
     "with_args",
 ]
 
@@ -245,3 +247,158 @@ def _check_grad_iv(f, grad, x, rtol, atol) -> Prepared:
             raise ValueError(f"`{name}` must be non-negative and finite, got {value!r}")
     flat, unravel, spec, shape = _prepare_x(x)
     return Prepared(flat, unravel, spec, shape, None, flat.dtype)
+
+
+def _bound(value: Any, x: Any, flat: np.ndarray, shape: tuple[int, ...] | None) -> np.ndarray:
+    """One side of ``domain`` as a float vector per flat entry of x."""
+    _leaves, treedef = flatten(value)
+    if treedef.kind == "leaf":
+        array = np.asarray(value)
+        if array.dtype == object or not (
+            np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+        ):
+            raise TypeError
+        array = array.astype(float)
+        if array.ndim == 0:
+            return np.full(flat.size, float(array))
+        if shape is not None:
+            try:
+                return np.broadcast_to(array, shape).reshape(-1)
+            except ValueError:
+                raise ValueError(
+                    f"`domain` bounds of shape {array.shape} do not broadcast to "
+                    f"`x`'s shape {shape}"
+                ) from None
+        if array.size == flat.size:
+            return array.reshape(-1)
+        raise ValueError(
+            f"`domain` bounds must be numbers or have one value per entry of `x` "
+            f"({flat.size}), got {array.size}"
+        )
+    array, _ = ravel(value)
+    if array.size != flat.size:
+        raise ValueError(
+            f"`domain` bounds must have one value per entry of `x` ({flat.size}), got {array.size}"
+        )
+    return np.asarray(array, dtype=float)
+
+
+def prepare_domain(domain: Any, prepared: Prepared) -> tuple[np.ndarray, np.ndarray] | None:
+    """``domain=(lo, hi)`` as two float vectors per flat entry of x, checked.
+
+    Each bound is a number (``-inf``/``inf`` for an open side), an array that
+    broadcasts to x's shape, or a pytree like x; ``lo < hi`` everywhere and
+    ``lo <= x <= hi``.
+
+    Examples
+    --------
+    >>> p = _common(abs, np.array([0.5, 2.0]), "central", 1, 2, None, False, False)
+    >>> lo, hi = prepare_domain((0, [1.0, np.inf]), p)
+    >>> lo.tolist(), hi.tolist()
+    ([0.0, 0.0], [1.0, inf])
+    >>> prepare_domain((1, 0), p)
+    Traceback (most recent call last):
+    ...
+    ValueError: `domain` must have lo < hi, got lo = 1.0 >= hi = 0.0 at flat index 0
+    """
+    if domain is None:
+        return None
+    if not isinstance(domain, (tuple, list)) or len(domain) != 2:
+        raise TypeError(f"`domain` must be a pair (lo, hi), got {domain!r}")
+    flat, shape = prepared.flat, prepared.shape
+    try:
+        lo, hi = (_bound(side, None, flat, shape) for side in domain)
+    except TypeError:
+        raise TypeError(f"`domain` bounds must be real numbers or arrays, got {domain!r}") from None
+    if np.isnan(lo).any() or np.isnan(hi).any():
+        raise ValueError(f"`domain` bounds must not be nan, got {domain!r}")
+    wrong = np.flatnonzero(~(lo < hi))
+    if wrong.size:
+        i = int(wrong[0])
+        raise ValueError(
+            f"`domain` must have lo < hi, got lo = {float(lo[i])!r} >= hi = {float(hi[i])!r} "
+            f"at flat index {i}"
+        )
+    outside = np.flatnonzero((flat < lo) | (flat > hi))
+    if outside.size:
+        i = int(outside[0])
+        raise ValueError(
+            f"`x` = {float(flat[i])!r} (flat index {i}) is outside `domain` [{lo[i]!r}, {hi[i]!r}]"
+        )
+    return lo, hi
+
+
+def check_fixed_in_domain(
+    prepared: Prepared, bounds: tuple[np.ndarray, np.ndarray], method: str, n: int, order: int
+) -> None:
+    """A fixed ``step`` whose stencil reaches outside ``domain`` is refused (with the
+    complex step, x + ih keeps its real part x: always inside)."""
+    if method == "complex" or prepared.step is None:
+        return
+    from slopes._stencils import stencil
+
+    offsets, _ = stencil(method, n, order)
+    lo, hi = bounds
+    flat, step = prepared.flat, prepared.step.astype(float)
+    with np.errstate(all="ignore"):
+        low = flat + float(offsets.min()) * step
+        high = flat + float(offsets.max()) * step
+    bad = np.flatnonzero((low < lo) | (high > hi))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"`step` {step[i]:.3g} takes the {method} stencil to "
+            f"[{float(low[i])!r}, {float(high[i])!r}], outside `domain` "
+            f"[{float(lo[i])!r}, {float(hi[i])!r}] at flat index {i}: take a smaller "
+            "step, or step=None (the engine then stays inside by itself)"
+        )
+
+
+# the engine's default number of trials per line (slopes._richardson.adaptive)
+DEFAULT_MAXITER = 6
+
+
+def prepare_tolerances(tolerances: Any, maxiter: Any) -> tuple[Any, int]:
+    """``tolerances={"atol": a, "rtol": r}`` and ``maxiter`` as the engine takes them.
+
+    Returns a :class:`slopes._steps.Tolerance` (None when ``tolerances`` is
+    None) and the most trials per line. A missing key is 0.
+
+    Examples
+    --------
+    >>> prepare_tolerances({"rtol": 1e-6}, None)
+    (Tolerance(atol=0.0, rtol=1e-06, pairs=False), 6)
+    >>> prepare_tolerances({"tol": 1e-6}, None)
+    Traceback (most recent call last):
+    ...
+    ValueError: `tolerances` takes the keys 'atol' and 'rtol', got 'tol'
+    """
+    from slopes._steps import Tolerance
+
+    if maxiter is None:
+        maxiter = DEFAULT_MAXITER
+    elif isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)):
+        raise TypeError(f"`maxiter` must be an int >= 1, got {maxiter!r}")
+    elif maxiter < 1:
+        raise ValueError(f"`maxiter` must be >= 1, got {maxiter}")
+    if tolerances is None:
+        return None, int(maxiter)
+    if not isinstance(tolerances, dict):
+        raise TypeError(
+            f"`tolerances` must be a dict with 'atol' and/or 'rtol', got {tolerances!r}"
+        )
+    unknown = sorted(set(tolerances) - {"atol", "rtol"}, key=str)
+    if unknown:
+        raise ValueError(
+            "`tolerances` takes the keys 'atol' and 'rtol', got "
+            + ", ".join(repr(key) for key in unknown)
+        )
+    values = {}
+    for key in ("atol", "rtol"):
+        value = tolerances.get(key, 0.0)
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"`tolerances['{key}']` must be a number, got {value!r}")
+        if not (np.isfinite(value) and value >= 0):
+            raise ValueError(f"`tolerances['{key}']` must be >= 0 and finite, got {value!r}")
+        values[key] = float(value)
+    return Tolerance(**values), int(maxiter)

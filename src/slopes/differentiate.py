@@ -31,10 +31,11 @@ Status codes (``full_output=True``, per element or coordinate):
   step disagreed beyond both error estimates (noisy f, a jump or pole
   at x, or an unconfirmed one-sided result); ``success`` is False;
 - ``NONFINITE`` (-2): f is not finite at x or on both sides of it;
-- ``IMPRECISE`` (-3): the error estimate is reliable but above about 1e-6 of
-  the value's scale (``max(|value|, max|f| / max(|x|, 1)**n)``): a high
-  derivative, a one-sided stencil or a noisy f; ``success`` is False, and
-  ``value`` and ``error`` are still the engine's best.
+- ``IMPRECISE`` (-3): the error estimate is reliable but above ``tolerances``
+  where given, else above about 1e-6 of the value's scale
+  (``max(|value|, max|f| / max(|x|, 1)**n)``): a high derivative, a
+  one-sided stencil or a noisy f; ``success`` is False, and ``value`` and
+  ``error`` are still the engine's best.
 
 Examples
 --------
@@ -49,7 +50,7 @@ array([6., 8.])
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -67,11 +68,15 @@ from slopes._diff_core import (
 from slopes._diff_first_trial import FirstTrial, first_trial
 from slopes._diff_hessian import hessian
 from slopes._stencils import stencil_order_error
+from slopes._steps import domain_room
 from slopes._validate import (
     _derivative_iv,
     _gradient_iv,
     _jacobian_iv,
     _prepare_step,
+    check_fixed_in_domain,
+    prepare_domain,
+    prepare_tolerances,
     with_args,
 )
 
@@ -92,6 +97,9 @@ def derivative(
     progress: bool | str = False,
     max_step: Any = None,
     args: tuple = (),
+    domain: Any = None,
+    tolerances: dict[str, float] | None = None,
+    maxiter: int | None = None,
 ) -> Any:
     """The ``n``-th derivative of a scalar function at every element of ``x``.
 
@@ -99,7 +107,13 @@ def derivative(
     ----------
     f : callable
         ``f(t) -> number`` for a scalar ``t``; with ``vectorized=True``,
-        ``f(array) -> array`` elementwise.
+        ``f(array) -> array`` elementwise. A complex-valued f is differentiated
+        in its real and imaginary parts at once (methods central, forward and
+        backward): the value is complex and ``error`` bounds the modulus of its
+        error, ``hypot(error_re, error_im)``. The first call of f that returns
+        complex values tells; the engine restarts on the values it has (points
+        evaluated in earlier blocks or on workers are evaluated again and
+        counted in ``nfev``).
     x : float or array_like
         Where to differentiate. Integers are promoted to float; ``x`` is
         never modified.
@@ -135,6 +149,23 @@ def derivative(
         more, the search stops at the bound.
     args : tuple, default ()
         Extra arguments: f is called as ``f(x, *args)``, as scipy's functions do.
+    domain : (lo, hi), optional
+        f is never evaluated outside ``[lo, hi]``; each bound is a number
+        (``-inf``/``inf`` for an open side) or an array broadcasting to x's
+        shape. Each side caps the step of the stencils that reach it; where the
+        central stencil's step would be capped below 1/16 of its usual first
+        step (``0.015 max(|x|, 1)``), the forward stencil (toward the side with
+        more room) or the backward one is used instead, with status 0. A fixed
+        ``step`` whose stencil leaves the domain is refused.
+    tolerances : dict, optional
+        ``{"atol": a, "rtol": r}`` (scipy's names; a missing key is 0): an
+        element's refinement stops as soon as its estimate is reliable and its
+        error estimate is at most ``a + r |value|``, and ``success`` then means
+        exactly that (the engine's own bar, about 5e-7 relative, is replaced).
+        The default keeps the engine's own stopping rule.
+    maxiter : int, optional
+        The most trials (stencil families) per element; default 6. A success
+        at a step above 1 gets one confirming trial more.
 
     Returns
     -------
@@ -149,6 +180,8 @@ def derivative(
     ------
     TypeError
         f is not callable, or drops the imaginary part with ``method="complex"``.
+    ValueError
+        ``method="complex"`` with an f that is complex-valued at real points.
     ValueError
         Unknown method, impossible order, step not positive and finite, x not
         finite, or f returning more than one number per point.
@@ -199,6 +232,17 @@ def derivative(
     (array([ 0, -2]), array([ True, False]))
     >>> float(derivative(np.exp, 1.0, method="complex"))
     2.718281828459045
+    >>> res = derivative(np.sqrt, 0.0, domain=(0, np.inf), full_output=True)  # forward at 0
+    >>> bool(res.success)
+    False
+    >>> round(float(derivative(np.log, 1e-3, domain=(0, np.inf))), 8)
+    1000.0
+    >>> d = derivative(lambda t: np.exp(1j * t), 0.0)  # a complex-valued f: i e^(i t)
+    >>> d.dtype, bool(abs(d - 1j) < 1e-12)
+    (dtype('complex128'), True)
+    >>> res = derivative(np.exp, 7.0, tolerances={"rtol": 1e-6}, full_output=True)
+    >>> bool(res.success), bool(res.error <= 1e-6 * res.value), int(res.nfev)
+    (True, True, 8)
     """
     f = with_args(f, args)
     if (
@@ -213,6 +257,9 @@ def derivative(
         and callable(f)
         and stencil_order_error(method, n, order) is None
         and max_step is None
+        and domain is None
+        and tolerances is None
+        and maxiter is None
     ):
         # the common scalar call: the engine's first trial in plain floats; where
         # it does not settle the derivative, the engine runs on an f that
@@ -233,8 +280,8 @@ def derivative(
             )
         f = first
     prepared = _derivative_iv(f, x, n, method, order, step, vectorized, full_output)
-    reach = _prepare_step(max_step, x, prepared.flat, name="max_step")
-    settings = Settings(method, order, vectorized, workers, progress, reach)
+    options = _Options(max_step, domain, tolerances, maxiter)
+    settings = _settings(prepared, x, method, order, vectorized, workers, progress, options, n=n)
     out = elementwise(f, prepared, settings, n=n)
     shape = prepared.shape
     value = out["value"].reshape(shape)
@@ -253,6 +300,54 @@ def derivative(
     )
 
 
+class _Options(NamedTuple):
+    """The engine's control options as the caller gave them (validated by :func:`_settings`)."""
+
+    max_step: Any
+    domain: Any
+    tolerances: Any
+    maxiter: Any
+
+
+def _settings(
+    prepared: Any,
+    x: Any,
+    method: str,
+    order: int,
+    vectorized: bool | int,
+    workers: Any,
+    progress: Any,
+    options: _Options,
+    n: int = 1,
+) -> Settings:
+    """Validate ``max_step``, ``domain``, ``tolerances`` and ``maxiter`` into :class:`Settings`."""
+    reach = _prepare_step(options.max_step, x, prepared.flat, name="max_step")
+    bounds = prepare_domain(options.domain, prepared)
+    room = None
+    if bounds is not None:
+        check_fixed_in_domain(prepared, bounds, method, n, order)
+        room = domain_room(prepared.flat, *bounds)
+        if not (np.maximum(room[0], room[1]) > 0).all():
+            i = int(np.flatnonzero(~(np.maximum(room[0], room[1]) > 0))[0])
+            raise ValueError(
+                f"`domain` [{float(bounds[0][i])!r}, {float(bounds[1][i])!r}] is too narrow "
+                f"around `x` = {float(prepared.flat[i])!r} (flat index {i}) to take a step "
+                "inside it"
+            )
+    tolerance, maxiter = prepare_tolerances(options.tolerances, options.maxiter)
+    return Settings(
+        method,
+        order,
+        vectorized,
+        workers,
+        progress,
+        reach,
+        room=room,
+        tolerance=tolerance,
+        maxiter=maxiter,
+    )
+
+
 def _by_coordinates(
     f: Any, prepared: Any, settings: Settings, full_output: bool, scalar: bool
 ) -> Any:
@@ -261,7 +356,7 @@ def _by_coordinates(
     The flat (n, k) engine output becomes x's structure (gradient) or, per
     leaf of x, f's shape + the leaf's shape (jacobian).
     """
-    out = along_coordinates(f, prepared, settings, scalar=scalar)
+    out = along_coordinates(f, prepared, settings, scalar=scalar, allow_complex=True)
     out_shape = out["out_shape"]
 
     def arrange(flat: np.ndarray) -> Any:
@@ -309,6 +404,9 @@ def gradient(
     progress: bool | str = False,
     max_step: Any = None,
     args: tuple = (),
+    domain: Any = None,
+    tolerances: dict[str, float] | None = None,
+    maxiter: int | None = None,
 ) -> Any:
     """The gradient of a scalar function of an array or pytree.
 
@@ -322,6 +420,9 @@ def gradient(
     method, order, step, full_output, vectorized, workers, progress, max_step, args
         As for :func:`derivative`; ``step`` and ``max_step`` may also be an
         array (or pytree) with one value per entry of x.
+    domain, tolerances, maxiter
+        As for :func:`derivative`, per coordinate (``domain`` bounds may be
+        pytrees like x); a gradient with any of them skips the four-point pass.
 
     Returns
     -------
@@ -372,8 +473,8 @@ def gradient(
     """
     f = with_args(f, args)
     prepared = _gradient_iv(f, x, method, order, step, vectorized, full_output)
-    reach = _prepare_step(max_step, x, prepared.flat, name="max_step")
-    settings = Settings(method, order, vectorized, workers, progress, reach)
+    options = _Options(max_step, domain, tolerances, maxiter)
+    settings = _settings(prepared, x, method, order, vectorized, workers, progress, options)
     return _by_coordinates(f, prepared, settings, full_output, scalar=True)
 
 
@@ -390,6 +491,9 @@ def jacobian(
     progress: bool | str = False,
     max_step: Any = None,
     args: tuple = (),
+    domain: Any = None,
+    tolerances: dict[str, float] | None = None,
+    maxiter: int | None = None,
 ) -> Any:
     """The Jacobian of an array-valued function: shape ``f(x).shape + x.shape``.
 
@@ -402,6 +506,8 @@ def jacobian(
         For a pytree the result is a pytree of the same structure whose leaf
         for ``x_leaf`` has shape ``f(x).shape + x_leaf.shape``.
     method, order, step, full_output, vectorized, workers, progress, max_step, args
+        As for :func:`gradient`.
+    domain, tolerances, maxiter
         As for :func:`gradient`.
 
     Returns
@@ -440,6 +546,6 @@ def jacobian(
     """
     f = with_args(f, args)
     prepared = _jacobian_iv(f, x, method, order, step, vectorized, full_output)
-    reach = _prepare_step(max_step, x, prepared.flat, name="max_step")
-    settings = Settings(method, order, vectorized, workers, progress, reach)
+    options = _Options(max_step, domain, tolerances, maxiter)
+    settings = _settings(prepared, x, method, order, vectorized, workers, progress, options)
     return _by_coordinates(f, prepared, settings, full_output, scalar=False)
