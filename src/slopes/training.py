@@ -166,6 +166,24 @@ def fit(
     :math:`\\theta \\leftarrow \\theta + \\mathrm{update}(\\nabla_\\theta L_B(\\theta))`.
     A non-finite loss, gradient or parameter stops the run with status
     ``"diverged"``; the result then holds the last finite parameters.
+
+    Examples
+    --------
+    A straight line :math:`y = 3x - 1` by least squares, with the numerical
+    gradient (4 batches of 10 points, 30 epochs):
+
+    >>> import numpy as np
+    >>> import slopes
+    >>> X = np.linspace(-1, 1, 40).reshape(-1, 1)
+    >>> y = 3 * X[:, 0] - 1
+    >>> def loss(params, X, y):
+    ...     return np.mean((X @ params["w"] + params["b"] - y) ** 2)
+    >>> res = fit(loss, {"w": np.zeros(1), "b": 0.0}, X, y, optimizer=slopes.optim.sgd(lr=0.5),
+    ...           batch_size=10, epochs=30, progress=False)
+    >>> res.status, res.nit
+    ('completed', 120)
+    >>> print(np.round(res.params["w"], 6), round(float(res.params["b"]), 6))
+    [3.] -1.0
     """
     X, y, test, metric_fns, callbacks = fit_iv(
         loss,
