@@ -141,8 +141,10 @@ class RMSpropState(NamedTuple):
     >>> from slopes.optim import rmsprop
     >>> opt = rmsprop(lr=0.01, alpha=0.5)
     >>> _, state = opt.update(np.array([2.0]), opt.init(np.zeros(1)))
-    >>> state   # 0.5 * 0 + 0.5 * 2**2
-    RMSpropState(count=1, square_avg=array([2.]), grad_avg=None, momentum=None)
+    >>> state.count, state.square_avg   # 0.5 * 0 + 0.5 * 2**2
+    (1, array([2.]))
+    >>> state.grad_avg is None and state.momentum is None   # centered=False, momentum=0
+    True
     """
 
     count: int
@@ -170,8 +172,10 @@ class AdamState(NamedTuple):
     >>> from slopes.optim import adam
     >>> opt = adam(betas=(0.5, 0.75))
     >>> _, state = opt.update(np.array([2.0]), opt.init(np.zeros(1)))
-    >>> state   # m = 0.5 * 2, v = 0.25 * 2**2
-    AdamState(count=1, exp_avg=array([1.]), exp_avg_sq=array([1.]), max_exp_avg_sq=None)
+    >>> state.count, state.exp_avg, state.exp_avg_sq   # m = 0.5 * 2, v = 0.25 * 2**2
+    (1, array([1.]), array([1.]))
+    >>> state.max_exp_avg_sq is None   # AMSGrad only
+    True
     """
 
     count: int
