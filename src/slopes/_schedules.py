@@ -70,7 +70,8 @@ class Schedule:
     ...     def __call__(self, step):
     ...         return 0.1 / 2**step
     >>> [halving()(step) for step in range(3)]
-    [0.1, 0.05, 0.025]"""
+    [0.1, 0.05, 0.025]
+    """
 
     def __call__(self, step: int) -> float:  # pragma: no cover - overridden
         raise NotImplementedError

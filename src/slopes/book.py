@@ -63,6 +63,7 @@ def numerical_diff(f: Callable[[Any], Any], x: Any) -> Any:
     Returns
     -------
     float or ndarray
+        The central difference at ``h = 1e-4``, with the shape of ``x``.
 
     Notes
     -----

@@ -108,8 +108,6 @@ class TestFunction:
         Number of coordinates; None when any number ``>= min_dim`` works.
         ``dim == 1`` functions act elementwise (no coordinate axis), like the
         chapter's ``function_1``.
-    min_dim : int
-        Fewest coordinates accepted when ``dim`` is None.
     domain : tuple of (float, float)
         A good plotting window, one ``(low, high)`` per axis (two axes when
         ``dim`` is None).
@@ -121,6 +119,8 @@ class TestFunction:
     _minima : callable
         ``n -> tuple of Minimum``: the known global minima in ``n``
         dimensions; use :attr:`minima` or :meth:`minima_at`.
+    min_dim : int
+        Fewest coordinates accepted when ``dim`` is None.
 
     Examples
     --------
@@ -370,7 +370,7 @@ _REGISTRY: dict[str, TestFunction] = {
 
 
 def names() -> list[str]:
-    """Names of all test functions, in registry order.
+    """Return the names of all test functions, in registry order.
 
     Returns
     -------
@@ -400,6 +400,7 @@ def get(name: str) -> TestFunction:
     Returns
     -------
     TestFunction
+        The registry's one object for that name (pickled by name).
 
     Raises
     ------

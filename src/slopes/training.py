@@ -139,7 +139,9 @@ def fit(
         resumes from it and the result is bit-identical to an uninterrupted run.
     checkpoint_every : int
         Steps between checkpoints.
-    workers, vectorized
+    workers : int, Executor, map-like or dask Client, optional
+        Passed to :func:`slopes.gradient` for the numerical gradient.
+    vectorized : bool or int
         Passed to :func:`slopes.gradient` for the numerical gradient.
         ``vectorized=True`` promises that ``loss`` accepts a stack of
         parameter sets (every leaf with a leading axis of length k) and
