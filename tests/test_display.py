@@ -11,6 +11,7 @@ import pytest
 
 import slopes
 from slopes._display import Row, Verdict, result_html, result_text, rows, summarize, verdict
+from slopes._result import Result
 from slopes.models import SoftmaxRegression
 
 GREEN, RED = "color:#1b7f3b", "color:#b00020"
@@ -68,7 +69,15 @@ def results():
         model.loss, model.params, X, y, optimizer=slopes.optim.sgd(lr=0.1), grad=model.grad,
         batch_size=10, epochs=2, eval_data=(X, y), progress=False,
     )  # fmt: skip
+    directional = slopes.jvp(
+        lambda x: np.array([x[0] * x[1], np.sin(x[0])]), [1.0, 2.0], [1.0, 0.0], full_output=True
+    )
+    series = slopes.taylor(np.exp, 0.0, 3, full_output=True)
+    propagated = slopes.propagate(lambda x: x[0] * x[1], [2.0, 3.0], np.diag([0.01, 0.04]))
     return {
+        "directional": directional,
+        "taylor": series,
+        "propagated": propagated,
         "derivative": derivative,
         "converged": converged,
         "diverged": diverged,
@@ -172,3 +181,39 @@ def test_rendering_leaves_the_result_untouched(results):
     assert list(res) == list(before)
     for key, value in before.items():
         np.testing.assert_array_equal(res[key], value)
+
+
+# every result type a slopes function returns, by the function that returns it
+RESULT_TYPES = {
+    "derivative": "DiffResult",
+    "converged": "MinimizeResult",
+    "fitted": "FitResult",
+    "failed_check": "GradCheck",
+    "directional": "DirectionalResult",
+    "taylor": "TaylorResult",
+    "propagated": "PropagateResult",
+}
+
+
+def test_every_result_type_has_the_html_repr(results):
+    for name, type_name in RESULT_TYPES.items():
+        res = results[name]
+        assert type(res).__name__ == type_name and isinstance(res, Result), name
+        page = res._repr_html_()
+        assert page == result_html(res), name
+        assert page.startswith('<div class="slopes-result">') and f"<b>{type_name}</b>" in page
+        assert [cells[0] for cells in parse(page)] == [k for k in res if k != "message"], name
+    # a result inside a result (minimize's history) and a result made by hand show too
+    history = results["converged"].history
+    assert parse(history._repr_html_())[0][0] == "x" and "<b>History</b>" in history._repr_html_()
+    tour = slopes.tour.TourResult(out_dir="/tmp/t", figures=[], numbers={}, lang="en", seconds=1.0)
+    assert "<b>TourResult</b>" in tour._repr_html_()
+
+
+def test_jupyter_displays_results_as_html(results):
+    formatters = pytest.importorskip("IPython.core.formatters", reason="IPython (test extra)")
+    display = formatters.DisplayFormatter()
+    for name in RESULT_TYPES:
+        data, _ = display.format(results[name])
+        assert data["text/html"] == result_html(results[name]), name
+        assert data["text/plain"] == repr(results[name]), name  # the terminal's repr is kept

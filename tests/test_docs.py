@@ -2,10 +2,14 @@
 
 Building the site needs the ``docs`` extra (Sphinx); CI builds it with warnings as
 errors. These tests need only the package: the examples on the pages are doctests, and
-the reference's lists come from a plain-Python helper in ``docs/_ext``.
+the reference's lists come from a plain-Python helper in ``docs/_ext``. The one exception
+runs numpydoc's validation over the public docstrings (it skips without numpydoc; the
+site's build then enforces the same checks).
 """
 
 import importlib
+import importlib.util
+import re
 import subprocess
 import sys
 import types
@@ -84,3 +88,41 @@ def test_images_on_the_pages_exist_and_the_docs_stay_light():
         pytest.skip("docs/ is not in a git checkout here")
     size = sum((ROOT / path).stat().st_size for path in tracked if (ROOT / path).is_file())
     assert size < 1.5e6, f"docs/ holds {size / 1e6:.2f} MB of committed files"
+
+
+def test_public_docstrings_pass_numpydoc_validation():
+    """docs/check_docstrings.py finds nothing: Parameters, Returns and Examples everywhere."""
+    pytest.importorskip("numpydoc", reason="numpydoc comes with the docs extra")
+    done = subprocess.run(
+        [sys.executable, str(DOCS / "check_docstrings.py")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "0 public names with findings" in done.stdout, done.stdout[-2000:]
+
+
+def test_checked_names_are_the_public_functions_and_classes():
+    helper = load_api_helper()
+    checked = set(helper.validated_names())
+    assert {"slopes.derivative", "slopes.optim.adam", "slopes.Workers"} <= checked
+    assert {"slopes.SlopesWarning", "slopes.cli.main", "slopes.optim.AdamState"} <= checked
+    # constants and instances carry no numpydoc sections
+    assert "slopes.expr.MAX_LENGTH" not in checked
+    assert "slopes.functions.rosenbrock" not in checked
+    assert set(helper.REQUIRED_CHECKS) == {"GL08", "PR01", "PR02", "RT01", "EX01"}
+
+
+def test_site_build_validates_exactly_the_checked_names():
+    """docs/conf.py makes numpydoc's validation a build error for those names only."""
+    spec = importlib.util.spec_from_file_location("slopes_docs_conf", DOCS / "conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)  # plain Python at import: Sphinx is needed only by setup()
+    helper = load_api_helper()
+    assert conf.numpydoc_validation_checks == set(helper.REQUIRED_CHECKS)
+    excluded = re.compile("|".join(conf.numpydoc_validation_exclude))
+    for name in helper.validated_names():
+        assert not excluded.search(name), name
+    for name in ("slopes.optim.AdamState.count", "slopes.tour.TourResult.items",
+                 "slopes.explore.ExploreServer.shutdown", "slopes.functions.rosenbrock",
+                 "slopes.expr.MAX_LENGTH", "slopes.derivatives"):  # fmt: skip
+        assert excluded.search(name), name

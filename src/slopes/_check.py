@@ -126,8 +126,13 @@ def check_grad(
     rtol, atol : float, optional
         Tolerances; default ``1e-6, 1e-8`` for float64 and ``1e-2, 1e-3``
         for float32 (atol is scaled by the largest gradient component).
-    vectorized, workers, progress
-        As for :func:`slopes.gradient`.
+    vectorized : bool or int, default False
+        The promise that f takes a stack of points and returns one value
+        each, as for :func:`slopes.gradient`.
+    workers : int, Executor, map-like or dask Client, optional
+        Where f is evaluated, as for :func:`slopes.gradient`.
+    progress : bool or "always", default False
+        A progress bar of the numerical gradient's points.
 
     Returns
     -------

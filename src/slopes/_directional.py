@@ -245,8 +245,10 @@ def hvp(
         accurate than the finite-difference gradient used without it.
     full_output : bool, default False
         Return a :class:`DirectionalResult` instead of the value.
-    vectorized, workers
-        As for :func:`jvp`; they apply to ``grad`` when it is given, else to f.
+    vectorized : bool or int, default False
+        As for :func:`jvp`; it applies to ``grad`` when it is given, else to f.
+    workers : int, Executor, map-like or dask Client, optional
+        As for :func:`jvp`; they evaluate ``grad`` when it is given, else f.
 
     Returns
     -------

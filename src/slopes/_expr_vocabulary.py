@@ -28,6 +28,19 @@ MAX_VARIABLES = 1000
 class ExpressionError(ValueError):
     """An expression that is not in the language, with the column of the problem.
 
+    It is a :class:`ValueError`; its message shows the expression with a caret
+    under the column.
+
+    Parameters
+    ----------
+    reason : str
+        What is wrong, in one line.
+    expression : str
+        The text that was refused.
+    column : int
+        1-based column of the offending part of ``expression`` (clipped to
+        the text).
+
     Attributes
     ----------
     reason : str
@@ -36,6 +49,17 @@ class ExpressionError(ValueError):
         1-based column of the offending part of ``expression``.
     expression : str
         The text that was refused.
+
+    Examples
+    --------
+    >>> from slopes.expr import ExpressionError, compile_expression
+    >>> try:
+    ...     compile_expression("2 * x.real")
+    ... except ExpressionError as error:
+    ...     print(error.column, error.reason)
+    ...     print(error.oneline())
+    6 attribute access (`.`) is not allowed
+    attribute access (`.`) is not allowed (column 6 of '2 * x.real')
     """
 
     def __init__(self, reason: str, expression: str, column: int) -> None:

@@ -78,8 +78,10 @@ def hessdiag(
         Where to differentiate; never modified.
     full_output : bool, default False
         Return a :class:`~slopes._directional.DirectionalResult`.
-    vectorized, workers
-        As for :func:`slopes.gradient`; they apply to every evaluation of f.
+    vectorized : bool or int, default False
+        The promise that f takes a stack of points, as for :func:`slopes.gradient`.
+    workers : int, Executor, map-like or dask Client, optional
+        Where f is evaluated, as for :func:`slopes.gradient`.
 
     Returns
     -------

@@ -57,6 +57,30 @@ def adagrad(
 ) -> Optimizer:
     r"""Adagrad, as ``torch.optim.Adagrad``.
 
+    Parameters
+    ----------
+    lr : float or callable
+        Learning rate :math:`\gamma`, or a schedule ``step -> lr``.
+    lr_decay : float
+        Decay :math:`\eta \ge 0` of the rate with the step count.
+    weight_decay : float
+        L2 penalty :math:`\lambda \ge 0` added to the gradient.
+    eps : float
+        Added to the denominator for numerical stability.
+    initial_accumulator_value : float
+        Starting value :math:`s_0 \ge 0` of the sum of squared gradients.
+
+    Returns
+    -------
+    Optimizer
+        The pair ``init(params) -> AdagradState`` and
+        ``update(grads, state, params=None) -> (updates, new_state)``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For an argument out of range, naming it.
+
     Notes
     -----
     With :math:`\eta` = ``lr_decay`` and :math:`s_0` = ``initial_accumulator_value``:
@@ -124,6 +148,33 @@ def rmsprop(
     centered: bool = False,
 ) -> Optimizer:
     r"""RMSprop, as ``torch.optim.RMSprop`` (eps added *after* the square root).
+
+    Parameters
+    ----------
+    lr : float or callable
+        Learning rate :math:`\gamma`, or a schedule ``step -> lr``.
+    alpha : float
+        Smoothing constant :math:`\alpha` in [0, 1) of the squared-gradient average.
+    eps : float
+        Added to the denominator for numerical stability.
+    weight_decay : float
+        L2 penalty :math:`\lambda \ge 0` added to the gradient.
+    momentum : float
+        Momentum factor :math:`\mu` in [0, 1); 0 for none.
+    centered : bool
+        Divide by an estimate of the gradient's variance instead of its raw
+        second moment.
+
+    Returns
+    -------
+    Optimizer
+        The pair ``init(params) -> RMSpropState`` and
+        ``update(grads, state, params=None) -> (updates, new_state)``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For an argument out of range, naming it.
 
     Notes
     -----
@@ -307,6 +358,31 @@ def adam(
 ) -> Optimizer:
     r"""Adam, as ``torch.optim.Adam`` (weight decay as an L2 term in the gradient).
 
+    Parameters
+    ----------
+    lr : float or callable
+        Learning rate :math:`\gamma`, or a schedule ``step -> lr``.
+    betas : tuple of float
+        :math:`(\beta_1, \beta_2)`, each in [0, 1): decay rates of the first
+        and second moment averages.
+    eps : float
+        Added to the denominator for numerical stability.
+    weight_decay : float
+        L2 penalty :math:`\lambda \ge 0` added to the gradient.
+    amsgrad : bool
+        Use the running maximum of the second moment (AMSGrad).
+
+    Returns
+    -------
+    Optimizer
+        The pair ``init(params) -> AdamState`` and
+        ``update(grads, state, params=None) -> (updates, new_state)``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For an argument out of range, naming it.
+
     Notes
     -----
     .. math::
@@ -337,6 +413,32 @@ def adamw(
     amsgrad: bool = False,
 ) -> Optimizer:
     r"""AdamW, as ``torch.optim.AdamW``: Adam with decoupled weight decay.
+
+    Parameters
+    ----------
+    lr : float or callable
+        Learning rate :math:`\gamma`, or a schedule ``step -> lr``.
+    betas : tuple of float
+        :math:`(\beta_1, \beta_2)`, each in [0, 1): decay rates of the first
+        and second moment averages.
+    eps : float
+        Added to the denominator for numerical stability.
+    weight_decay : float
+        Decoupled decay :math:`\lambda \ge 0`: the parameters shrink by
+        :math:`\gamma_t \lambda \theta_{t-1}` at each step.
+    amsgrad : bool
+        Use the running maximum of the second moment (AMSGrad).
+
+    Returns
+    -------
+    Optimizer
+        The pair ``init(params) -> AdamState`` and
+        ``update(grads, state, params=None) -> (updates, new_state)``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For an argument out of range, naming it.
 
     Notes
     -----

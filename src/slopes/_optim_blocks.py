@@ -25,6 +25,26 @@ class Optimizer(NamedTuple):
     ``update`` returns ``(updates, new_state)``; apply the updates with
     :func:`apply_updates`. Any pair of functions with these signatures is an
     optimiser that :func:`slopes.minimize` and :func:`slopes.fit` accept.
+
+    Parameters
+    ----------
+    init : callable
+        ``init(params) -> state``: the optimiser's state before the first step.
+    update : callable
+        ``update(grads, state, params=None) -> (updates, new_state)``: one step.
+        It returns new arrays and leaves ``grads``, ``state`` and ``params`` as
+        they were.
+
+    Examples
+    --------
+    A hand-made plain gradient step with rate 0.5, stateless:
+
+    >>> step = Optimizer(init=lambda params: None,
+    ...                  update=lambda grads, state, params=None: (-0.5 * grads, state))
+    >>> x = np.array([2.0, -4.0])
+    >>> updates, state = step.update(2 * x, step.init(x), x)
+    >>> apply_updates(x, updates)   # x - 0.5 * 2x: the minimum of |x|^2
+    array([0., 0.])
     """
 
     init: Callable[[Any], Any]
@@ -56,21 +76,76 @@ _new = tuple.__new__
 
 
 class SGDState(NamedTuple):
-    """State of :func:`sgd`: updates made so far and the momentum buffer (or None)."""
+    """State of :func:`sgd`: updates made so far and the momentum buffer (or None).
+
+    Parameters
+    ----------
+    count : int
+        Updates made so far (0 after ``init``).
+    momentum : array or pytree or None
+        The momentum buffer :math:`b_t`, like the parameters; None when
+        ``momentum=0``.
+
+    Examples
+    --------
+    >>> from slopes.optim import sgd
+    >>> opt = sgd(lr=0.1, momentum=0.9)
+    >>> _, state = opt.update(np.array([2.0]), opt.init(np.zeros(1)))
+    >>> state
+    SGDState(count=1, momentum=array([2.]))
+    """
 
     count: int
     momentum: Any
 
 
 class AdagradState(NamedTuple):
-    """State of :func:`adagrad`: updates made so far and the sum of squared gradients."""
+    """State of :func:`adagrad`: updates made so far and the sum of squared gradients.
+
+    Parameters
+    ----------
+    count : int
+        Updates made so far (0 after ``init``).
+    sum : array or pytree
+        The running sum of squared gradients :math:`s_t`, like the parameters.
+
+    Examples
+    --------
+    >>> from slopes.optim import adagrad
+    >>> opt = adagrad(lr=0.1)
+    >>> _, state = opt.update(np.array([3.0]), opt.init(np.zeros(1)))
+    >>> state
+    AdagradState(count=1, sum=array([9.]))
+    """
 
     count: int
     sum: Any
 
 
 class RMSpropState(NamedTuple):
-    """State of :func:`rmsprop`: the running averages (None where unused)."""
+    """State of :func:`rmsprop`: the running averages (None where unused).
+
+    Parameters
+    ----------
+    count : int
+        Updates made so far (0 after ``init``).
+    square_avg : array or pytree
+        The moving average of squared gradients :math:`v_t`.
+    grad_avg : array or pytree or None
+        The moving average of gradients (``centered=True`` only).
+    momentum : array or pytree or None
+        The momentum buffer :math:`b_t` (``momentum > 0`` only).
+
+    Examples
+    --------
+    >>> from slopes.optim import rmsprop
+    >>> opt = rmsprop(lr=0.01, alpha=0.5)
+    >>> _, state = opt.update(np.array([2.0]), opt.init(np.zeros(1)))
+    >>> state.count, state.square_avg   # 0.5 * 0 + 0.5 * 2**2
+    (1, array([2.]))
+    >>> state.grad_avg is None and state.momentum is None   # centered=False, momentum=0
+    True
+    """
 
     count: int
     square_avg: Any
@@ -79,7 +154,29 @@ class RMSpropState(NamedTuple):
 
 
 class AdamState(NamedTuple):
-    """State of :func:`adam` and :func:`adamw`: the two moments and, for AMSGrad, max(v)."""
+    """State of :func:`adam` and :func:`adamw`: the two moments and, for AMSGrad, max(v).
+
+    Parameters
+    ----------
+    count : int
+        Updates made so far (0 after ``init``).
+    exp_avg : array or pytree
+        The first moment :math:`m_t`, before bias correction.
+    exp_avg_sq : array or pytree
+        The second moment :math:`v_t`, before bias correction.
+    max_exp_avg_sq : array or pytree or None
+        The running maximum of :math:`v_t` (``amsgrad=True`` only).
+
+    Examples
+    --------
+    >>> from slopes.optim import adam
+    >>> opt = adam(betas=(0.5, 0.75))
+    >>> _, state = opt.update(np.array([2.0]), opt.init(np.zeros(1)))
+    >>> state.count, state.exp_avg, state.exp_avg_sq   # m = 0.5 * 2, v = 0.25 * 2**2
+    (1, array([1.]), array([1.]))
+    >>> state.max_exp_avg_sq is None   # AMSGrad only
+    True
+    """
 
     count: int
     exp_avg: Any
@@ -229,6 +326,19 @@ def apply_updates(params: Any, updates: Any) -> Any:
 
     Floating-point parameters keep their dtype (float32 stays float32);
     integer parameters become float64.
+
+    Parameters
+    ----------
+    params : array or pytree
+        The parameters (arrays, or nested dicts, lists and tuples of arrays).
+        They are not modified.
+    updates : array or pytree
+        The updates an optimiser's ``update`` returned, shaped like ``params``.
+
+    Returns
+    -------
+    array or pytree
+        ``params + updates``, new arrays with the structure of ``params``.
 
     Raises
     ------

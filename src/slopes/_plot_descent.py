@@ -412,6 +412,21 @@ def learning_rates(
     ValueError
         If ``lrs`` is empty or ``optimizer`` names no optimiser; minimize's
         own errors (a non-positive ``lr``...) pass through.
+
+    Examples
+    --------
+    The chapter's three rates on :math:`x_0^2 + x_1^2` from (-3, 4):
+
+    >>> import matplotlib.pyplot as plt
+    >>> fig = learning_rates(lambda x: x[0] ** 2 + x[1] ** 2, [-3.0, 4.0])
+    >>> for ax in fig.axes[:3]:
+    ...     print(" / ".join(ax.get_title().splitlines()[:2]))
+    lr = 1e-10 / stalled: in 100 steps
+    lr = 0.1 / converged in 100 steps,
+    lr = 10 / diverged at step 3:
+    >>> fig.axes[3].get_title()
+    'f at each step'
+    >>> plt.close(fig)
     """
     from slopes.descent import minimize
 

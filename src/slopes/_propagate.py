@@ -93,8 +93,10 @@ def propagate(
         Their covariance: shape ``(x.size, x.size)`` (over ``x`` raveled in C
         order), or ``x``'s shape for independent inputs (variances), or a
         number for a scalar ``x``. Symmetric and positive semi-definite.
-    vectorized, workers
-        As for :func:`slopes.jacobian`.
+    vectorized : bool or int, default False
+        The promise that f takes a stack of points, as for :func:`slopes.jacobian`.
+    workers : int, Executor, map-like or dask Client, optional
+        Where f is evaluated, as for :func:`slopes.jacobian`.
 
     Returns
     -------

@@ -3,6 +3,8 @@
 Every slopes function that returns more than a bare array (``full_output=True``
 of the differentiation functions, ``check_grad``, ``minimize``, ``fit``)
 returns a subclass of :class:`Result`, as scipy does with its rich results.
+In Jupyter a result shows as a compact table of its values, errors and status
+(``_repr_html_``, drawn by :mod:`slopes._display`).
 
 Examples
 --------
@@ -13,6 +15,8 @@ Examples
 Result(x=1.5, status='converged', nit=3)
 >>> Result(value=np.float64(0.25), ok=np.True_)
 Result(value=0.25, ok=True)
+>>> res._repr_html_().startswith('<div class="slopes-result">')
+True
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from slopes._display import result_html
 
 __all__ = ["Result"]
 
@@ -51,6 +57,10 @@ class Result(dict):
         with np.printoptions(threshold=8, edgeitems=2, precision=8):
             body = ", ".join(f"{key}={_show(value)}" for key, value in self.items())
         return f"{type(self).__name__}({body})"
+
+    def _repr_html_(self) -> str:
+        """The result as a compact HTML table: how Jupyter shows it."""
+        return result_html(self)
 
     # dicts pickle fine, but attribute access must survive a round trip too
     def __reduce__(self) -> tuple[Any, ...]:

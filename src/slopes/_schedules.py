@@ -56,7 +56,22 @@ def _check_step(step: Any) -> int:
 
 
 class Schedule:
-    """Base class: a learning rate as a function of the step count."""
+    """Base class: a learning rate as a function of the step count.
+
+    A subclass defines ``__call__(step) -> lr``, with ``step`` the number of
+    updates already made (0 for the first). Any callable ``int -> float``
+    works as ``lr`` too; subclassing gives the validation and a readable repr.
+
+    Examples
+    --------
+    >>> isinstance(cosine_decay(0.1, total_steps=100), Schedule)
+    True
+    >>> class halving(Schedule):
+    ...     def __call__(self, step):
+    ...         return 0.1 / 2**step
+    >>> [halving()(step) for step in range(3)]
+    [0.1, 0.05, 0.025]
+    """
 
     def __call__(self, step: int) -> float:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -65,6 +80,11 @@ class Schedule:
 @dataclass(frozen=True, repr=False)
 class constant(Schedule):
     """The same learning rate at every step: ``lr(t) = lr``.
+
+    Parameters
+    ----------
+    lr : float
+        The learning rate, positive and finite.
 
     Examples
     --------
@@ -88,6 +108,15 @@ class constant(Schedule):
 @dataclass(frozen=True, repr=False)
 class step_decay(Schedule):
     r"""Multiply the rate by ``gamma`` every ``step_size`` steps (PyTorch's ``StepLR``).
+
+    Parameters
+    ----------
+    lr : float
+        The rate of the first step, positive and finite.
+    step_size : int
+        Steps between two decays, a positive integer.
+    gamma : float
+        Factor in (0, 1] applied at each decay.
 
     Notes
     -----
@@ -122,6 +151,13 @@ class step_decay(Schedule):
 class exponential_decay(Schedule):
     r"""Multiply the rate by ``gamma`` every step (PyTorch's ``ExponentialLR``).
 
+    Parameters
+    ----------
+    lr : float
+        The rate of the first step, positive and finite.
+    gamma : float
+        Factor in (0, 1] applied at every step.
+
     Notes
     -----
     .. math:: \mathrm{lr}(t) = \mathrm{lr} \cdot \gamma^{t}
@@ -155,6 +191,15 @@ class cosine_decay(Schedule):
 
     The closed form of PyTorch's ``CosineAnnealingLR``; after ``total_steps``
     the rate stays at ``min_lr``.
+
+    Parameters
+    ----------
+    lr : float
+        The rate of the first step, positive and finite.
+    total_steps : int
+        Steps :math:`T` from ``lr`` down to ``min_lr``, a positive integer.
+    min_lr : float
+        The final rate, in [0, ``lr``].
 
     Notes
     -----

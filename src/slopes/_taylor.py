@@ -109,9 +109,9 @@ def taylor(
     full_output : bool, default False
         Return a :class:`TaylorResult` instead of the coefficients.
     vectorized : bool or int, default False
-        f is elementwise over an array of complex points (at most ``k``
-        points per call for ``vectorized=k``): all the points of an element's
-        circles then go to f in a few calls.
+        The promise that f is elementwise over an array of complex points (at
+        most ``k`` points per call for ``vectorized=k``): all the points of an
+        element's circles then go to f in a few calls.
     workers : int, Executor, map-like or dask Client, optional
         Spread the evaluations over workers (one task per circle), as for
         :func:`slopes.derivative`.

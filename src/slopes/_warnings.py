@@ -22,4 +22,24 @@ class SlopesWarning(RuntimeWarning):
     """A warning raised by slopes (a :class:`RuntimeWarning` subclass).
 
     Filter it with ``warnings.simplefilter("ignore", slopes.SlopesWarning)``.
+
+    Examples
+    --------
+    A derivative where ``f`` is not finite comes back as nan, with a warning
+    that says why:
+
+    >>> import warnings
+    >>> import numpy as np
+    >>> from slopes import SlopesWarning, derivative
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always", SlopesWarning)
+    ...     value = derivative(np.log, -1.0)
+    >>> print(value, caught[0].category.__name__)
+    nan SlopesWarning
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", SlopesWarning)  # or turn them into errors
+    ...     derivative(np.log, -1.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    slopes._warnings.SlopesWarning: the derivative is not finite at 1 of 1 entry: ...
     """

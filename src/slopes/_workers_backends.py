@@ -71,7 +71,28 @@ _WARM_LOKY: dict[int, Any] = {}
 
 
 class WorkerTimeout(WorkerError, TimeoutError):
-    """The work did not finish within ``Workers(..., timeout=)``."""
+    """The work did not finish within ``Workers(..., timeout=)``.
+
+    Its message names the points still unfinished. A local pool
+    (``workers=k``) is killed when the time runs out; an executor or a dask
+    client is left to its owner. It is a :class:`WorkerError` and a
+    :class:`TimeoutError`.
+
+    Examples
+    --------
+    >>> import time
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> from slopes import WorkerTimeout, Workers, derivative
+    >>> def slow(x):
+    ...     time.sleep(0.2)
+    ...     return x * x
+    >>> with ThreadPoolExecutor(1) as pool:
+    ...     try:
+    ...         derivative(slow, 1.0, workers=Workers(pool, timeout=0.05))
+    ...     except WorkerTimeout as error:
+    ...         print(error)  # doctest: +ELLIPSIS
+    f did not finish within the timeout (0.05 s) on the executor ThreadPoolExecutor; ...
+    """
 
 
 class Deadline(NamedTuple):

@@ -61,7 +61,24 @@ _FUNC_CACHE: OrderedDict[bytes, Callable[[Any], Any]] = OrderedDict()
 
 
 class WorkerError(RuntimeError):
-    """Work could not be completed on the workers: f ended its process, a pool broke."""
+    """Work could not be completed on the workers: f ended its process, a pool broke.
+
+    slopes raises it rather than return a result built from part of the
+    points: a worker that died three times on the same points, an executor
+    that no longer takes work, a map-like ``workers`` that lost results.
+    :class:`WorkerTimeout` is the subclass for a call that ran out of time.
+
+    Examples
+    --------
+    >>> from slopes import WorkerError, gradient
+    >>> def lossy_map(fn, items):   # drops the last result
+    ...     return list(map(fn, items))[:-1]
+    >>> try:
+    ...     gradient(lambda x: x @ x, [1.0, 2.0], workers=lossy_map)
+    ... except WorkerError as error:
+    ...     print(error)  # doctest: +ELLIPSIS
+    the map-like `workers` returned ... results for ... inputs; refusing to build a partial result
+    """
 
 
 def describe_task(task: Any) -> str:

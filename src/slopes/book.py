@@ -63,6 +63,7 @@ def numerical_diff(f: Callable[[Any], Any], x: Any) -> Any:
     Returns
     -------
     float or ndarray
+        The central difference at ``h = 1e-4``, with the shape of ``x``.
 
     Notes
     -----
@@ -86,6 +87,16 @@ def numerical_diff(f: Callable[[Any], Any], x: Any) -> Any:
 def function_1(x: Any) -> Any:
     r"""The chapter's first example, :math:`y = 0.01 x^2 + 0.1 x`.
 
+    Parameters
+    ----------
+    x : float or numpy.ndarray
+        Where to evaluate; arrays are evaluated elementwise.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        :math:`0.01 x^2 + 0.1 x`, with the shape of ``x``.
+
     Examples
     --------
     >>> function_1(5.0)
@@ -99,6 +110,17 @@ def function_2(x: Any) -> Any:
 
     For a stack ``np.array([X, Y])`` of coordinate grids it returns the grid
     of values, which is what a contour plot needs.
+
+    Parameters
+    ----------
+    x : array_like
+        The point :math:`(x_0, x_1)`, or a stack of two arrays of coordinates
+        (the first axis holds the coordinates).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        :math:`x_0^2 + x_1^2`, with the shape of ``x[0]``.
 
     Examples
     --------
@@ -115,6 +137,18 @@ def tangent_line(f: Callable[[Any], Any], x: Any) -> Callable[[Any], Any]:
     ``d`` is ``numerical_diff(f, x)`` and ``y = f(x) - d * x`` the intercept.
     (The chapter's version also printed ``d``; print it yourself if you want
     it: a library function should not write to the screen.)
+
+    Parameters
+    ----------
+    f : callable
+        A function of one variable.
+    x : float
+        Where the tangent touches ``f``.
+
+    Returns
+    -------
+    callable
+        ``t -> d * t + y``, the tangent line (elementwise on arrays).
 
     Examples
     --------

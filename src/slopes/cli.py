@@ -330,6 +330,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         ``diff``, ``grad`` or ``hess`` computed a value whose error estimate is
         not reliable (the value is printed, with a warning on stderr); 141,
         quietly, when the reader of stdout went away (``slopes tour | head``).
+
+    Examples
+    --------
+    The report goes to stdout, errors to one line of stderr; the exit code is
+    returned, not raised:
+
+    >>> main(["diff", "x**3", "--at", "2", "--step", "1e-3"])  # central: 12 + h**2
+    f(x) = x**3
+    f'(2) = 12.000001
+    0
+    >>> main(["diff", "y", "--at", "2"])  # stderr: slopes: error: unknown function 'y' ...
+    2
     """
     try:
         return _main(argv)
@@ -403,7 +415,29 @@ def _exit_code(error: Exception) -> int:
 
 
 def run() -> NoReturn:
-    """Entry point of the ``slopes`` console script."""
+    """Entry point of the ``slopes`` console script and of ``python -m slopes``.
+
+    Runs :func:`main` on ``sys.argv[1:]`` and exits with its code.
+
+    Raises
+    ------
+    SystemExit
+        Always, with the exit code of :func:`main`.
+
+    Examples
+    --------
+    >>> import sys
+    >>> from unittest import mock
+    >>> argv = ["slopes", "diff", "x**3", "--at", "2", "--step", "1e-3"]
+    >>> with mock.patch.object(sys, "argv", argv):
+    ...     try:
+    ...         run()
+    ...     except SystemExit as done:
+    ...         print("exit code", done.code)
+    f(x) = x**3
+    f'(2) = 12.000001
+    exit code 0
+    """
     sys.exit(main())
 
 

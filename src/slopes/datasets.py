@@ -48,15 +48,62 @@ _MNIST_STEMS = {
 
 
 class MNISTError(ValueError):
-    """An MNIST file is corrupt, truncated, or does not match its partner file."""
+    """An MNIST file is corrupt, truncated, or does not match its partner file.
+
+    Raised by :func:`load_mnist`; it is a :class:`ValueError`, and its message
+    names the file and where to get a fresh copy.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+    ...         with open(os.path.join(folder, name), "wb") as file:
+    ...             _ = file.write(b"not an IDX file")
+    ...     try:
+    ...         load_mnist(folder, kind="t10k")
+    ...     except MNISTError as error:
+    ...         print(str(error).replace(folder, "FOLDER"))  # doctest: +ELLIPSIS
+    FOLDER/t10k-images-idx3-ubyte: magic number 0x6e6f7420 is not an IDX magic number. ...
+    """
 
 
 class MNISTNotFoundError(FileNotFoundError):
-    """An MNIST file is missing from the folder given to :func:`load_mnist`."""
+    """An MNIST file is missing from the folder given to :func:`load_mnist`.
+
+    It is a :class:`FileNotFoundError`; its message names the missing file and
+    where the MNIST files can be obtained.
+
+    Examples
+    --------
+    >>> try:
+    ...     load_mnist("no/such/folder")
+    ... except FileNotFoundError as error:
+    ...     print(type(error).__name__, str(error)[:52])
+    MNISTNotFoundError MNIST file no/such/folder/train-images-idx3-ubyte.gz
+    """
 
 
 def one_hot(labels: Any, n_classes: int) -> np.ndarray:
     """Integer class labels as one-hot rows (float64).
+
+    Parameters
+    ----------
+    labels : array_like of int
+        One-dimensional class labels, each in ``0 .. n_classes - 1``.
+    n_classes : int
+        The number of classes: the length of each row.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(labels), n_classes)``: row i is 1 at column ``labels[i]``
+        and 0 elsewhere.
+
+    Raises
+    ------
+    ValueError
+        For labels that are not a 1-D integer array or lie outside the classes.
 
     Examples
     --------

@@ -169,7 +169,7 @@ def minimize(
     callback : callable, optional
         ``callback(step, state)`` at every iterate (step 0 is x0), ``state`` a
         :class:`StepState`; returning True stops the run (status ``"stopped"``).
-    workers : optional
+    workers : int, Executor, map-like or dask Client, optional
         Spread the numerical gradient's evaluations (see :func:`slopes.gradient`).
     progress : bool or "always"
         Show a progress bar (only on a terminal unless "always").

@@ -82,7 +82,19 @@ __all__ = [
 class Expression:
     """A compiled expression: a vectorized NumPy function of ``x``.
 
-    Build one with :func:`compile_expression`.
+    Build one with :func:`compile_expression`; the constructor takes the
+    compiler's output.
+
+    Parameters
+    ----------
+    text : str
+        The expression as typed.
+    program : tuple of Op
+        The checked stack program that evaluates it (built by the compiler).
+    variables : tuple of str
+        The variables it uses (see below).
+    n_vars : int
+        Number of coordinates a point needs (see below).
 
     Attributes
     ----------
@@ -98,6 +110,16 @@ class Expression:
         True when the expression uses ``x`` (or no variable): it is then
         applied to every element of its input, like a NumPy ufunc. False when
         it uses coordinates: the input's last axis holds them.
+
+    Examples
+    --------
+    >>> f = compile_expression("x0 * exp(x1)")
+    >>> f, f.variables, f.n_vars, f.elementwise
+    (Expression('x0 * exp(x1)'), ('x0', 'x1'), 2, False)
+    >>> f([[2.0, 0.0], [1.0, 1.0]])   # one point per row
+    array([2.        , 2.71828183])
+    >>> compile_expression("x**2").elementwise
+    True
     """
 
     def __init__(

@@ -67,7 +67,24 @@ __all__ = [
 
 
 class Minimum(NamedTuple):
-    """A known minimiser ``x`` and the minimum value ``f``."""
+    """A known minimiser ``x`` and the minimum value ``f``.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        The minimiser: one coordinate per dimension (a 0-d array for the
+        elementwise ``dim == 1`` functions).
+    f : float
+        The function's value there.
+
+    Examples
+    --------
+    >>> booth.minima
+    (Minimum(x=array([1., 3.]), f=0.0),)
+    >>> x, value = booth.minima[0]
+    >>> float(booth(x)) == value
+    True
+    """
 
     x: np.ndarray
     f: float
@@ -77,7 +94,10 @@ class Minimum(NamedTuple):
 class TestFunction:
     """A test function with its gradient, known minima and a plotting window.
 
-    Attributes
+    Get one by name with :func:`get` or as a module attribute
+    (``slopes.functions.rosenbrock``); the constructor is for the registry.
+
+    Parameters
     ----------
     name : str
         Registry name (``slopes.functions.get(name)``).
@@ -88,11 +108,30 @@ class TestFunction:
         Number of coordinates; None when any number ``>= min_dim`` works.
         ``dim == 1`` functions act elementwise (no coordinate axis), like the
         chapter's ``function_1``.
-    min_dim : int
-        Fewest coordinates accepted when ``dim`` is None.
     domain : tuple of (float, float)
         A good plotting window, one ``(low, high)`` per axis (two axes when
         ``dim`` is None).
+    _f : callable
+        The formula in NumPy, coordinates on the last axis; call the instance
+        instead, which checks ``x``.
+    _grad : callable
+        The analytic gradient in NumPy; use :meth:`grad`.
+    _minima : callable
+        ``n -> tuple of Minimum``: the known global minima in ``n``
+        dimensions; use :attr:`minima` or :meth:`minima_at`.
+    min_dim : int
+        Fewest coordinates accepted when ``dim`` is None.
+
+    Examples
+    --------
+    >>> rosenbrock
+    TestFunction('rosenbrock', dim=any>=2, f='100*(x1 - x0**2)**2 + (1 - x0)**2')
+    >>> float(rosenbrock([0.0, 0.0])), rosenbrock.grad([0.0, 0.0])
+    (1.0, array([-2.,  0.]))
+    >>> rosenbrock.minima_at(3)
+    (Minimum(x=array([1., 1., 1.]), f=0.0),)
+    >>> rosenbrock.domain
+    ((-2.0, 2.0), (-1.0, 3.0))
     """
 
     __test__ = False  # not a pytest test class, despite the name
@@ -331,7 +370,12 @@ _REGISTRY: dict[str, TestFunction] = {
 
 
 def names() -> list[str]:
-    """Names of all test functions, in registry order.
+    """Return the names of all test functions, in registry order.
+
+    Returns
+    -------
+    list of str
+        Every name :func:`get` accepts, the chapter's functions first.
 
     Examples
     --------
@@ -356,6 +400,7 @@ def get(name: str) -> TestFunction:
     Returns
     -------
     TestFunction
+        The registry's one object for that name (pickled by name).
 
     Raises
     ------

@@ -168,6 +168,7 @@ class SoftmaxRegression(_Classifier):
     Parameters
     ----------
     n_features, n_classes : int
+        Inputs per sample (64 for the digits) and classes (10).
     seed : int
         Seed of the small random initial weights (``0.01 * N(0, 1)``); biases start at 0.
 
@@ -236,6 +237,7 @@ class TwoLayerNet(_Classifier):
     Parameters
     ----------
     input_size, hidden_size, output_size : int
+        Inputs per sample, hidden units (the chapter's 50) and classes.
     weight_init_std : float
         Scale of the initial weights, ``weight_init_std * N(0, 1)``; biases start at 0.
     seed : int

@@ -114,6 +114,8 @@ def sgd(
     Returns
     -------
     Optimizer
+        The pair ``init(params) -> SGDState`` and
+        ``update(grads, state, params=None) -> (updates, new_state)``.
 
     Raises
     ------

@@ -61,6 +61,18 @@ class TourResult(Result):
     lang : str
     seconds : float
         Wall time of the whole tour.
+
+    Examples
+    --------
+    A result is a dict with attribute access, and prints in one line:
+
+    >>> from pathlib import Path
+    >>> res = TourResult(out_dir=Path("/tmp/tour"), figures=[Path("/tmp/tour/01_step_size.png")],
+    ...                  numbers={"derivative_at_5": 0.2}, lang="en", seconds=6.71)
+    >>> res
+    TourResult(out_dir='/tmp/tour', figures=1, lang='en', seconds=6.7)
+    >>> res.numbers["derivative_at_5"] == res["numbers"]["derivative_at_5"]
+    True
     """
 
     def __repr__(self) -> str:
@@ -122,6 +134,19 @@ def run(
         If ``lang`` is not one of ``"en"``, ``"ko"``.
     OSError
         If ``out_dir`` cannot be created or written; the message names the folder.
+
+    Examples
+    --------
+    The quick tour, its text kept in a buffer (a few seconds):
+
+    >>> import io, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> res = run(folder, quick=True, stream=io.StringIO())
+    >>> [figure.name for figure in res.figures[:2]]
+    ['01_step_size.png', '02_tangents.png']
+    >>> round(res.numbers["derivative_at_5"], 6), res.numbers["lr_10_status"]
+    (0.2, 'diverged')
+    >>> import shutil; shutil.rmtree(folder)
     """
     if lang not in LANGUAGES:
         raise ValueError(f"`lang` must be one of {', '.join(map(repr, LANGUAGES))}, got {lang!r}")

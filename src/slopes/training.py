@@ -139,7 +139,9 @@ def fit(
         resumes from it and the result is bit-identical to an uninterrupted run.
     checkpoint_every : int
         Steps between checkpoints.
-    workers, vectorized
+    workers : int, Executor, map-like or dask Client, optional
+        Passed to :func:`slopes.gradient` for the numerical gradient.
+    vectorized : bool or int
         Passed to :func:`slopes.gradient` for the numerical gradient.
         ``vectorized=True`` promises that ``loss`` accepts a stack of
         parameter sets (every leaf with a leading axis of length k) and
@@ -166,6 +168,24 @@ def fit(
     :math:`\\theta \\leftarrow \\theta + \\mathrm{update}(\\nabla_\\theta L_B(\\theta))`.
     A non-finite loss, gradient or parameter stops the run with status
     ``"diverged"``; the result then holds the last finite parameters.
+
+    Examples
+    --------
+    A straight line :math:`y = 3x - 1` by least squares, with the numerical
+    gradient (4 batches of 10 points, 30 epochs):
+
+    >>> import numpy as np
+    >>> import slopes
+    >>> X = np.linspace(-1, 1, 40).reshape(-1, 1)
+    >>> y = 3 * X[:, 0] - 1
+    >>> def loss(params, X, y):
+    ...     return np.mean((X @ params["w"] + params["b"] - y) ** 2)
+    >>> res = fit(loss, {"w": np.zeros(1), "b": 0.0}, X, y, optimizer=slopes.optim.sgd(lr=0.5),
+    ...           batch_size=10, epochs=30, progress=False)
+    >>> res.status, res.nit
+    ('completed', 120)
+    >>> print(np.round(res.params["w"], 6), round(float(res.params["b"]), 6))
+    [3.] -1.0
     """
     X, y, test, metric_fns, callbacks = fit_iv(
         loss,

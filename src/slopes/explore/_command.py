@@ -25,7 +25,25 @@ __all__ = ["add_arguments", "command", "serve"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``slopes explore`` to ``parser``."""
+    """Add the options of ``slopes explore`` to ``parser``.
+
+    The options are ``--port`` (default 8765; 0 picks a free one), ``--host``
+    (default 127.0.0.1), ``--no-browser`` and ``--lang {en,ko}``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The parser of the ``explore`` subcommand; it gains the options.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="slopes explore")
+    >>> add_arguments(parser)
+    >>> args = parser.parse_args(["--port", "0", "--no-browser"])
+    >>> args.port, args.host, args.no_browser, args.lang
+    (0, '127.0.0.1', True, 'en')
+    """
     parser.add_argument("--port", type=int, default=8765, help="port (0: a free one)")
     parser.add_argument(
         "--host",
@@ -74,6 +92,25 @@ def serve(
     -------
     str
         The page's address, once the server has stopped.
+
+    Raises
+    ------
+    ValueError
+        For a ``lang`` other than "en" or "ko", a port out of range or one
+        that cannot be listened on.
+
+    Examples
+    --------
+    Serve, and stop as soon as the server listens (a caller with a page to
+    show would keep the server and stop it later):
+
+    >>> import io, threading
+    >>> def stop_at_once(server):
+    ...     threading.Thread(target=server.shutdown).start()
+    >>> out = io.StringIO()
+    >>> url = serve(port=0, open_browser=False, out=out, on_ready=stop_at_once)
+    >>> out.getvalue().strip() == f"Serving on {url}", url.startswith("http://127.0.0.1:")
+    (True, True)
     """
     if lang not in ("en", "ko"):
         raise ValueError(f"`lang` must be 'en' or 'ko', got {lang!r}")
@@ -110,7 +147,41 @@ def _one_line_warning(message: Any, *args: Any, **kwargs: Any) -> None:
 
 
 def command(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    """Run ``slopes explore`` from parsed arguments (the command line's handler)."""
+    """Run ``slopes explore`` from parsed arguments (the command line's handler).
+
+    It serves until Ctrl-C, printing the address; a warning (binding to an
+    address other machines can reach) is printed on one line of stderr.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Arguments parsed by a parser that :func:`add_arguments` filled.
+
+    Returns
+    -------
+    dict
+        ``{"command": "explore", "url": url}``, the command line's record of
+        the run, once the server has stopped.
+    str
+        Text for the terminal after the run (empty: :func:`serve` prints
+        the address as it starts).
+
+    Raises
+    ------
+    ValueError
+        For a port outside 0..65535 (naming ``--port``), or the errors of
+        :func:`serve`.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="slopes explore")
+    >>> add_arguments(parser)
+    >>> command(parser.parse_args(["--port", "70000"]))
+    Traceback (most recent call last):
+        ...
+    ValueError: `--port` must be in 0..65535, got 70000
+    """
     if not 0 <= args.port <= 65535:
         raise ValueError(f"`--port` must be in 0..65535, got {args.port}")
     with warnings.catch_warnings():  # restores showwarning too

@@ -23,7 +23,23 @@ _DEFAULT_LINE = (-5.0, 5.0)
 
 
 class ApiError(ValueError):
-    """Bad input to the explorer's JSON API: answered with HTTP 400 and ``{"error": message}``."""
+    """Bad input to the explorer's JSON API: answered with HTTP 400 and ``{"error": message}``.
+
+    The message names the query parameter and what is wrong with it.
+
+    Examples
+    --------
+    >>> import json, threading, urllib.error, urllib.request
+    >>> from slopes.explore import make_server
+    >>> server = make_server(port=0)
+    >>> threading.Thread(target=server.serve_forever, daemon=True).start()
+    >>> try:
+    ...     urllib.request.urlopen(server.url + "api/minimize?function=sphere&start=1,2&lr=-1")
+    ... except urllib.error.HTTPError as answer:
+    ...     print(answer.code, json.load(answer)["error"])
+    400 `lr` must be at least 1e-12, got -1
+    >>> server.shutdown(); server.server_close()
+    """
 
 
 @dataclass(frozen=True)

@@ -58,12 +58,36 @@ def _load_assets() -> dict[str, tuple[bytes, str]]:
 class ExploreServer(ThreadingHTTPServer):
     """A :class:`~http.server.ThreadingHTTPServer` that serves the explorer.
 
+    Make one with :func:`make_server`, which loads the assets and turns a port
+    that cannot be listened on into a clear error.
+
+    Parameters
+    ----------
+    host : str
+        Address to bind.
+    port : int
+        Port to bind; 0 picks a free one.
+    assets : dict
+        URL path -> (bytes, content type) of the page and its assets.
+
     Attributes
     ----------
     assets : dict
         URL path -> (bytes, content type) of the page and its assets.
     url : str
         The address to open, like ``http://127.0.0.1:8765/``.
+
+    Examples
+    --------
+    >>> import threading, urllib.request
+    >>> server = make_server(port=0)
+    >>> sorted(server.assets)
+    ['/', '/explore.css', '/explore.js', '/index.html']
+    >>> threading.Thread(target=server.serve_forever, daemon=True).start()
+    >>> with urllib.request.urlopen(server.url) as answer:
+    ...     answer.status, answer.headers["Content-Type"]
+    (200, 'text/html; charset=utf-8')
+    >>> server.shutdown(); server.server_close()
     """
 
     daemon_threads = True  # Ctrl-C does not wait for requests in flight
