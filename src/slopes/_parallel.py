@@ -235,7 +235,9 @@ def parallel_map(
         axis), which is what the progress bar counts.
     workers : None, int, Executor, map-like callable, dask Client or Workers, optional
         ``None`` or ``1``: serial, in this process. ``k > 1``: a reusable
-        local pool of ``k`` processes (loky); ``-1``: one per CPU. A
+        local pool of ``k`` processes (loky), whose native thread pools
+        (OpenBLAS, OpenMP, MKL) get ``max(1, CPUs // k)`` threads each unless
+        the environment sets them; ``-1``: one per CPU. A
         :class:`concurrent.futures.Executor`: its ``submit``. A callable
         ``mapper(fn, iterable)`` such as ``pool.map``. A
         ``dask.distributed.Client``: its cluster. :class:`Workers` adds a
