@@ -12,8 +12,14 @@ Targets (issue 4), each a ratio against the serial run measured in the same proc
   round trips to the pool (about 1 ms per chunk, four chunks per worker).
 
 The first call starts the pool's processes inside it: each imports Python,
-loky and numpy (about 0.25 s of CPU per process), so on a small machine the
-first call's ratio depends on how much CPU is free; measure it on a quiet one.
+loky and numpy before its first task (0.2 to 0.3 s of CPU per process, measured
+with ``resource.getrusage`` inside the workers), and 8 processes started at once
+share the CPUs, so on a 2-core machine no worker is ready before about a second,
+and several seconds when other programs load the machine. The first-call row is
+therefore measured in a fresh interpreter per run (``--one first``), alternating
+with fresh serial runs (``--one serial``), ``--first-runs`` times each; the table
+gives the medians and prints every run, because the figure depends on how much
+CPU is free while the pool starts.
 
 A sleeping f parallelises beyond the cores of a small machine, so the slow-f figures
 measure the overhead of the machinery, not the CPU count. Pools are started (and
@@ -23,7 +29,8 @@ Every parallel result is checked to be bit-identical to the serial one. The medi
 
 Run::
 
-    .venv/bin/python benchmarks/bench_parallel.py            # full (about a minute)
+    .venv/bin/python benchmarks/bench_parallel.py            # full (about two minutes)
+    .venv/bin/python benchmarks/bench_parallel.py --only-first --first-runs 9
     .venv/bin/python benchmarks/bench_parallel.py --quick    # smoke run, a few seconds
     .venv/bin/python benchmarks/bench_parallel.py --no-dask
 """
@@ -33,7 +40,9 @@ from __future__ import annotations
 import argparse
 import concurrent.futures as cf
 import functools
+import json
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -103,6 +112,31 @@ def start_pool(k: int) -> float:
     return time.perf_counter() - start
 
 
+def one_run(kind: str, n: int, sleep_s: float) -> float:
+    """Seconds of one gradient in this (fresh) process: serial, or the first on 8 workers."""
+    f = functools.partial(sleepy_quadratic, seconds=sleep_s)
+    x = np.linspace(-1.0, 1.0, n)
+    workers = None if kind == "serial" else 8
+    start = time.perf_counter()
+    slopes.gradient(f, x, step=1e-4, workers=workers)
+    return time.perf_counter() - start
+
+
+def first_call_runs(runs: int, n: int, sleep_s: float) -> tuple[list[float], list[float]]:
+    """``runs`` fresh interpreters each for the serial gradient and the first call on 8 workers.
+
+    The two kinds alternate, so that a change in the machine's load falls on both.
+    """
+    seconds: dict[str, list[float]] = {"serial": [], "first": []}
+    for _ in range(runs):
+        for kind in ("serial", "first"):
+            command = [sys.executable, __file__, "--one", kind, "--n", str(n)]
+            command += ["--sleep", str(sleep_s)]
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            seconds[kind].append(json.loads(done.stdout.strip().splitlines()[-1])["seconds"])
+    return seconds["serial"], seconds["first"]
+
+
 def timed(call: Callable[[], Any], repeats: int) -> tuple[float, Any]:
     seconds, result = [], None
     for _ in range(repeats):
@@ -129,6 +163,11 @@ class Table:
         base_s, reference = self.serial[case]
         seconds, result = timed(call, repeats)
         same = "yes" if np.asarray(result).tobytes() == np.asarray(reference).tobytes() else "NO"
+        self.timed_row(case, name, base_s, seconds, target, same)
+
+    def timed_row(
+        self, case: str, name: str, base_s: float, seconds: float, target: str, same: str
+    ) -> None:
         if base_s >= seconds:
             ratio = f"{base_s / seconds:.2f}x faster"
         else:
@@ -141,12 +180,51 @@ class Table:
             print(f"{case:<27} {name:<27} {seconds:>9.4f}  {ratio:<13} {target:<13} {same}")
 
 
+def print_runs(serial_runs: list[float], first_runs: list[float]) -> None:
+    """Every fresh-process run, in the order run, with each pair's ratio."""
+    print("\nfirst call, each fresh-process pair (serial s, first call s, ratio):")
+    for serial_s, first_s in zip(serial_runs, first_runs):
+        print(f"  {serial_s:7.3f} {first_s:7.3f}  {serial_s / first_s:5.2f}x")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask cluster rows")
+    parser.add_argument(
+        "--first-runs", type=int, default=5, help="fresh processes per kind for the first call"
+    )
+    parser.add_argument("--only-first", action="store_true", help="only the first-call rows")
+    parser.add_argument("--one", choices=["serial", "first"], help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, default=32, help=argparse.SUPPRESS)
+    parser.add_argument("--sleep", type=float, default=0.05, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.first_runs < 1:
+        parser.error(f"--first-runs must be at least 1, got {args.first_runs}")
+    if args.one:  # a child of first_call_runs: one measurement in this fresh process
+        print(json.dumps({"seconds": one_run(args.one, args.n, args.sleep)}))
+        return 0
     n_slow, sleep_s = (8, 0.01) if args.quick else (32, 0.05)
+    first_runs = 1 if args.quick else args.first_runs
+    case = f"slow f ({sleep_s * 1e3:.0f} ms), n={n_slow}"
+    serial_runs, first_runs_s = first_call_runs(first_runs, n_slow, sleep_s)
+    cold_8 = statistics.median(first_runs_s)
+    first_table = Table()
+    first_table.rows.append(
+        (case, "serial, fresh process", statistics.median(serial_runs), "1", "-", "-")
+    )
+    first_table.timed_row(
+        case,
+        f"workers=8, first call x{first_runs}",
+        statistics.median(serial_runs),
+        cold_8,
+        ">= 1.5x faster",
+        "-",
+    )
+    if args.only_first:
+        first_table.print()
+        print_runs(serial_runs, first_runs_s)
+        return 0
     wired = engine_is_wired()
     if wired:
         how = "slopes.gradient(f, x, step=1e-4, workers=...)"
@@ -165,11 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     # -- slow f: the targets ----------------------------------------------------------
     slow = functools.partial(sleepy_quadratic, seconds=sleep_s)
     x = np.linspace(-1.0, 1.0, n_slow)
-    case = f"slow f ({sleep_s * 1e3:.0f} ms), n={n_slow}"
     table.serial_row(case, lambda: gradient(slow, x, None), 1)
-    # the first call starts the pool of 8 inside it (nothing before ran on a pool)
-    table.row(case, "workers=8, first call", lambda: gradient(slow, x, 8), 1, ">= 1.5x faster")
-    cold_8 = table.rows[-1][2]
+    table.rows.extend(first_table.rows)  # measured above, in fresh processes
+    start_pool(8)  # the warm rows reuse a started pool, as a user's second gradient does
     table.row(case, "workers=8 (loky)", lambda: gradient(slow, x, 8), 3, ">= 6x faster")
     with cf.ThreadPoolExecutor(8) as executor:
         table.row(case, "ThreadPoolExecutor(8)", lambda: gradient(slow, x, executor), 3)
@@ -226,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     table.row(case, "workers=8 (loky)", lambda: gradient(medium, x, 8), 3)
 
     table.print()
+    print_runs(serial_runs, first_runs_s)
     print(f"\nfirst call, pool start-up included: workers=8 {cold_8:.2f} s", end="")
     print("" if cold_dask is None else f"; dask cluster start + first call {cold_dask:.2f} s")
     return 0 if all(row[-1] != "NO" for row in table.rows) else 1

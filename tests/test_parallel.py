@@ -18,9 +18,21 @@ from hypothesis import strategies as st
 from slopes import _parallel
 from slopes._parallel import WorkerError, parallel_map, resolve_workers
 from slopes._warnings import SlopesWarning
-from slopes._workers_backends import _WARM_LOKY, Backend
+from slopes._workers_backends import (
+    _THREAD_VARIABLES,
+    _WARM_LOKY,
+    Backend,
+    LokyBackend,
+    cpu_count,
+    worker_thread_env,
+)
 
 CALLER_PID = os.getpid()
+
+
+def abandon_pool() -> None:
+    """Stop the reusable local pool, so the next call starts one afresh."""
+    LokyBackend(2).abandon()
 
 
 def stencil_block(block: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -318,6 +330,51 @@ def test_importing_parallel_loads_no_dask_and_starts_no_pool():
     code = (
         "import sys, slopes._parallel; "
         "print(sorted(m for m in ('dask', 'distributed', 'loky') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+# -- start-up of local workers ----------------------------------------------------------
+
+
+def _thread_caps(block: np.ndarray) -> tuple:
+    return tuple(os.environ.get(name) for name in _THREAD_VARIABLES)
+
+
+def test_local_workers_get_native_thread_pools_sized_to_their_share(monkeypatch):
+    # k workers each with a CPU-wide BLAS pool would oversubscribe the machine, and
+    # OpenBLAS starts its whole pool at import, in every worker, before the first task
+    for name in _THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    abandon_pool()  # a pool started under another environment would be reused
+    before = dict(os.environ)
+    caps = parallel_map(_thread_caps, blocks(4), workers=3)
+    share = str(max(1, cpu_count() // 3))
+    assert caps == [(share,) * len(_THREAD_VARIABLES)] * 4
+    assert dict(os.environ) == before  # the caller's environment is left alone
+    abandon_pool()
+
+
+def test_a_thread_count_the_caller_set_reaches_the_workers(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert "OMP_NUM_THREADS" not in worker_thread_env(2)
+    assert worker_thread_env(64, environ={}) == dict.fromkeys(_THREAD_VARIABLES, "1")
+    abandon_pool()
+    caps = parallel_map(_thread_caps, blocks(2), workers=2)
+    assert {cap[_THREAD_VARIABLES.index("OMP_NUM_THREADS")] for cap in caps} == {"3"}
+    abandon_pool()
+
+
+def test_worker_side_module_imports_only_what_a_worker_needs():
+    # every worker imports this module before its first task: each import here is
+    # paid once per process while the first parallel call waits (hashlib: ~10 ms)
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, slopes._workers_remote; print(sorted(m for m in ('hashlib', 'numpy', "
+        "'slopes._parallel', 'slopes._evaluate', 'slopes.differentiate') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

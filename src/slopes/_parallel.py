@@ -66,7 +66,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import math
 import numbers
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -82,6 +81,7 @@ from slopes._workers_backends import (
     MapBackend,
     WorkerError,
     WorkerTimeout,
+    cpu_count,
     is_dask_client,
 )
 from slopes._workers_remote import Payload
@@ -148,14 +148,6 @@ class Workers:
                 f"`timeout` needs workers that run f outside this process, but "
                 f"workers={self.workers!r} runs it here, where it cannot be stopped"
             )
-
-
-def cpu_count() -> int:
-    """CPUs this process may run on (its affinity mask where the system has one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - macOS and Windows have no affinity masks
-        return max(1, os.cpu_count() or 1)
 
 
 def resolve_workers(workers: Any) -> Backend | None:
@@ -243,7 +235,9 @@ def parallel_map(
         axis), which is what the progress bar counts.
     workers : None, int, Executor, map-like callable, dask Client or Workers, optional
         ``None`` or ``1``: serial, in this process. ``k > 1``: a reusable
-        local pool of ``k`` processes (loky); ``-1``: one per CPU. A
+        local pool of ``k`` processes (loky), whose native thread pools
+        (OpenBLAS, OpenMP, MKL) get ``max(1, CPUs // k)`` threads each unless
+        the environment sets them; ``-1``: one per CPU. A
         :class:`concurrent.futures.Executor`: its ``submit``. A callable
         ``mapper(fn, iterable)`` such as ``pool.map``. A
         ``dask.distributed.Client``: its cluster. :class:`Workers` adds a

@@ -30,7 +30,6 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import reprlib
 import threading
@@ -163,6 +162,10 @@ class Payload:
     INLINE_LIMIT = 256 * 1024  # bytes: below this, inline every time (no extra round trip)
 
     def __init__(self, func: Callable[[Any], Any]) -> None:
+        # imported here, in the caller: a worker imports this module before its first
+        # task and never hashes (hashlib loads OpenSSL, ~10 ms of each worker's start)
+        import hashlib
+
         self.data = cloudpickle.dumps(func)
         self.key = hashlib.blake2b(self.data, digest_size=16).digest()
         self.large = len(self.data) > self.INLINE_LIMIT
