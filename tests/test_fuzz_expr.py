@@ -18,7 +18,11 @@ from slopes._cli_support import CLIError, resolve_function
 from slopes.cli import main
 from slopes.expr import ExpressionError, compile_expression
 
-FUZZ = settings(max_examples=int(os.environ.get("SLOPES_FUZZ_EXAMPLES", "150")), deadline=None)
+FUZZ = settings(
+    max_examples=int(os.environ.get("SLOPES_FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    derandomize="SLOPES_FUZZ_RANDOM" not in os.environ,
+)
 LOOK_ALIKES = ["\u00a0", "\u2009", "\u3000", "\u200b", "\uff58", "\u2212", "\u00d7"]
 
 

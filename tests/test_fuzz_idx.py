@@ -20,6 +20,8 @@ from slopes._idx import IDXFormatError, read_idx
 FUZZ = settings(
     max_examples=int(os.environ.get("SLOPES_FUZZ_EXAMPLES", "60")),
     deadline=None,
+    # the suite sees the same examples on every run; SLOPES_FUZZ_RANDOM=1 explores anew
+    derandomize="SLOPES_FUZZ_RANDOM" not in os.environ,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 TYPE_CODES = [0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E]

@@ -249,7 +249,9 @@ def load(
     """
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, UnicodeDecodeError):
+        # a damaged central directory can also claim a zip version or compression
+        # that zipfile does not implement (NotImplementedError), or garble a name
         raise CheckpointError(
             f"cannot read checkpoint {path}: it is not a slopes checkpoint (not an .npz "
             "archive; damaged or another kind of file); delete it to start afresh"
