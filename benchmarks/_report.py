@@ -15,6 +15,8 @@ from _markdown import MB, fmt_error, fmt_mb, fmt_ratio, fmt_time
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE = ROOT / "src" / "slopes" / "differentiate.py"
 # the differentiation engine's private modules (hashed into the results' header)
+# the n = 10,000 gradient against the textbook loop (NOTES.md: points per coordinate)
+LOOP_RATIO_TARGET = 2.25
 ENGINE_PREFIXES = ("_diff", "_richardson", "_evaluate", "_steps", "_stencils", "_validate")
 
 
@@ -135,15 +137,24 @@ def targets(results: dict) -> list[dict]:
         pair = results.get("paired", {}).get("gradient n=10000", {})
         key = "slopes vectorized / textbook" if vectorized else "slopes one-point / textbook"
         r = pair.get(key, _ratio(s, textbook))
-        _check(out, f"{name}: time / textbook loop's", r, "≤ 2", lambda v: v <= 2, fmt_ratio(r))
+        # decided: 4 evaluations per coordinate (the fewest for a fourth-order value with a
+        # measured estimate) against the loop's 2, plus at most 12 % overhead
+        _check(
+            out,
+            f"{name}: time / textbook loop's",
+            r,
+            f"≤ {LOOP_RATIO_TARGET}",
+            lambda v: v <= LOOP_RATIO_TARGET,
+            fmt_ratio(r),
+        )
         r = results.get("paired", {}).get("fresh process", {}).get("gradient n=10000", {}).get(key)
         if r is not None:
             _check(
                 out,
                 f"{name}: time / textbook loop's, fresh process",
                 r,
-                "≤ 2",
-                lambda v: v <= 2,
+                f"≤ {LOOP_RATIO_TARGET}",
+                lambda v: v <= LOOP_RATIO_TARGET,
                 fmt_ratio(r),
             )
         peak = (s or {}).get("peak_bytes")
