@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from slopes._pytree import flatten, ravel, tree_map
+from slopes._validate import as_array_if_plain
 from slopes._warnings import SlopesWarning
 
 __all__ = [
@@ -74,20 +75,6 @@ class FlatPoint:
 def check_callable(f: Any, name: str) -> None:
     if not callable(f):
         raise TypeError(f"`{name}` must be callable, got {type(f).__name__}")
-
-
-def as_array_if_plain(x: Any) -> Any:
-    """A (nested) list or tuple of plain numbers is an array, as numpy (and the engine) read it."""
-    if not isinstance(x, (list, tuple)) or hasattr(x, "_fields"):
-        return x
-    leaves, _ = flatten(x)
-    if not leaves or any(isinstance(leaf, np.ndarray) or np.ndim(leaf) for leaf in leaves):
-        return x
-    try:
-        array = np.asarray(x)
-    except ValueError:  # ragged: a genuine pytree
-        return x
-    return array if array.dtype != object else x
 
 
 def flat_point(x: Any, name: str) -> FlatPoint:

@@ -92,8 +92,11 @@ def check_vectorized(vectorized: Any) -> None:
         )
 
 
-def _as_array_if_plain(x: Any) -> Any:
-    """A (nested) list or tuple of plain numbers is an array, as numpy reads it."""
+def as_array_if_plain(x: Any) -> Any:
+    """A (nested) list or tuple of plain numbers is an array, as numpy reads it.
+
+    One rule for every entry point (the engine, jvp, hessdiag, taylor, propagate).
+    """
     if not isinstance(x, (list, tuple)) or hasattr(x, "_fields"):
         return x
     leaves, _ = flatten(x)
@@ -107,7 +110,7 @@ def _as_array_if_plain(x: Any) -> Any:
 
 
 def _prepare_x(x: Any) -> tuple[np.ndarray, Any, TreeSpec | None, tuple[int, ...] | None]:
-    x = _as_array_if_plain(x)
+    x = as_array_if_plain(x)
     leaves, treedef = flatten(x)
     try:
         flat, unravel = ravel(x)
