@@ -1,7 +1,8 @@
 """The Hessian: from a given gradient (a Jacobian), or from function values (pairs).
 
 With ``grad`` the Hessian is the Jacobian of ``grad``, symmetrised: the
-composition STYLE.md asks for, and the cheapest and most accurate route.
+composition of the engine's entry points (docs/architecture.md), and the
+cheapest and most accurate route.
 
 From function values alone, composing ``jacobian(gradient)`` would evaluate
 every mixed point twice (once for ``(i, j)``, once for ``(j, i)``). Instead:
