@@ -2,10 +2,8 @@ r"""The adaptive optimisers of :mod:`slopes.optim`: Adagrad, RMSprop, Adam, Adam
 
 Private: use them from :mod:`slopes.optim`, which re-exports them and
 documents the conventions (PyTorch's update rules and defaults, ``lr`` as a
-number or a schedule, nothing modified in place). Each ``update`` has a
-shortcut for plain arrays that computes the same formulas without the
-leafwise walk (it runs once per step of a descent loop); pytrees go leaf by
-leaf.
+number or a schedule, nothing modified in place). Each is a chain of the
+transforms of :mod:`slopes._optim_transforms`, which hold the formulas.
 
 Examples
 --------
@@ -18,9 +16,8 @@ array([ 0.3, -0.3])
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
 
 from slopes._optim_blocks import (
     AdagradState,
@@ -28,21 +25,21 @@ from slopes._optim_blocks import (
     LearningRate,
     Optimizer,
     RMSpropState,
+    Transform,
     _at_least,
-    _check_grads,
-    _describe,
-    _ema,
-    _ema_square,
     _flag,
-    _full_like,
     _learning_rate,
     _lr_at,
-    _map,
-    _new,
-    _scale,
     _unit_interval,
-    _with_weight_decay,
-    _zeros_like,
+)
+from slopes._optim_chain import _build
+from slopes._optim_transforms import (
+    add_decayed_weights,
+    scale_by_adagrad,
+    scale_by_adam,
+    scale_by_learning_rate,
+    scale_by_rms,
+    trace,
 )
 
 __all__ = ["adagrad", "adam", "adamw", "rmsprop"]
@@ -93,6 +90,7 @@ def adagrad(
 
     Examples
     --------
+    >>> import numpy as np
     >>> opt = adagrad(lr=1.5)
     >>> x = np.array([-7.0, 2.0]); state = opt.init(x)
     >>> updates, state = opt.update(np.array([-0.7, 4.0]), state, x)
@@ -104,39 +102,33 @@ def adagrad(
     weight_decay = _at_least("weight_decay", weight_decay)
     eps = _at_least("eps", eps)
     initial_accumulator_value = _at_least("initial_accumulator_value", initial_accumulator_value)
-    scheduled = callable(lr)
-
-    def init(params: Any) -> AdagradState:
-        return AdagradState(0, _full_like(params, initial_accumulator_value))
-
-    def update(grads: Any, state: AdagradState, params: Any = None) -> tuple[Any, AdagradState]:
-        _check_grads(grads, state.sum if params is None else params)
-        count = state.count
-        step_lr = (_lr_at(lr, count) if scheduled else lr) / (1 + count * lr_decay)
-        if (
-            type(grads) is np.ndarray
-            and type(state.sum) is np.ndarray
-            and (not weight_decay or type(params) is np.ndarray)
-        ):  # plain arrays: the same formulas without the leafwise walk
-            g = grads + weight_decay * params if weight_decay else grads
-            total = state.sum + g * g
-            updates = -step_lr * g / (np.sqrt(total) + eps)
-            return updates, _new(AdagradState, (count + 1, total))
-        g = _with_weight_decay(grads, params, weight_decay)
-        total = _map(lambda s, gi: s + gi * gi, state.sum, g)
-        updates = _map(lambda gi, s: -step_lr * gi / (np.sqrt(s) + eps), g, total)
-        return updates, AdagradState(state.count + 1, total)
-
-    return _describe(
-        "adagrad",
-        init,
-        update,
-        lr=lr,
-        lr_decay=lr_decay,
-        weight_decay=weight_decay,
-        eps=eps,
-        initial_accumulator_value=initial_accumulator_value,
+    transforms: list[Transform] = [add_decayed_weights(weight_decay)] if weight_decay else []
+    transforms.append(scale_by_adagrad(eps, initial_accumulator_value))
+    transforms.append(scale_by_learning_rate(_InverseTime(lr, lr_decay) if lr_decay else lr))
+    return _build(
+        transforms,
+        state=AdagradState,
+        name="adagrad",
+        hyperparams=dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            eps=eps,
+            initial_accumulator_value=initial_accumulator_value,
+        ),
+        learning_rate=lr,
     )
+
+
+@dataclass(frozen=True)
+class _InverseTime:
+    """Adagrad's decaying rate: ``lr(t) / (1 + t * lr_decay)`` after ``t`` updates."""
+
+    lr: LearningRate
+    lr_decay: float
+
+    def __call__(self, step: int) -> float:
+        return _lr_at(self.lr, step) / (1 + step * self.lr_decay)
 
 
 def rmsprop(
@@ -192,6 +184,7 @@ def rmsprop(
 
     Examples
     --------
+    >>> import numpy as np
     >>> opt = rmsprop(lr=0.01)
     >>> updates, _ = opt.update(np.array([3.0]), opt.init(np.zeros(1)))
     >>> updates   # -0.01 * 3 / sqrt(0.01 * 9) = -0.1
@@ -203,66 +196,24 @@ def rmsprop(
     weight_decay = _at_least("weight_decay", weight_decay)
     momentum = _unit_interval("momentum", momentum)
     centered = _flag("centered", centered)
-    scheduled = callable(lr)
-
-    def init(params: Any) -> RMSpropState:
-        return RMSpropState(
-            0,
-            _zeros_like(params),
-            _zeros_like(params) if centered else None,
-            _zeros_like(params) if momentum else None,
-        )
-
-    def update(grads: Any, state: RMSpropState, params: Any = None) -> tuple[Any, RMSpropState]:
-        _check_grads(grads, state.square_avg if params is None else params)
-        count = state.count
-        step_lr = _lr_at(lr, count) if scheduled else lr
-        if (
-            type(grads) is np.ndarray
-            and type(state.square_avg) is np.ndarray
-            and (not centered or type(state.grad_avg) is np.ndarray)
-            and (not momentum or type(state.momentum) is np.ndarray)
-            and (not weight_decay or type(params) is np.ndarray)
-        ):  # plain arrays: the same formulas without the leafwise walk
-            g = grads + weight_decay * params if weight_decay else grads
-            square_avg = alpha * state.square_avg + (1 - alpha) * (g * g)
-            grad_avg = None
-            variance = square_avg
-            if centered:
-                grad_avg = alpha * state.grad_avg + (1 - alpha) * g
-                variance = square_avg - grad_avg * grad_avg
-            direction = g / (np.sqrt(variance) + eps)
-            buffer = None
-            if momentum:
-                buffer = direction = momentum * state.momentum + direction
-            new_state = _new(RMSpropState, (count + 1, square_avg, grad_avg, buffer))
-            return -step_lr * direction, new_state
-        g = _with_weight_decay(grads, params, weight_decay)
-        square_avg = _ema_square(state.square_avg, g, alpha)
-        grad_avg = None
-        if centered:
-            grad_avg = _ema(state.grad_avg, g, alpha)
-            variance = _map(lambda v, a: v - a * a, square_avg, grad_avg)
-        else:
-            variance = square_avg
-        direction = _map(lambda gi, v: gi / (np.sqrt(v) + eps), g, variance)
-        buffer = None
-        if momentum:
-            buffer = _map(lambda b, d: momentum * b + d, state.momentum, direction)
-            direction = buffer
-        new_state = RMSpropState(state.count + 1, square_avg, grad_avg, buffer)
-        return _scale(direction, -step_lr), new_state
-
-    return _describe(
-        "rmsprop",
-        init,
-        update,
-        lr=lr,
-        alpha=alpha,
-        eps=eps,
-        weight_decay=weight_decay,
-        momentum=momentum,
-        centered=centered,
+    transforms: list[Transform] = [add_decayed_weights(weight_decay)] if weight_decay else []
+    transforms.append(scale_by_rms(alpha, eps, centered))
+    if momentum:
+        transforms.append(trace(momentum))
+    transforms.append(scale_by_learning_rate(lr))
+    return _build(
+        transforms,
+        state=RMSpropState,
+        name="rmsprop",
+        hyperparams=dict(
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+        ),
+        learning_rate=lr,
     )
 
 
@@ -286,66 +237,23 @@ def _adam(
     eps = _at_least("eps", eps)
     weight_decay = _at_least("weight_decay", weight_decay)
     amsgrad = _flag("amsgrad", amsgrad)
-    scheduled = callable(lr)
-
-    def init(params: Any) -> AdamState:
-        return AdamState(
-            0, _zeros_like(params), _zeros_like(params), _zeros_like(params) if amsgrad else None
-        )
-
-    def update(grads: Any, state: AdamState, params: Any = None) -> tuple[Any, AdamState]:
-        _check_grads(grads, state.exp_avg if params is None else params)
-        step_lr = _lr_at(lr, state.count) if scheduled else lr
-        t = state.count + 1
-        if (
-            type(grads) is np.ndarray
-            and type(state.exp_avg) is np.ndarray
-            and type(state.exp_avg_sq) is np.ndarray
-            and (not amsgrad or type(state.max_exp_avg_sq) is np.ndarray)
-            and (not weight_decay or type(params) is np.ndarray)
-        ):  # plain arrays: the same formulas without the leafwise walk
-            g = grads + weight_decay * params if weight_decay and not decoupled else grads
-            exp_avg = beta1 * state.exp_avg + (1 - beta1) * g
-            exp_avg_sq = beta2 * state.exp_avg_sq + (1 - beta2) * (g * g)
-            max_exp_avg_sq = np.maximum(state.max_exp_avg_sq, exp_avg_sq) if amsgrad else None
-            second = max_exp_avg_sq if amsgrad else exp_avg_sq
-            updates = (
-                -step_lr * (exp_avg / (1 - beta1**t)) / (np.sqrt(second / (1 - beta2**t)) + eps)
-            )
-            if decoupled and weight_decay:
-                updates = updates - step_lr * weight_decay * params
-            return updates, _new(AdamState, (t, exp_avg, exp_avg_sq, max_exp_avg_sq))
-        g = grads if decoupled else _with_weight_decay(grads, params, weight_decay)
-        exp_avg = _ema(state.exp_avg, g, beta1)
-        exp_avg_sq = _ema_square(state.exp_avg_sq, g, beta2)
-        max_exp_avg_sq = None
-        second = exp_avg_sq
-        if amsgrad:
-            # PyTorch keeps the running maximum of the raw v_t and bias-corrects it afterwards
-            max_exp_avg_sq = _map(np.maximum, state.max_exp_avg_sq, exp_avg_sq)
-            second = max_exp_avg_sq
-        correction1 = 1 - beta1**t
-        correction2 = 1 - beta2**t
-        updates = _map(
-            lambda m, v: -step_lr * (m / correction1) / (np.sqrt(v / correction2) + eps),
-            exp_avg,
-            second,
-        )
-        if decoupled and weight_decay:
-            if params is None:
-                raise ValueError("`params` must be passed to `update` when `weight_decay` is not 0")
-            updates = _map(lambda u, p: u - step_lr * weight_decay * p, updates, params)
-        return updates, AdamState(t, exp_avg, exp_avg_sq, max_exp_avg_sq)
-
-    return _describe(
-        name,
-        init,
-        update,
-        lr=lr,
-        betas=(beta1, beta2),
-        eps=eps,
-        weight_decay=weight_decay,
-        amsgrad=amsgrad,
+    adam_scaling = scale_by_adam(beta1, beta2, eps, amsgrad)
+    # one weight-decay rule: on the gradient (Adam's L2), or on the step (AdamW's decoupled)
+    if not weight_decay:
+        transforms: list[Transform] = [adam_scaling]
+    elif decoupled:
+        transforms = [adam_scaling, add_decayed_weights(weight_decay)]
+    else:
+        transforms = [add_decayed_weights(weight_decay), adam_scaling]
+    transforms.append(scale_by_learning_rate(lr))
+    return _build(
+        transforms,
+        state=AdamState,
+        name=name,
+        hyperparams=dict(
+            lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad
+        ),
+        learning_rate=lr,
     )
 
 
@@ -397,6 +305,7 @@ def adam(
 
     Examples
     --------
+    >>> import numpy as np
     >>> opt = adam(lr=0.3)
     >>> updates, state = opt.update(np.array([-0.7, 4.0]), opt.init(np.zeros(2)))
     >>> updates   # the first step is lr * sign(g), up to eps
@@ -451,6 +360,7 @@ def adamw(
 
     Examples
     --------
+    >>> import numpy as np
     >>> opt = adamw(lr=0.1, weight_decay=0.5)
     >>> x = np.array([2.0])
     >>> updates, state = opt.update(np.array([1.0]), opt.init(x), x)

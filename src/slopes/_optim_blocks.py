@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -19,12 +20,21 @@ from slopes._pytree import tree_map
 LearningRate = float | Callable[[int], float]
 
 
-class Optimizer(NamedTuple):
+@dataclass(frozen=True, eq=False)
+class Optimizer:
     """An optimiser: ``init(params) -> state`` and ``update(grads, state, params)``.
 
     ``update`` returns ``(updates, new_state)``; apply the updates with
     :func:`apply_updates`. Any pair of functions with these signatures is an
-    optimiser that :func:`slopes.minimize` and :func:`slopes.fit` accept.
+    optimiser that :func:`slopes.minimize` and :func:`slopes.fit` accept, and
+    it unpacks as one: ``init, update = optimizer``.
+
+    The optimisers of :mod:`slopes.optim` are built by :func:`chain` from
+    transforms and fill the other fields, which say what the optimiser is
+    without looking inside its functions: its name and hyperparameters (the
+    repr, and a checkpoint's fingerprint), its transforms and its learning
+    rate (what :func:`slopes.minimize` reads to recognise plain gradient
+    descent and to advise another rate).
 
     Parameters
     ----------
@@ -34,6 +44,21 @@ class Optimizer(NamedTuple):
         ``update(grads, state, params=None) -> (updates, new_state)``: one step.
         It returns new arrays and leaves ``grads``, ``state`` and ``params`` as
         they were.
+    name : str, optional
+        The name the repr shows with ``hyperparams``, e.g. ``"adam"``; None
+        for a hand-made pair.
+    hyperparams : mapping, optional
+        The arguments that made the optimiser, by name.
+    transforms : tuple of Transform, optional
+        The rules chained into ``update``, in order (empty for a hand-made pair).
+    learning_rate : float or callable, optional
+        The learning rate (a number or a schedule ``step -> lr``), where the
+        optimiser has one.
+    plain_descent : bool, optional
+        True when every update is ``-lr(t) * grads``, gradient descent and
+        nothing more (:func:`chain` sets it for a lone
+        :func:`scale_by_learning_rate`, e.g. ``sgd`` without momentum or
+        weight decay).
 
     Examples
     --------
@@ -45,29 +70,28 @@ class Optimizer(NamedTuple):
     >>> updates, state = step.update(2 * x, step.init(x), x)
     >>> apply_updates(x, updates)   # x - 0.5 * 2x: the minimum of |x|^2
     array([0., 0.])
+    >>> init, update = step   # a pair
+    >>> step.plain_descent     # nothing declared: minimize calls its update
+    False
     """
 
     init: Callable[[Any], Any]
     update: Callable[..., tuple[Any, Any]]
+    name: str | None = None
+    hyperparams: Mapping[str, Any] = field(default_factory=dict)
+    transforms: tuple[Transform, ...] = ()
+    learning_rate: LearningRate | None = None
+    plain_descent: bool = False
 
-
-class _Described(Optimizer):
-    """An :class:`Optimizer` that remembers its name and hyperparameters for printing."""
-
-    name: str
-    hyperparams: dict[str, Any]
+    def __iter__(self) -> Iterator[Callable[..., Any]]:
+        """``init, update = optimizer``: the pair, as optax's optimisers unpack."""
+        return iter((self.init, self.update))
 
     def __repr__(self) -> str:
-        hyperparams = getattr(self, "hyperparams", {})
-        args = ", ".join(f"{key}={value!r}" for key, value in hyperparams.items())
-        return f"{getattr(self, 'name', 'Optimizer')}({args})"
-
-
-def _describe(name: str, init: Callable, update: Callable, **hyperparams: Any) -> Optimizer:
-    optimizer = _Described(init, update)
-    optimizer.name = name
-    optimizer.hyperparams = hyperparams
-    return optimizer
+        if self.name is None:
+            return f"Optimizer(init={self.init!r}, update={self.update!r})"
+        args = ", ".join(f"{key}={value!r}" for key, value in self.hyperparams.items())
+        return f"{self.name}({args})"
 
 
 # ``_new(SGDState, (count, buffer))`` builds a state without the Python-level
@@ -184,6 +208,87 @@ class AdamState(NamedTuple):
     max_exp_avg_sq: Any
 
 
+class ChainState(NamedTuple):
+    """State of an optimiser made by :func:`chain`: the step count and the buffers.
+
+    The optimisers of :mod:`slopes.optim` name their buffers (:class:`SGDState`,
+    :class:`AdamState`, ...); a chain of the user's own keeps them in order,
+    one per slot of its transforms.
+
+    Parameters
+    ----------
+    count : int
+        Updates made so far (0 after ``init``).
+    buffers : tuple
+        The transforms' buffers (arrays or pytrees like the parameters), in
+        the order of the transforms and of their ``slots``.
+
+    Examples
+    --------
+    >>> from slopes.optim import chain, scale_by_learning_rate, trace
+    >>> opt = chain(trace(momentum=0.9), scale_by_learning_rate(0.1))
+    >>> _, state = opt.update(np.array([2.0]), opt.init(np.zeros(1)))
+    >>> state
+    ChainState(count=1, buffers=(array([2.]),))
+    """
+
+    count: int
+    buffers: tuple[Any, ...]
+
+
+class Transform:
+    r"""One rule of an optimiser, written once for one leaf: the base of the transforms.
+
+    A transform turns incoming updates (at the head of a chain, the gradient)
+    into new updates, and may keep buffers shaped like the parameters (a
+    momentum trace, a running average). :func:`chain` runs transforms in
+    order, on a plain array or on every leaf of a pytree alike, and builds an
+    :class:`Optimizer` from them. A subclass is a frozen dataclass whose fields
+    are its hyperparameters (so its repr, and a checkpoint's fingerprint, name
+    them), and defines:
+
+    - ``slots``: the names of the buffers it keeps (a property where they
+      depend on the hyperparameters), empty for none;
+    - ``uses_params``: True when the rule reads the parameters;
+    - ``init_leaf(param)``: the buffers for one leaf, one per slot;
+    - ``scalars(count)``: what the rule needs from the number of updates
+      already made (a scheduled rate, bias corrections), once per update;
+    - ``rule(scalars, update, param, *buffers) -> (update, *buffers)``: the
+      rule on one leaf, returning new arrays (never writing into its inputs).
+
+    Examples
+    --------
+    A transform of one's own, clipping each coordinate to [-1, 1], chained
+    before the learning rate:
+
+    >>> from dataclasses import dataclass
+    >>> from slopes.optim import chain, scale_by_learning_rate
+    >>> @dataclass(frozen=True)
+    ... class clip(Transform):
+    ...     def rule(self, scalars, update, param):
+    ...         return (np.clip(update, -1.0, 1.0),)
+    >>> opt = chain(clip(), scale_by_learning_rate(0.5))
+    >>> updates, _ = opt.update(np.array([4.0, -0.2]), opt.init(np.zeros(2)))
+    >>> updates
+    array([-0.5,  0.1])
+    """
+
+    slots: ClassVar[tuple[str, ...]] = ()
+    uses_params: ClassVar[bool] = False
+
+    def init_leaf(self, param: np.ndarray) -> tuple[Any, ...]:
+        """The buffers for one leaf of the parameters, one per slot (none here)."""
+        return ()
+
+    def scalars(self, count: int) -> Any:
+        """What ``rule`` needs from the number of updates already made (nothing here)."""
+        return None
+
+    def rule(self, scalars: Any, update: Any, param: Any, *buffers: Any) -> tuple[Any, ...]:
+        """The rule on one leaf: ``(new_update, *new_buffers)``."""
+        raise NotImplementedError(f"{type(self).__name__} must define `rule`")
+
+
 # ---------------------------------------------------------------------------
 # validation: one place, every message names the argument
 # ---------------------------------------------------------------------------
@@ -268,57 +373,19 @@ def _check_grads(grads: Any, like: Any) -> None:
 
 
 # ---------------------------------------------------------------------------
-# building blocks, leaf by leaf; each returns new arrays
+# leaf helpers; each returns new arrays
 # ---------------------------------------------------------------------------
 
 
-def _map(fn: Callable[..., Any], tree: Any, *rest: Any) -> Any:
-    """:func:`tree_map`, with a shortcut for the common case of plain arrays.
-
-    Optimisers run once per step of a loop, so the pytree walk is skipped
-    when there is nothing to walk (one or two bare ndarrays).
-    """
-    if type(tree) is np.ndarray and (not rest or (len(rest) == 1 and type(rest[0]) is np.ndarray)):
-        return fn(tree, *rest)
-    return tree_map(fn, tree, *rest)
-
-
 def _zeros_like(tree: Any) -> Any:
+    """New float zeros shaped like each leaf (floating leaves keep their dtype)."""
+
     def zeros(leaf: Any) -> np.ndarray:
         leaf = np.asarray(leaf)
         dtype = leaf.dtype if np.issubdtype(leaf.dtype, np.floating) else np.float64
         return np.zeros(leaf.shape, dtype=dtype)
 
-    return _map(zeros, tree)
-
-
-def _full_like(tree: Any, value: float) -> Any:
-    return _map(lambda leaf: leaf + value, _zeros_like(tree))
-
-
-def _with_weight_decay(grads: Any, params: Any, weight_decay: float) -> Any:
-    """``g + λ θ``: L2 regularisation folded into the gradient (SGD, Adagrad, RMSprop, Adam)."""
-    if weight_decay == 0:
-        return grads
-    if params is None:
-        raise ValueError("`params` must be passed to `update` when `weight_decay` is not 0")
-    return _map(lambda g, p: g + weight_decay * p, grads, params)
-
-
-def _ema(average: Any, new: Any, decay: float) -> Any:
-    """Exponential moving average ``decay * average + (1 - decay) * new``."""
-    return _map(lambda a, n: decay * a + (1 - decay) * n, average, new)
-
-
-def _ema_square(average: Any, new: Any, decay: float) -> Any:
-    """``decay * average + (1 - decay) * new²``."""
-    return _map(lambda a, n: decay * a + (1 - decay) * (n * n), average, new)
-
-
-def _scale(tree: Any, factor: float) -> Any:
-    if type(tree) is np.ndarray:
-        return factor * tree
-    return _map(lambda leaf: factor * leaf, tree)
+    return zeros(tree) if type(tree) is np.ndarray else tree_map(zeros, tree)
 
 
 def apply_updates(params: Any, updates: Any) -> Any:
@@ -358,7 +425,7 @@ def apply_updates(params: Any, updates: Any) -> Any:
         result = params + updates
         if result.dtype is params.dtype:
             return result
-    return _map(_add, params, updates)
+    return tree_map(_add, params, updates)
 
 
 def _add(param: Any, update: Any) -> np.ndarray:

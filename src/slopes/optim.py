@@ -16,7 +16,13 @@ state (or the caller's arrays) can be kept and reused.
 
 The update rules are exactly the algorithms PyTorch documents for
 ``torch.optim.SGD``, ``Adagrad``, ``RMSprop``, ``Adam`` and ``AdamW``, with the
-same defaults, so the same gradients give the same trajectory to rounding. In
+same defaults, so the same gradients give the same trajectory to rounding.
+Each is a :func:`chain` of small transforms, each rule written once for one
+leaf and run alike on arrays and pytrees: :func:`add_decayed_weights` (weight
+decay, coupled or decoupled by its place in the chain), :func:`trace`
+(momentum, heavy ball or Nesterov), :func:`scale_by_adagrad`,
+:func:`scale_by_rms`, :func:`scale_by_adam` and :func:`scale_by_learning_rate`;
+chain them into optimisers of your own. In
 the formulas, :math:`t = 1, 2, \ldots` counts updates, :math:`\gamma_t` is
 the learning rate (``lr(t - 1)`` when ``lr`` is a schedule, see
 :mod:`slopes._schedules`), and :math:`\theta` the parameters.
@@ -36,52 +42,61 @@ array([-2.4,  3.2])
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-
+# Adagrad, RMSprop, Adam and AdamW live in a private module (file length); they are this API
 # Adagrad, RMSprop, Adam and AdamW live in a private module (file length); they are this API
 from slopes._optim_adaptive import adagrad, adam, adamw, rmsprop
 from slopes._optim_blocks import (
     AdagradState,
     AdamState,
+    ChainState,
     LearningRate,
     Optimizer,
     RMSpropState,
     SGDState,
+    Transform,
     _at_least,
-    _check_grads,
-    _describe,
     _flag,
     _learning_rate,
-    _lr_at,
-    _map,
-    _new,
-    _scale,
     _unit_interval,
-    _with_weight_decay,
-    _zeros_like,
     apply_updates,
+)
+from slopes._optim_chain import _build, chain
+from slopes._optim_transforms import (
+    add_decayed_weights,
+    scale_by_adagrad,
+    scale_by_adam,
+    scale_by_learning_rate,
+    scale_by_rms,
+    trace,
 )
 from slopes._schedules import Schedule, constant, cosine_decay, exponential_decay, step_decay
 
 __all__ = [
     "AdagradState",
     "AdamState",
+    "ChainState",
     "Optimizer",
     "RMSpropState",
     "SGDState",
     "Schedule",
+    "Transform",
     "adagrad",
     "adam",
     "adamw",
+    "add_decayed_weights",
     "apply_updates",
+    "chain",
     "constant",
     "cosine_decay",
     "exponential_decay",
     "rmsprop",
+    "scale_by_adagrad",
+    "scale_by_adam",
+    "scale_by_learning_rate",
+    "scale_by_rms",
     "sgd",
     "step_decay",
+    "trace",
 ]
 
 # ---------------------------------------------------------------------------
@@ -115,7 +130,9 @@ def sgd(
     -------
     Optimizer
         The pair ``init(params) -> SGDState`` and
-        ``update(grads, state, params=None) -> (updates, new_state)``.
+        ``update(grads, state, params=None) -> (updates, new_state)``: the
+        chain of :func:`add_decayed_weights` (with ``weight_decay``),
+        :func:`trace` (with ``momentum``) and :func:`scale_by_learning_rate`.
 
     Raises
     ------
@@ -136,6 +153,7 @@ def sgd(
 
     Examples
     --------
+    >>> import numpy as np
     >>> opt = sgd(lr=0.1, momentum=0.9)
     >>> x = np.array([1.0]); state = opt.init(x)
     >>> for _ in range(2):
@@ -151,54 +169,22 @@ def sgd(
     weight_decay = _at_least("weight_decay", weight_decay)
     if nesterov and (momentum == 0 or dampening != 0):
         raise ValueError("`nesterov` needs `momentum` > 0 and `dampening` == 0")
-    scheduled = callable(lr)
-
-    def init(params: Any) -> SGDState:
-        return SGDState(0, _zeros_like(params) if momentum else None)
-
-    def update(grads: Any, state: SGDState, params: Any = None) -> tuple[Any, SGDState]:
-        _check_grads(grads, state.momentum if params is None else params)
-        count = state.count
-        step_lr = _lr_at(lr, count) if scheduled else lr
-        if (
-            type(grads) is np.ndarray
-            and (not weight_decay or type(params) is np.ndarray)
-            and (not momentum or count == 0 or type(state.momentum) is np.ndarray)
-        ):
-            # plain arrays, the common case: the formulas below without the leafwise walk
-            g = grads + weight_decay * params if weight_decay else grads
-            buffer = None
-            if momentum:
-                if count == 0:
-                    buffer = np.array(g, dtype=float)
-                else:
-                    # (1 - 0) * g is g exactly: skip a multiplication when undamped
-                    damped = g if dampening == 0 else (1 - dampening) * g
-                    buffer = momentum * state.momentum + damped
-                g = g + momentum * buffer if nesterov else buffer
-            return -step_lr * g, _new(SGDState, (count + 1, buffer))
-        g = _with_weight_decay(grads, params, weight_decay) if weight_decay else grads
-        buffer = None
-        if momentum:
-            if state.count == 0:
-                buffer = _map(lambda gi: np.array(gi, dtype=float), g)
-            else:
-                buffer = _map(lambda b, gi: momentum * b + (1 - dampening) * gi, state.momentum, g)
-            g = _map(lambda gi, b: gi + momentum * b, g, buffer) if nesterov else buffer
-        return _scale(g, -step_lr), SGDState(state.count + 1, buffer)
-
-    if not (momentum or weight_decay or scheduled):
-        # plain gradient descent: slopes.minimize may apply x - lr * g itself (bit for bit
-        # this update plus apply_updates), skipping the per-step calls
-        update._descent_lr = lr  # type: ignore[attr-defined]
-
-    return _describe(
-        "sgd",
-        init,
-        update,
-        lr=lr,
-        momentum=momentum,
-        dampening=dampening,
-        nesterov=nesterov,
-        weight_decay=weight_decay,
+    transforms: list[Transform] = []
+    if weight_decay:
+        transforms.append(add_decayed_weights(weight_decay))
+    if momentum:
+        transforms.append(trace(momentum, dampening, nesterov))
+    transforms.append(scale_by_learning_rate(lr))
+    return _build(
+        transforms,
+        state=SGDState,
+        name="sgd",
+        hyperparams=dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            nesterov=nesterov,
+            weight_decay=weight_decay,
+        ),
+        learning_rate=lr,
     )

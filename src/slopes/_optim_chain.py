@@ -1,0 +1,232 @@
+"""Transforms chained into an optimiser: :func:`chain`, on arrays and pytrees alike.
+
+Private: use :func:`slopes.optim.chain`. A chain runs its transforms' rules in
+order on each leaf: on a plain array directly (one leaf, no walk: the common
+case of a descent loop), on a pytree leaf by leaf through
+:func:`slopes._pytree.tree_map`; the rule is the same function either way.
+
+Examples
+--------
+>>> import numpy as np
+>>> from slopes._optim_transforms import scale_by_learning_rate, trace
+>>> opt = chain(trace(momentum=0.9), scale_by_learning_rate(0.1))
+>>> opt.transforms[0]
+trace(momentum=0.9, dampening=0.0, nesterov=False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from slopes._optim_blocks import (
+    ChainState,
+    LearningRate,
+    Optimizer,
+    Transform,
+    _check_grads,
+    _new,
+)
+from slopes._optim_transforms import scale_by_learning_rate
+from slopes._pytree import flatten, tree_map, unflatten
+
+__all__ = ["chain"]
+
+
+def chain(*transforms: Transform) -> Optimizer:
+    r"""An optimiser that applies ``transforms`` in order to the gradient.
+
+    Each transform turns the updates it receives into new ones (the first
+    receives the gradient), leaf by leaf, on a plain array or a pytree alike;
+    the last one's output is the update :func:`apply_updates` adds to the
+    parameters. The state is a :class:`ChainState`: the step count and every
+    transform's buffers.
+
+    Parameters
+    ----------
+    *transforms : Transform
+        The rules, e.g. :func:`add_decayed_weights`, :func:`trace`,
+        :func:`scale_by_rms`, :func:`scale_by_adam`, and, last, usually
+        :func:`scale_by_learning_rate`.
+
+    Returns
+    -------
+    Optimizer
+        ``init(params) -> ChainState`` and
+        ``update(grads, state, params=None) -> (updates, new_state)``, with
+        ``transforms`` and, where the chain has one
+        :func:`scale_by_learning_rate`, its ``learning_rate``.
+
+    Raises
+    ------
+    TypeError
+        When an argument is not a :class:`Transform`, or there is none.
+
+    Examples
+    --------
+    Adam with the decoupled decay of AdamW, built by hand:
+
+    >>> import numpy as np
+    >>> from slopes.optim import adamw, add_decayed_weights, scale_by_adam
+    >>> from slopes.optim import scale_by_learning_rate
+    >>> mine = chain(scale_by_adam(), add_decayed_weights(0.5), scale_by_learning_rate(0.1))
+    >>> mine.transforms[1]
+    add_decayed_weights(weight_decay=0.5)
+    >>> x, g = np.array([2.0]), np.array([1.0])
+    >>> updates, state = mine.update(g, mine.init(x), x)
+    >>> updates   # -0.1 * (1 + 0.5 * 2), up to eps
+    array([-0.2])
+    >>> torch_like = adamw(lr=0.1, weight_decay=0.5)
+    >>> torch_like.update(g, torch_like.init(x), x)[0]
+    array([-0.2])
+
+    The same rules on a pytree (a dict of arrays):
+
+    >>> opt = chain(scale_by_learning_rate(0.5))
+    >>> params = {"w": np.array([1.0, 2.0]), "b": np.array(3.0)}
+    >>> updates, state = opt.update({"w": np.array([2.0, 4.0]), "b": np.array(6.0)},
+    ...                             opt.init(params), params)
+    >>> updates
+    {'w': array([-1., -2.]), 'b': np.float64(-3.0)}
+    """
+    for index, transform in enumerate(transforms):
+        if not isinstance(transform, Transform):
+            raise TypeError(
+                f"`transforms[{index}]` must be a Transform such as "
+                f"slopes.optim.trace(momentum=0.9), got {type(transform).__name__}"
+            )
+    if not transforms:
+        raise TypeError("`chain` needs at least one transform, e.g. scale_by_learning_rate(0.1)")
+    rates = [t.lr for t in transforms if isinstance(t, scale_by_learning_rate)]
+    return _build(
+        transforms,
+        state=None,
+        name="chain",
+        hyperparams={"transforms": tuple(transforms)},
+        learning_rate=rates[0] if len(rates) == 1 else None,
+    )
+
+
+def _build(
+    transforms: Sequence[Transform],
+    *,
+    state: type | None,
+    name: str,
+    hyperparams: Mapping[str, Any],
+    learning_rate: LearningRate | None,
+) -> Optimizer:
+    """The optimiser running ``transforms``; its state is ``state(count, *named buffers)``.
+
+    ``state`` is a NamedTuple whose fields after ``count`` name the slots of
+    the transforms (fields no transform uses hold None: ``SGDState.momentum``
+    without momentum); None keeps the buffers in a :class:`ChainState`.
+    """
+    transforms = tuple(transforms)
+    slots = [slot for t in transforms for slot in t.slots]
+    bounds, start = [], 0
+    for t in transforms:
+        bounds.append((start, start + len(t.slots)))
+        start += len(t.slots)
+    steps = tuple((t.rule, lo, hi) for t, (lo, hi) in zip(transforms, bounds))
+    scalar_fns = tuple(t.scalars for t in transforms)
+    init_fns = tuple(t.init_leaf for t in transforms if t.slots)
+    users = [t for t in transforms if t.uses_params]
+    n_buffers = len(slots)
+
+    if state is None:
+
+        def pack(count: int, buffers: Sequence[Any]) -> Any:
+            return _new(ChainState, (count, tuple(buffers)))
+
+        def unpack(opt_state: Any) -> Sequence[Any]:
+            return opt_state[1]
+
+    else:
+        fields = state._fields[1:]  # type: ignore[attr-defined]
+        unknown = [slot for slot in slots if slot not in fields]
+        if unknown or len(set(slots)) < len(slots):
+            raise ValueError(f"{state.__name__} has no single field for the slots {slots}")
+        if tuple(slots) == fields:  # every field is a buffer, in order: no reshuffle
+
+            def pack(count: int, buffers: Sequence[Any]) -> Any:
+                return _new(state, (count, *buffers))
+
+            def unpack(opt_state: Any) -> Sequence[Any]:
+                return opt_state[1:]
+
+        else:
+            positions = tuple(fields.index(slot) for slot in slots)
+            empty = (None,) * len(fields)
+
+            def pack(count: int, buffers: Sequence[Any]) -> Any:
+                values = list(empty)
+                for position, buffer in zip(positions, buffers):
+                    values[position] = buffer
+                return _new(state, (count, *values))
+
+            def unpack(opt_state: Any) -> Sequence[Any]:
+                return tuple(opt_state[position + 1] for position in positions)
+
+    def run(scalars: Sequence[Any], update: Any, param: Any, buffers: Sequence[Any]) -> list[Any]:
+        """Every rule in turn on one leaf: ``[update, *new buffers]``."""
+        out = [update]
+        for (rule, lo, hi), value in zip(steps, scalars):
+            result = rule(value, out[0], param, *buffers[lo:hi])
+            out[0] = result[0]
+            if hi > lo:
+                out += result[1:]
+        return out
+
+    def init(params: Any) -> Any:
+        if not init_fns:
+            return pack(0, ())
+        if type(params) is np.ndarray:
+            return pack(0, [buffer for fn in init_fns for buffer in fn(params)])
+        per_leaf: list[list[Any]] = []
+        tree_map(lambda leaf: per_leaf.append([b for fn in init_fns for b in fn(leaf)]), params)
+        treedef = flatten(params)[1]
+        return pack(
+            0, [unflatten(treedef, [leaf[j] for leaf in per_leaf]) for j in range(n_buffers)]
+        )
+
+    def update(grads: Any, opt_state: Any, params: Any = None) -> tuple[Any, Any]:
+        count = opt_state[0]
+        buffers = unpack(opt_state)
+        _check_grads(grads, params if params is not None or not buffers else buffers[0])
+        if users and params is None:
+            raise ValueError(
+                f"`params` must be passed to `update`: {', '.join(map(repr, users))} reads them"
+            )
+        param = params if users else None
+        scalars = [fn(count) for fn in scalar_fns]
+        if (
+            type(grads) is np.ndarray
+            and (param is None or type(param) is np.ndarray)
+            and all(type(buffer) is np.ndarray for buffer in buffers)
+        ):  # one plain array: one leaf, no walk
+            out = run(scalars, grads, param, buffers)
+            return out[0], pack(count + 1, out[1:])
+        per_leaf: list[list[Any]] = []
+        if param is None:
+            tree_map(lambda g, *b: per_leaf.append(run(scalars, g, None, b)), grads, *buffers)
+        else:
+            tree_map(
+                lambda g, p, *b: per_leaf.append(run(scalars, g, p, b)), grads, param, *buffers
+            )
+        treedef = flatten(grads)[1]
+        updates, *new = (
+            unflatten(treedef, [leaf[j] for leaf in per_leaf]) for j in range(n_buffers + 1)
+        )
+        return updates, pack(count + 1, new)
+
+    return Optimizer(
+        init,
+        update,
+        name=name,
+        hyperparams=dict(hyperparams),
+        transforms=transforms,
+        learning_rate=learning_rate,
+        plain_descent=len(transforms) == 1 and isinstance(transforms[0], scale_by_learning_rate),
+    )
