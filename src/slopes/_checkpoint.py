@@ -36,12 +36,14 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import glob
 import json
 import math
 import numbers
 import os
 import tempfile
+import types
 import zipfile
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
@@ -49,6 +51,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from slopes._pytree import flatten, unflatten
+from slopes.optim import Optimizer
 
 __all__ = [
     "CheckpointError",
@@ -376,13 +379,53 @@ def _stable(value: Any) -> str:
             except Exception as exc:  # a schedule that refuses some steps still has a trace
                 samples.append(type(exc).__name__)
         return f"{name}[{', '.join(samples)}]"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _call(type(value).__qualname__, _fields(value))  # a transform of slopes.optim
     if isinstance(value, (list, tuple)):
         return "(" + ", ".join(_stable(item) for item in value) + ")"
     return type(value).__qualname__
 
 
+def _call(name: str, arguments: Sequence[tuple[str, str]]) -> str:
+    return f"{name}({', '.join(f'{key}={text}' for key, text in arguments)})"
+
+
+def _fields(value: Any) -> list[tuple[str, str]]:
+    return [(f.name, _stable(getattr(value, f.name))) for f in dataclasses.fields(value)]
+
+
+def _function(fn: Any, depth: int = 0) -> str:
+    """A function by its qualified name and the values its closure captured.
+
+    A hand-made ``update`` keeps its hyperparameters in its closure
+    (``def make(lr): def update(...): ... lr ...``): they are its description.
+    The function is never called (it expects a gradient and a state).
+    """
+    name = f"{getattr(fn, '__module__', None) or '?'}." + getattr(
+        fn, "__qualname__", type(fn).__qualname__
+    )
+    code, cells = getattr(fn, "__code__", None), getattr(fn, "__closure__", None)
+    if code is None or not cells or depth > 2:
+        return name
+    captured = []
+    for var, cell in zip(code.co_freevars, cells):
+        try:
+            value = cell.cell_contents
+        except ValueError:  # a cell not filled yet
+            continue
+        is_function = isinstance(value, types.FunctionType)
+        captured.append((var, _function(value, depth + 1) if is_function else _stable(value)))
+    return _call(name, captured)
+
+
 def describe_optimizer(optimizer: Any) -> str:
     """A stable description of an optimiser for a checkpoint's fingerprint.
+
+    The same in every process (no memory addresses), and different for other
+    hyperparameters: an :class:`~slopes.optim.Optimizer` of slopes by its name
+    and hyperparameters (a chain by its transforms), a hand-made pair by its
+    functions' names and the values they captured, any other object with
+    ``init`` and ``update`` by its type and attributes.
 
     Examples
     --------
@@ -391,14 +434,31 @@ def describe_optimizer(optimizer: Any) -> str:
     'sgd(lr=0.1, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0)'
     >>> describe_optimizer(slopes.optim.sgd(lr=lambda t: 0.1 / (1 + t)))[:40]
     'sgd(lr=slopes._checkpoint.<lambda>[0.1, '
+    >>> from slopes.optim import chain, scale_by_learning_rate, trace
+    >>> describe_optimizer(chain(trace(0.9), scale_by_learning_rate(0.1)))
+    'chain(transforms=(trace(momentum=0.9, dampening=0.0, nesterov=False), \
+scale_by_learning_rate(lr=0.1)))'
     """
-    name = getattr(optimizer, "name", None)
-    hyperparams = getattr(optimizer, "hyperparams", None)
-    if isinstance(name, str) and isinstance(hyperparams, Mapping):
-        args = ", ".join(f"{key}={_stable(value)}" for key, value in hyperparams.items())
-        return f"{name}({args})"
-    parts = [_stable(getattr(optimizer, part, None)) for part in ("init", "update")]
-    return f"{type(optimizer).__qualname__}({', '.join(parts)})"
+    if isinstance(optimizer, Optimizer):
+        if optimizer.name is not None:
+            return _call(
+                optimizer.name, [(k, _stable(v)) for k, v in optimizer.hyperparams.items()]
+            )
+        return _call(
+            "Optimizer", [(part, _function(fn)) for part, fn in zip(("init", "update"), optimizer)]
+        )
+    kind = f"{type(optimizer).__module__}.{type(optimizer).__qualname__}"
+    if dataclasses.is_dataclass(optimizer):
+        return _call(kind, _fields(optimizer))
+    if isinstance(optimizer, tuple) and hasattr(optimizer, "_fields"):  # a NamedTuple
+        attributes = dict(zip(optimizer._fields, optimizer))
+    else:
+        attributes = vars(optimizer) if hasattr(optimizer, "__dict__") else {}
+    described = [
+        (key, _function(value) if key in ("init", "update") else _stable(value))
+        for key, value in sorted(attributes.items())
+    ]
+    return _call(kind, described)
 
 
 class TrainingState:

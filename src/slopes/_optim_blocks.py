@@ -54,11 +54,6 @@ class Optimizer:
     learning_rate : float or callable, optional
         The learning rate (a number or a schedule ``step -> lr``), where the
         optimiser has one.
-    plain_descent : bool, optional
-        True when every update is ``-lr(t) * grads``, gradient descent and
-        nothing more (:func:`chain` sets it for a lone
-        :func:`scale_by_learning_rate`, e.g. ``sgd`` without momentum or
-        weight decay).
 
     Examples
     --------
@@ -81,11 +76,22 @@ class Optimizer:
     hyperparams: Mapping[str, Any] = field(default_factory=dict)
     transforms: tuple[Transform, ...] = ()
     learning_rate: LearningRate | None = None
-    plain_descent: bool = False
 
     def __iter__(self) -> Iterator[Callable[..., Any]]:
         """``init, update = optimizer``: the pair, as optax's optimisers unpack."""
         return iter((self.init, self.update))
+
+    @property
+    def plain_descent(self) -> bool:
+        """True when every update is ``-lr(t) * grads``: gradient descent, nothing more.
+
+        That is, the optimiser is a lone :func:`scale_by_learning_rate` (``sgd``
+        without momentum or weight decay, or such a :func:`chain`); its state
+        then holds nothing but the step count.
+        """
+        from slopes._optim_transforms import scale_by_learning_rate  # it builds on this module
+
+        return len(self.transforms) == 1 and isinstance(self.transforms[0], scale_by_learning_rate)
 
     def __repr__(self) -> str:
         if self.name is None:
@@ -251,10 +257,10 @@ class Transform:
       depend on the hyperparameters), empty for none;
     - ``uses_params``: True when the rule reads the parameters;
     - ``init_leaf(param)``: the buffers for one leaf, one per slot;
-    - ``scalars(count)``: what the rule needs from the number of updates
-      already made (a scheduled rate, bias corrections), once per update;
-    - ``rule(scalars, update, param, *buffers) -> (update, *buffers)``: the
-      rule on one leaf, returning new arrays (never writing into its inputs).
+    - ``rule(count, update, param, *buffers) -> (update, *buffers)``: the
+      rule on one leaf, given the number of updates already made (for a
+      scheduled rate, bias corrections) and the parameters (None unless
+      ``uses_params``), returning new arrays (never writing into its inputs).
 
     Examples
     --------
@@ -265,7 +271,7 @@ class Transform:
     >>> from slopes.optim import chain, scale_by_learning_rate
     >>> @dataclass(frozen=True)
     ... class clip(Transform):
-    ...     def rule(self, scalars, update, param):
+    ...     def rule(self, count, update, param):
     ...         return (np.clip(update, -1.0, 1.0),)
     >>> opt = chain(clip(), scale_by_learning_rate(0.5))
     >>> updates, _ = opt.update(np.array([4.0, -0.2]), opt.init(np.zeros(2)))
@@ -280,11 +286,7 @@ class Transform:
         """The buffers for one leaf of the parameters, one per slot (none here)."""
         return ()
 
-    def scalars(self, count: int) -> Any:
-        """What ``rule`` needs from the number of updates already made (nothing here)."""
-        return None
-
-    def rule(self, scalars: Any, update: Any, param: Any, *buffers: Any) -> tuple[Any, ...]:
+    def rule(self, count: int, update: Any, param: Any, *buffers: Any) -> tuple[Any, ...]:
         """The rule on one leaf: ``(new_update, *new_buffers)``."""
         raise NotImplementedError(f"{type(self).__name__} must define `rule`")
 

@@ -17,6 +17,7 @@ trace(momentum=0.9, dampening=0.0, nesterov=False)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -130,7 +131,6 @@ def _build(
         bounds.append((start, start + len(t.slots)))
         start += len(t.slots)
     steps = tuple((t.rule, lo, hi) for t, (lo, hi) in zip(transforms, bounds))
-    scalar_fns = tuple(t.scalars for t in transforms)
     init_fns = tuple(t.init_leaf for t in transforms if t.slots)
     users = [t for t in transforms if t.uses_params]
     n_buffers = len(slots)
@@ -156,28 +156,31 @@ def _build(
             def unpack(opt_state: Any) -> Sequence[Any]:
                 return opt_state[1:]
 
-        else:
-            positions = tuple(fields.index(slot) for slot in slots)
-            empty = (None,) * len(fields)
+        else:  # some fields unused (None): gather the buffers into place
+            # unpack picks each slot's field; pack picks each field's buffer, or the
+            # None appended after the buffers
+            take_slots = itemgetter(*(1 + fields.index(slot) for slot in slots), 0)
+            take_fields = itemgetter(
+                *(slots.index(name) if name in slots else len(slots) for name in fields), -1
+            )
 
-            def pack(count: int, buffers: Sequence[Any]) -> Any:
-                values = list(empty)
-                for position, buffer in zip(positions, buffers):
-                    values[position] = buffer
-                return _new(state, (count, *values))
+            def pack(count: int, buffers: list[Any]) -> Any:
+                return _new(state, (count, *take_fields([*buffers, None])[:-1]))
 
             def unpack(opt_state: Any) -> Sequence[Any]:
-                return tuple(opt_state[position + 1] for position in positions)
+                return take_slots(opt_state)[:-1] if slots else ()
 
-    def run(scalars: Sequence[Any], update: Any, param: Any, buffers: Sequence[Any]) -> list[Any]:
-        """Every rule in turn on one leaf: ``[update, *new buffers]``."""
-        out = [update]
-        for (rule, lo, hi), value in zip(steps, scalars):
-            result = rule(value, out[0], param, *buffers[lo:hi])
-            out[0] = result[0]
+    def run(count: int, update: Any, param: Any, buffers: Sequence[Any]) -> tuple[Any, list[Any]]:
+        """Every rule in turn on one leaf (or a whole array): the update, the new buffers."""
+        new: list[Any] = []
+        for rule, lo, hi in steps:
             if hi > lo:
-                out += result[1:]
-        return out
+                result = rule(count, update, param, *buffers[lo:hi])
+                update = result[0]
+                new += result[1:]
+            else:
+                update = rule(count, update, param)[0]
+        return update, new
 
     def init(params: Any) -> Any:
         if not init_fns:
@@ -194,31 +197,34 @@ def _build(
     def update(grads: Any, opt_state: Any, params: Any = None) -> tuple[Any, Any]:
         count = opt_state[0]
         buffers = unpack(opt_state)
-        _check_grads(grads, params if params is not None or not buffers else buffers[0])
-        if users and params is None:
-            raise ValueError(
-                f"`params` must be passed to `update`: {', '.join(map(repr, users))} reads them"
-            )
-        param = params if users else None
-        scalars = [fn(count) for fn in scalar_fns]
-        if (
-            type(grads) is np.ndarray
-            and (param is None or type(param) is np.ndarray)
-            and all(type(buffer) is np.ndarray for buffer in buffers)
-        ):  # one plain array: one leaf, no walk
-            out = run(scalars, grads, param, buffers)
-            return out[0], pack(count + 1, out[1:])
-        per_leaf: list[list[Any]] = []
-        if param is None:
-            tree_map(lambda g, *b: per_leaf.append(run(scalars, g, None, b)), grads, *buffers)
+        if params is None:
+            if users:
+                raise ValueError(
+                    f"`params` must be passed to `update`: {', '.join(map(repr, users))} reads them"
+                )
+            like = buffers[0] if buffers else grads  # the shapes to check grads against
         else:
-            tree_map(
-                lambda g, p, *b: per_leaf.append(run(scalars, g, p, b)), grads, param, *buffers
-            )
+            like = params
+        param = params if users else None
+        if type(grads) is np.ndarray and type(like) is np.ndarray:  # the common case, fast
+            if grads.shape != like.shape:
+                _check_grads(grads, like)  # raises, naming both shapes
+            for buffer in buffers:
+                if type(buffer) is not np.ndarray:
+                    break
+            else:
+                if param is None or type(param) is np.ndarray:  # one array: one leaf, no walk
+                    updates, new = run(count, grads, param, buffers)
+                    return updates, pack(count + 1, new)
+        _check_grads(grads, like)
+        per_leaf: list[tuple[Any, list[Any]]] = []
+        if param is None:
+            tree_map(lambda g, *b: per_leaf.append(run(count, g, None, b)), grads, *buffers)
+        else:
+            tree_map(lambda g, p, *b: per_leaf.append(run(count, g, p, b)), grads, param, *buffers)
         treedef = flatten(grads)[1]
-        updates, *new = (
-            unflatten(treedef, [leaf[j] for leaf in per_leaf]) for j in range(n_buffers + 1)
-        )
+        updates = unflatten(treedef, [leaf[0] for leaf in per_leaf])
+        new = [unflatten(treedef, [leaf[1][j] for leaf in per_leaf]) for j in range(n_buffers)]
         return updates, pack(count + 1, new)
 
     return Optimizer(
@@ -228,5 +234,4 @@ def _build(
         hyperparams=dict(hyperparams),
         transforms=transforms,
         learning_rate=learning_rate,
-        plain_descent=len(transforms) == 1 and isinstance(transforms[0], scale_by_learning_rate),
     )

@@ -25,7 +25,7 @@ Examples
 >>> t = trace(momentum=0.9)
 >>> t
 trace(momentum=0.9, dampening=0.0, nesterov=False)
->>> t.rule(t.scalars(1), np.array([1.0]), None, np.array([2.0]))   # 0.9 * 2 + 1
+>>> t.rule(1, np.array([1.0]), None, np.array([2.0]))   # update 2: 0.9 * 2 + 1
 (array([2.8]), array([2.8]))
 """
 
@@ -94,11 +94,9 @@ class scale_by_learning_rate(Transform):
     def __post_init__(self) -> None:
         _set(self, "lr", _learning_rate(self.lr))
 
-    def scalars(self, count: int) -> float:
-        return -_lr_at(self.lr, count) if callable(self.lr) else -self.lr
-
-    def rule(self, scalars: float, update: Any, param: Any) -> tuple[Any]:
-        return (scalars * update,)
+    def rule(self, count: int, update: Any, param: Any) -> tuple[Any]:
+        lr = self.lr
+        return (-(_lr_at(lr, count) if callable(lr) else lr) * update,)
 
 
 @dataclass(frozen=True)
@@ -136,7 +134,7 @@ class add_decayed_weights(Transform):
     def __post_init__(self) -> None:
         _set(self, "weight_decay", _at_least("weight_decay", self.weight_decay))
 
-    def rule(self, scalars: None, update: Any, param: Any) -> tuple[Any]:
+    def rule(self, count: int, update: Any, param: Any) -> tuple[Any]:
         return (update + self.weight_decay * param,)
 
 
@@ -191,11 +189,8 @@ class trace(Transform):
     def init_leaf(self, param: np.ndarray) -> tuple[np.ndarray]:
         return (_zeros_like(param),)
 
-    def scalars(self, count: int) -> bool:
-        return count == 0  # PyTorch starts the buffer at the first update itself
-
-    def rule(self, first: bool, update: Any, param: Any, buffer: Any) -> tuple[Any, Any]:
-        if first:
+    def rule(self, count: int, update: Any, param: Any, buffer: Any) -> tuple[Any, Any]:
+        if count == 0:  # PyTorch starts the buffer at the first update itself
             buffer = np.array(update, dtype=float)
         elif self.dampening == 0:  # (1 - 0) * u is u exactly: one multiplication fewer
             buffer = self.momentum * buffer + update
@@ -242,7 +237,7 @@ class scale_by_adagrad(Transform):
     def init_leaf(self, param: np.ndarray) -> tuple[np.ndarray]:
         return (_zeros_like(param) + self.initial_accumulator_value,)
 
-    def rule(self, scalars: None, update: Any, param: Any, total: Any) -> tuple[Any, Any]:
+    def rule(self, count: int, update: Any, param: Any, total: Any) -> tuple[Any, Any]:
         total = total + update * update
         return update / (np.sqrt(total) + self.eps), total
 
@@ -296,7 +291,7 @@ class scale_by_rms(Transform):
     def init_leaf(self, param: np.ndarray) -> tuple[np.ndarray, ...]:
         return (_zeros_like(param), _zeros_like(param)) if self.centered else (_zeros_like(param),)
 
-    def rule(self, scalars: None, update: Any, param: Any, *buffers: Any) -> tuple[Any, ...]:
+    def rule(self, count: int, update: Any, param: Any, *buffers: Any) -> tuple[Any, ...]:
         alpha = self.alpha
         square_avg = alpha * buffers[0] + (1 - alpha) * (update * update)
         if not self.centered:
@@ -363,20 +358,15 @@ class scale_by_adam(Transform):
     def init_leaf(self, param: np.ndarray) -> tuple[np.ndarray, ...]:
         return tuple(_zeros_like(param) for _ in self.slots)
 
-    def scalars(self, count: int) -> tuple[float, float]:
-        t = count + 1
-        return 1 - self.b1**t, 1 - self.b2**t  # the bias corrections
-
-    def rule(
-        self, corrections: tuple[float, float], update: Any, param: Any, *buffers: Any
-    ) -> tuple[Any, ...]:
+    def rule(self, count: int, update: Any, param: Any, *buffers: Any) -> tuple[Any, ...]:
         b1, b2 = self.b1, self.b2
         exp_avg = b1 * buffers[0] + (1 - b1) * update
         exp_avg_sq = b2 * buffers[1] + (1 - b2) * (update * update)
         second = exp_avg_sq
         if self.amsgrad:
             second = np.maximum(buffers[2], exp_avg_sq)
-        direction = (exp_avg / corrections[0]) / (np.sqrt(second / corrections[1]) + self.eps)
+        t = count + 1  # bias corrections 1 - beta**t
+        direction = (exp_avg / (1 - b1**t)) / (np.sqrt(second / (1 - b2**t)) + self.eps)
         if self.amsgrad:
             return direction, exp_avg, exp_avg_sq, second
         return direction, exp_avg, exp_avg_sq

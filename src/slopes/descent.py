@@ -42,7 +42,7 @@ from slopes._descent_input import (
 from slopes._progress import NullBar, progress_bar
 from slopes._pytree import ravel
 from slopes._result import Result
-from slopes.optim import Optimizer, SGDState, apply_updates
+from slopes.optim import Optimizer, apply_updates
 
 __all__ = ["History", "MinimizeResult", "StepState", "minimize"]
 
@@ -252,11 +252,18 @@ def minimize(
     status, info = "max_steps", {}
     k = 0
     one_d = leaf and len(shape) == 1
-    # plain gradient descent on a float64 array (the default optimiser, or sgd without
-    # momentum, weight decay or schedule: its update says so) skips the optimiser
-    # machinery: x - lr * g is bit for bit what sgd's update and apply_updates give
-    lr_value = getattr(update, "_descent_lr", None)
-    plain_step = lr_value is not None and leaf and flat0.dtype == _FLOAT64
+    # plain gradient descent with a constant rate on a float64 array (the default
+    # optimiser, or any that declares itself so) skips the optimiser machinery:
+    # x - lr * g is bit for bit what its update and apply_updates give
+    declared = optimizer if isinstance(optimizer, Optimizer) else None
+    lr_value = declared.learning_rate if declared is not None else None
+    plain_step = (
+        declared is not None
+        and declared.plain_descent
+        and isinstance(lr_value, float)
+        and leaf
+        and flat0.dtype == _FLOAT64
+    )
     with progress_bar(total=steps, desc="minimize", progress=progress) as bar:
         show_bar = not isinstance(bar, NullBar)
         while True:
@@ -310,8 +317,8 @@ def minimize(
             if callback is None:
                 stop = False
             else:
-                if plain_step:
-                    opt_state = SGDState(k, None)  # what sgd's own state would say
+                if plain_step:  # no buffers: the state its update would have made
+                    opt_state = opt_state._replace(count=k)
                 stop = callback(k, StepState(x, fx, g, grad_norm, opt_state))
 
             if not finite:
@@ -361,14 +368,9 @@ def minimize(
     f_hist, g_hist = np.array(hist_f), np.array(hist_g)
     if best_g is None:  # not even x0 had a finite f and gradient
         best_g = np.full(size, np.nan)
-    hyperparams = getattr(optimizer, "hyperparams", {})
-    lr_used = lr if default_optimizer else hyperparams.get("lr")
-    # the 1/L advice holds for plain gradient descent: the default, or sgd without extras
-    plain_descent = default_optimizer or (
-        getattr(optimizer, "name", None) == "sgd"
-        and hyperparams.get("momentum") == 0
-        and hyperparams.get("weight_decay") == 0
-    )
+    lr_used = lr if default_optimizer else lr_value
+    # the 1/L advice holds for plain gradient descent: the default, or one that says it is
+    plain_descent = default_optimizer or (declared is not None and declared.plain_descent)
     info.update(
         nit=nit,
         lr=lr_used,

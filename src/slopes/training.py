@@ -35,6 +35,7 @@ from slopes._pytree import flatten, ravel
 from slopes._result import Result
 from slopes._training_gradient import NumericalGradient
 from slopes._training_input import Metric, fit_iv
+from slopes.optim import Optimizer
 
 __all__ = ["FitResult", "fit"]
 
@@ -257,7 +258,7 @@ def fit(
             if new_params is None or not _all_finite(new_params):
                 what = "loss" if not np.isfinite(value) else "gradient or update"
                 run.status = "diverged"
-                lr = getattr(optimizer, "hyperparams", {}).get("lr")
+                lr = optimizer.learning_rate if isinstance(optimizer, Optimizer) else None
                 advice = (
                     f"lr={lr / 10:g}" if isinstance(lr, (int, float)) else "one 10 times smaller"
                 )
