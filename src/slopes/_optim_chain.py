@@ -125,16 +125,17 @@ def _build(
     without momentum); None keeps the buffers in a :class:`ChainState`.
     """
     transforms = tuple(transforms)
-    slots = [slot for t in transforms for slot in t.slots]
-    bounds, start = [], 0
+    slots = tuple(slot for t in transforms for slot in t.slots)
+    n_slots = len(slots)
+    steps, start = [], 0  # each rule, and the bounds of its buffers among the chain's
     for t in transforms:
-        bounds.append((start, start + len(t.slots)))
+        steps.append((t.rule, start, start + len(t.slots)))
         start += len(t.slots)
-    steps = tuple((t.rule, lo, hi) for t, (lo, hi) in zip(transforms, bounds))
     init_fns = tuple(t.init_leaf for t in transforms if t.slots)
     users = [t for t in transforms if t.uses_params]
-    n_buffers = len(slots)
 
+    # prefix: the state is (count, *buffers, None, ...), which update packs inline
+    prefix, tail = False, ()
     if state is None:
 
         def pack(count: int, buffers: Sequence[Any]) -> Any:
@@ -145,41 +146,40 @@ def _build(
 
     else:
         fields = state._fields[1:]  # type: ignore[attr-defined]
-        unknown = [slot for slot in slots if slot not in fields]
-        if unknown or len(set(slots)) < len(slots):
+        if not set(slots) <= set(fields) or len(set(slots)) < n_slots:
             raise ValueError(f"{state.__name__} has no single field for the slots {slots}")
-        if tuple(slots) == fields:  # every field is a buffer, in order: no reshuffle
+        tail = (None,) * (len(fields) - n_slots)  # the fields no transform uses
+        prefix = slots == fields[:n_slots]
+        # otherwise unpack picks each slot's field, and pack each field's buffer or
+        # the None put after them
+        take_slots = itemgetter(*(1 + fields.index(slot) for slot in slots), 0)
+        take_fields = itemgetter(
+            *(slots.index(name) if name in slots else n_slots for name in fields), -1
+        )
 
-            def pack(count: int, buffers: Sequence[Any]) -> Any:
-                return _new(state, (count, *buffers))
+        def pack(count: int, buffers: Sequence[Any]) -> Any:
+            if prefix:
+                return _new(state, (count, *buffers, *tail))
+            return _new(state, (count, *take_fields([*buffers, None])[:-1]))
 
-            def unpack(opt_state: Any) -> Sequence[Any]:
-                return opt_state[1:]
-
-        else:  # some fields unused (None): gather the buffers into place
-            # unpack picks each slot's field; pack picks each field's buffer, or the
-            # None appended after the buffers
-            take_slots = itemgetter(*(1 + fields.index(slot) for slot in slots), 0)
-            take_fields = itemgetter(
-                *(slots.index(name) if name in slots else len(slots) for name in fields), -1
-            )
-
-            def pack(count: int, buffers: list[Any]) -> Any:
-                return _new(state, (count, *take_fields([*buffers, None])[:-1]))
-
-            def unpack(opt_state: Any) -> Sequence[Any]:
-                return take_slots(opt_state)[:-1] if slots else ()
+        def unpack(opt_state: Any) -> Sequence[Any]:
+            if prefix:
+                return opt_state[1 : 1 + n_slots]
+            return take_slots(opt_state)[:-1] if slots else ()
 
     def run(count: int, update: Any, param: Any, buffers: Sequence[Any]) -> tuple[Any, list[Any]]:
         """Every rule in turn on one leaf (or a whole array): the update, the new buffers."""
         new: list[Any] = []
         for rule, lo, hi in steps:
-            if hi > lo:
+            if hi == lo:
+                update = rule(count, update, param)[0]
+            elif hi == lo + 1:  # one buffer: a plain call, no argument tuple (it is faster)
+                update, kept = rule(count, update, param, buffers[lo])
+                new.append(kept)
+            else:
                 result = rule(count, update, param, *buffers[lo:hi])
                 update = result[0]
                 new += result[1:]
-            else:
-                update = rule(count, update, param)[0]
         return update, new
 
     def init(params: Any) -> Any:
@@ -190,13 +190,11 @@ def _build(
         per_leaf: list[list[Any]] = []
         tree_map(lambda leaf: per_leaf.append([b for fn in init_fns for b in fn(leaf)]), params)
         treedef = flatten(params)[1]
-        return pack(
-            0, [unflatten(treedef, [leaf[j] for leaf in per_leaf]) for j in range(n_buffers)]
-        )
+        return pack(0, [unflatten(treedef, [leaf[j] for leaf in per_leaf]) for j in range(n_slots)])
 
     def update(grads: Any, opt_state: Any, params: Any = None) -> tuple[Any, Any]:
         count = opt_state[0]
-        buffers = unpack(opt_state)
+        buffers = opt_state[1 : 1 + n_slots] if prefix else unpack(opt_state)
         if params is None:
             if users:
                 raise ValueError(
@@ -215,6 +213,8 @@ def _build(
             else:
                 if param is None or type(param) is np.ndarray:  # one array: one leaf, no walk
                     updates, new = run(count, grads, param, buffers)
+                    if prefix:  # pack(), inlined: this runs once per step of a descent loop
+                        return updates, _new(state, (count + 1, *new, *tail))
                     return updates, pack(count + 1, new)
         _check_grads(grads, like)
         per_leaf: list[tuple[Any, list[Any]]] = []
@@ -224,7 +224,7 @@ def _build(
             tree_map(lambda g, p, *b: per_leaf.append(run(count, g, p, b)), grads, param, *buffers)
         treedef = flatten(grads)[1]
         updates = unflatten(treedef, [leaf[0] for leaf in per_leaf])
-        new = [unflatten(treedef, [leaf[1][j] for leaf in per_leaf]) for j in range(n_buffers)]
+        new = [unflatten(treedef, [leaf[1][j] for leaf in per_leaf]) for j in range(n_slots)]
         return updates, pack(count + 1, new)
 
     return Optimizer(
