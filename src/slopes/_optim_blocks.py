@@ -238,7 +238,7 @@ class ChainState(NamedTuple):
     ChainState(count=1, buffers=(array([2.]),))
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count: optax's name, kept
     buffers: tuple[Any, ...]
 
 

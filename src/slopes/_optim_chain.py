@@ -135,7 +135,9 @@ def _build(
     users = [t for t in transforms if t.uses_params]
 
     # prefix: the state is (count, *buffers, None, ...), which update packs inline
-    prefix, tail = False, ()
+    prefix = False
+    tail: tuple[None, ...] = ()  # the fields no transform uses
+    kind: type = ChainState if state is None else state
     if state is None:
 
         def pack(count: int, buffers: Sequence[Any]) -> Any:
@@ -148,7 +150,7 @@ def _build(
         fields = state._fields[1:]  # type: ignore[attr-defined]
         if not set(slots) <= set(fields) or len(set(slots)) < n_slots:
             raise ValueError(f"{state.__name__} has no single field for the slots {slots}")
-        tail = (None,) * (len(fields) - n_slots)  # the fields no transform uses
+        tail = (None,) * (len(fields) - n_slots)
         prefix = slots == fields[:n_slots]
         # otherwise unpack picks each slot's field, and pack each field's buffer or
         # the None put after them
@@ -159,8 +161,8 @@ def _build(
 
         def pack(count: int, buffers: Sequence[Any]) -> Any:
             if prefix:
-                return _new(state, (count, *buffers, *tail))
-            return _new(state, (count, *take_fields([*buffers, None])[:-1]))
+                return _new(kind, (count, *buffers, *tail))
+            return _new(kind, (count, *take_fields([*buffers, None])[:-1]))
 
         def unpack(opt_state: Any) -> Sequence[Any]:
             if prefix:
@@ -214,7 +216,7 @@ def _build(
                 if param is None or type(param) is np.ndarray:  # one array: one leaf, no walk
                     updates, new = run(count, grads, param, buffers)
                     if prefix:  # pack(), inlined: this runs once per step of a descent loop
-                        return updates, _new(state, (count + 1, *new, *tail))
+                        return updates, _new(kind, (count + 1, *new, *tail))
                     return updates, pack(count + 1, new)
         _check_grads(grads, like)
         per_leaf: list[tuple[Any, list[Any]]] = []
