@@ -1,8 +1,10 @@
-"""Building blocks of :mod:`slopes.optim`: types, validation, leafwise pieces.
+"""Building blocks of :mod:`slopes.optim`: its types, validation and ``apply_updates``.
 
-Private: everything public here is re-exported by :mod:`slopes.optim`. Every
-function returns new arrays; nothing is updated in place, because NumPy arrays
-(unlike JAX's) are mutable and a caller may still hold the old ones.
+The types: :class:`Optimizer` (the ``(init, update)`` pair and what it
+declares), :class:`Transform` (the base of the rules), and the optimisers'
+states. Private: everything public here is re-exported by :mod:`slopes.optim`.
+Every function returns new arrays; nothing is updated in place, because NumPy
+arrays (unlike JAX's) are mutable and a caller may still hold the old ones.
 """
 
 from __future__ import annotations

@@ -218,16 +218,26 @@ def _build(
                     if prefix:  # pack(), inlined: this runs once per step of a descent loop
                         return updates, _new(kind, (count + 1, *new, *tail))
                     return updates, pack(count + 1, new)
-        _check_grads(grads, like)
-        per_leaf: list[tuple[Any, list[Any]]] = []
-        if param is None:
-            tree_map(lambda g, *b: per_leaf.append(run(count, g, None, b)), grads, *buffers)
-        else:
-            tree_map(lambda g, p, *b: per_leaf.append(run(count, g, p, b)), grads, param, *buffers)
+        # a pytree: every rule on each leaf, in one walk that also checks the shapes
+        kept: list[list[Any]] = []
+
+        def leaf(g: Any, reference: Any, p: Any, *leaf_buffers: Any) -> Any:
+            if np.shape(g) != np.shape(reference):  # NumPy would broadcast it silently
+                raise ValueError(
+                    f"`grads` has a leaf of shape {np.shape(g)} where the parameters have "
+                    f"shape {np.shape(reference)}"
+                )
+            updated, new = run(count, g, p if users else None, leaf_buffers)
+            kept.append(new)
+            return updated
+
+        updates = tree_map(leaf, grads, like, like if param is None else param, *buffers)
+        if not n_slots:
+            return updates, pack(count + 1, ())
         treedef = flatten(grads)[1]
-        updates = unflatten(treedef, [leaf[0] for leaf in per_leaf])
-        new = [unflatten(treedef, [leaf[1][j] for leaf in per_leaf]) for j in range(n_slots)]
-        return updates, pack(count + 1, new)
+        return updates, pack(
+            count + 1, [unflatten(treedef, [new[j] for new in kept]) for j in range(n_slots)]
+        )
 
     return Optimizer(
         init,
