@@ -16,11 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slopes import _parallel
-from slopes._parallel import WorkerError, parallel_map, resolve_workers
+from slopes._parallel import WorkerError, Workers, parallel_map, resolve_workers
 from slopes._warnings import SlopesWarning
 from slopes._workers_backends import (
     _THREAD_VARIABLES,
-    _WARM_LOKY,
     Backend,
     LokyBackend,
     cpu_count,
@@ -71,10 +70,46 @@ def test_resolve_workers_kinds():
     assert resolve_workers(None) is None
     assert resolve_workers(1) is None  # one process: just serial
     assert type(resolve_workers(np.int32(3))).__name__ == "LokyBackend"
+    assert resolve_workers(3).n_workers == 3
     with cf.ThreadPoolExecutor(2) as executor:
-        assert resolve_workers(executor).n_workers == 2
+        # an Executor does not say its size: Workers(size=) does, else the CPUs
+        assert resolve_workers(executor).n_workers == cpu_count()
+        assert resolve_workers(Workers(executor, size=2)).n_workers == 2
     assert resolve_workers(map) is None  # the builtin map: serial
-    assert type(resolve_workers(lambda fn, xs: list(map(fn, xs)))).__name__ == "MapBackend"
+    mapper = resolve_workers(lambda fn, xs: list(map(fn, xs)))
+    assert type(mapper).__name__ == "MapBackend" and mapper.n_workers == cpu_count()
+    assert resolve_workers(Workers(list_map, size=5)).n_workers == 5
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.0, True, "2"])
+def test_size_must_be_a_positive_integer(bad):
+    with cf.ThreadPoolExecutor(2) as executor:
+        with pytest.raises(ValueError, match=r"`size` must be a positive integer or None"):
+            Workers(executor, size=bad)
+
+
+@pytest.mark.parametrize("workers", [2, None, map])
+def test_size_is_refused_where_the_workers_say_it(workers):
+    with pytest.raises(ValueError, match=r"`size` is for an Executor or a map-like `workers`"):
+        Workers(workers, size=2)
+
+
+def test_local_pool_runs_its_size_in_processes(force_dispatch):
+    # observed, not read from loky: the distinct processes that ran f; each of the
+    # 3 workers holds its task until all 3 have started, so all must take part
+    def hold_until_three(folder, block):
+        open(os.path.join(folder, str(os.getpid())), "w").close()
+        end = time.monotonic() + 60
+        while len(os.listdir(folder)) < 3 and time.monotonic() < end:
+            time.sleep(0.01)
+        return os.getpid()
+
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        f = functools.partial(hold_until_three, folder)
+        pids = parallel_map(f, [np.zeros((1, 1))] * 3, workers=3)
+    assert len(set(pids)) == 3 and CALLER_PID not in pids
 
 
 # -- same results as serial ---------------------------------------------------------------
@@ -191,7 +226,7 @@ def test_large_closure_is_sent_about_once_per_worker(force_dispatch, monkeypatch
     f = big_closure(1)
     tasks = blocks(20, seed=6)
     with RecordingExecutor(2) as executor:
-        got = parallel_map(f, tasks, workers=executor)
+        got = parallel_map(f, tasks, workers=Workers(executor, size=2))
     assert_bit_identical(got, [f(task) for task in tasks])
     n_chunks = len(executor.carried_bytes)
     assert n_chunks >= 10 and sum(executor.carried_bytes) <= 3  # not once per chunk
@@ -287,8 +322,8 @@ def sleepy(block, seconds=0.1):
 
 
 def test_killed_loky_worker_is_replaced_and_result_is_whole(force_dispatch):
-    parallel_map(stencil_block, blocks(4), workers=2)  # make sure the pool is up
-    victim = next(iter(_WARM_LOKY[2]._processes))
+    # the pool is up, and one of its processes (the pool is reused) is the victim
+    victim = parallel_map(lambda block: os.getpid(), blocks(4), workers=2)[0]
     killer = threading.Timer(0.25, os.kill, (victim, signal.SIGKILL))
     tasks = blocks(12, seed=4)
     killer.start()

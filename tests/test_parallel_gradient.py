@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import slopes
-from slopes._workers_backends import _WARM_LOKY
+from slopes._parallel import parallel_map
 
 
 def list_map(fn, items):
@@ -132,7 +132,8 @@ def test_killed_loky_worker_during_a_gradient(force_dispatch):
     x = np.linspace(-1.0, 1.0, 24)
     serial = slopes.gradient(cos_sum, x, step=1e-4)  # same arithmetic, no sleep
     slopes.gradient(cos_sum, x[:8], step=1e-4, workers=2)  # the pool is up and warm
-    victim = next(iter(_WARM_LOKY[2]._processes))
+    # one of its processes (the pool is reused) is the victim
+    victim = parallel_map(lambda block: os.getpid(), [x[:1]] * 4, workers=2)[0]
     killer = threading.Timer(0.3, os.kill, (victim, signal.SIGKILL))
     killer.start()
     with pytest.warns(RuntimeWarning, match="died"):

@@ -45,7 +45,7 @@ from slopes._diff_core import (
     warn_nonfinite,
 )
 from slopes._diff_table import error_table
-from slopes._evaluate import Evaluator, NotScalar, TreeSpec
+from slopes._evaluate import BadOutput, Evaluator, NotScalar, TreeSpec
 from slopes._pytree import ravel
 from slopes._richardson import CONVERGED, FIXED_STEP, UNRELIABLE
 from slopes._stencils import family, stencil
@@ -243,10 +243,6 @@ def _vector_from_values(
     }
 
 
-class _GradShapeError(ValueError):
-    """grad's output does not fit x (re-raised without the evaluator's "f raised")."""
-
-
 class _FlatGradient:
     """A user's gradient function seen as flat vector -> flat vector (picklable)."""
 
@@ -274,7 +270,7 @@ class _FlatGradient:
     @staticmethod
     def _sized(flat: np.ndarray, size: int) -> np.ndarray:
         if flat.shape[-1] != size:
-            raise _GradShapeError(
+            raise BadOutput(
                 f"`grad` must return one number per entry of x ({size}), got {flat.shape[-1]}"
             )
         return flat
@@ -392,12 +388,7 @@ def hessian(
     else:
         inner = _FlatGradient(grad, prepared.spec, vectorized)
         outer = Prepared(flat, None, None, None, prepared.step, flat.dtype)
-        try:
-            out = along_coordinates(inner, outer, settings, scalar=False)
-        except ValueError as exc:
-            if isinstance(exc.__cause__, _GradShapeError):
-                raise ValueError(str(exc.__cause__)) from None
-            raise
+        out = along_coordinates(inner, outer, settings, scalar=False)
         jac = out["value"].reshape(size, size).T  # J[i, j] = d grad_i / d x_j
         value = (jac + jac.T) / 2
         err = np.asarray(out["error"], dtype=float).reshape(size, size).T

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from slopes._evaluate_block import (
+    BadOutput,
     PointError,
     TreeSpec,
     _evaluate_block,
@@ -41,6 +42,7 @@ from slopes._evaluate_block import (
 __all__ = [
     "BLOCK_ELEMENTS",
     "CHUNK_ELEMENTS",
+    "BadOutput",
     "Evaluator",
     "PointError",
     "TreeSpec",
@@ -182,6 +184,13 @@ class Evaluator:
         gradient (pyinstrument): the rows are filled with x once, each chunk
         writes its moved entries and puts x back after f returns. An f that
         writes into its input turns this off (fresh copies, as before).
+
+        Writing into a read-only array raises ``ValueError`` (numpy's only
+        signal; its message is no contract). So a ``ValueError`` from f here
+        is put to the test: the same points go to f again as a fresh, writeable
+        copy (:meth:`_fresh_after_write`). If f succeeds there, the read-only
+        input was the cause, and the stack is no longer reused; if not, the
+        error is f's own and is raised, naming the point.
         """
         count = lines.shape[0]
         dtype = np.result_type(self.x, offsets)
@@ -195,6 +204,7 @@ class Evaluator:
         view = stack.view()
         view.flags.writeable = False
         pieces = []
+        failed_at = None  # the first point of a chunk where f raised ValueError
         # one errstate for all chunks (evaluate_block enters one per chunk, which
         # cost a few us each at one point per chunk)
         with np.errstate(all="ignore"):
@@ -215,11 +225,10 @@ class Evaluator:
                     if np.may_share_memory(values, stack):  # f returned a view of its input
                         values = values.copy()
                 except PointError as error:
-                    if "read-only" not in error.message:
+                    if not isinstance(error.original, ValueError):
                         raise_at(error)
-                    self._reuse, self._stack = False, None  # f writes into its input
-                    self.nfev -= count - start  # counted again by the call below
-                    return [*pieces, self._call(lines[start:], offsets[start:])]
+                    failed_at = start  # did f try to write into its input? (see below)
+                    break
                 finally:
                     if single:
                         block[0, j] = self.x[j]
@@ -227,6 +236,28 @@ class Evaluator:
                         for moved in chunk:
                             block[rows, moved] = self.x[moved]
                 pieces.append(values)
+        if failed_at is None:
+            return pieces
+        first = min(per_task, count - failed_at)
+        rest = self._fresh_after_write(lines[failed_at:], offsets[failed_at:], first)
+        return [*pieces, *rest]
+
+    def _fresh_after_write(self, lines: np.ndarray, offsets: np.ndarray, first: int) -> list:
+        """The points from a chunk where f raised ValueError on the read-only stack, on
+        fresh writeable copies: the first ``first`` points (that chunk) decide.
+
+        They are already counted in ``nfev`` (by the caller), and counted once.
+        """
+        self.nfev -= lines.shape[0]  # counted again by the calls below
+        self._reuse = False
+        try:
+            pieces = [self._call(lines[:first], offsets[:first])]  # f's own error: raised
+        except BaseException:
+            self._reuse = True  # the read-only input was not the cause
+            raise
+        self._stack = None  # f writes into its input: fresh copies from now on
+        if first < lines.shape[0]:
+            pieces.append(self._call(lines[first:], offsets[first:]))
         return pieces
 
     def _row_size(self) -> int:
@@ -408,10 +439,8 @@ class Evaluator:
                     self._points(lines[s : s + per_task], offsets[s : s + per_task])
                     for s in starts[wave : wave + per_wave]
                 ]
-                try:
-                    raws = parallel_map(func, tasks, workers=self.workers, progress=self.progress)
-                except PointError as error:
-                    raise_at(error)
+                # f's errors come back from parallel_map naming the point
+                raws = parallel_map(func, tasks, workers=self.workers, progress=self.progress)
                 done = min(count, (wave + per_wave) * per_task)  # this wave's points were evaluated
                 pieces.extend(
                     _checked(self._check, raw, len(task), done) for raw, task in zip(raws, tasks)

@@ -31,17 +31,19 @@ import concurrent.futures as cf
 import functools
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from slopes._warnings import SlopesWarning
+from slopes._workers_errors import WorkerError, WorkerTimeout
 from slopes._workers_remote import (
     Payload,
-    WorkerError,
     describe_task,
     run_chunk,
     run_item,
@@ -56,8 +58,6 @@ __all__ = [
     "ExecutorBackend",
     "LokyBackend",
     "MapBackend",
-    "WorkerError",
-    "WorkerTimeout",
     "cpu_count",
     "is_dask_client",
     "run_futures",
@@ -70,33 +70,18 @@ _LOKY_IDLE_TIMEOUT_S = 60  # keep an idle pool this long, so repeated gradients 
 # native thread pools a worker's f may start (numpy's BLAS, OpenMP code)
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
-# The reusable loky pool this process started, by size (one at a time).
-_WARM_LOKY: dict[int, Any] = {}
+
+@dataclass(frozen=True)
+class StartedPool:
+    """The reusable loky pool this process started, and its size (slopes' record of it)."""
+
+    size: int
+    executor: Any
 
 
-class WorkerTimeout(WorkerError, TimeoutError):
-    """The work did not finish within ``Workers(..., timeout=)``.
-
-    Its message names the points still unfinished. A local pool
-    (``workers=k``) is killed when the time runs out; an executor or a dask
-    client is left to its owner. It is a :class:`WorkerError` and a
-    :class:`TimeoutError`.
-
-    Examples
-    --------
-    >>> import time
-    >>> from concurrent.futures import ThreadPoolExecutor
-    >>> from slopes import WorkerTimeout, Workers, derivative
-    >>> def slow(x):
-    ...     time.sleep(0.2)
-    ...     return x * x
-    >>> with ThreadPoolExecutor(1) as pool:
-    ...     try:
-    ...         derivative(slow, 1.0, workers=Workers(pool, timeout=0.05))
-    ...     except WorkerTimeout as error:
-    ...         print(error)  # doctest: +ELLIPSIS
-    f did not finish within the timeout (0.05 s) on the executor ThreadPoolExecutor; ...
-    """
+# The reusable loky pool this process started (loky keeps one at a time: asking
+# for another size replaces it); None before the first and after abandon().
+_started_pool: StartedPool | None = None
 
 
 class Deadline(NamedTuple):
@@ -114,18 +99,25 @@ class Deadline(NamedTuple):
 
 
 def is_dask_client(obj: Any) -> bool:
-    """True for a ``dask.distributed.Client`` (checked without importing dask)."""
-    return any(
-        cls.__name__ == "Client" and cls.__module__.split(".")[0] == "distributed"
-        for cls in type(obj).__mro__
-    )
+    """True for a ``dask.distributed.Client`` (checked without importing dask).
+
+    A Client exists only once ``distributed`` is imported, so an object is one
+    exactly when that module is loaded and the object is an instance of its class.
+    """
+    distributed = sys.modules.get("distributed")
+    return distributed is not None and isinstance(obj, distributed.Client)
 
 
 def _retryable(exc: BaseException) -> bool:
     """Does ``exc`` mean the worker (not f) failed, so the chunk may succeed elsewhere?"""
     if isinstance(exc, (cf.BrokenExecutor, cf.CancelledError)):
         return True  # loky TerminatedWorkerError / BrokenProcessPool; dask lost futures
-    return type(exc).__name__ in {"KilledWorker", "CommClosedError"}
+    # Dask gave up on a chunk whose worker died, or lost its connection: its
+    # errors can only come from a loaded distributed (never imported here)
+    distributed = sys.modules.get("distributed")
+    return distributed is not None and isinstance(
+        exc, (distributed.KilledWorker, distributed.comm.CommClosedError)
+    )
 
 
 def _timeout_error(where: str, deadline: Deadline, chunk: Sequence[Any]) -> WorkerTimeout:
@@ -312,6 +304,7 @@ class LokyBackend(Backend):
     def _executor(self) -> Any:
         from loky import get_reusable_executor
 
+        global _started_pool
         executor = get_reusable_executor(
             max_workers=self.n_workers,
             timeout=_LOKY_IDLE_TIMEOUT_S,
@@ -319,8 +312,7 @@ class LokyBackend(Backend):
             initargs=(os.getpid(),),
             env=worker_thread_env(self.n_workers),
         )
-        _WARM_LOKY.clear()  # one reusable pool: asking for another size resizes it
-        _WARM_LOKY[self.n_workers] = executor
+        _started_pool = StartedPool(self.n_workers, executor)
         return executor
 
     def run(self, payload, chunks, on_done, deadline):
@@ -336,17 +328,23 @@ class LokyBackend(Backend):
         )
 
     def abandon(self) -> None:
-        for executor in list(_WARM_LOKY.values()):
-            executor.shutdown(wait=False, kill_workers=True)
-        _WARM_LOKY.clear()
+        global _started_pool
+        if _started_pool is not None:
+            _started_pool.executor.shutdown(wait=False, kill_workers=True)
+        _started_pool = None
 
 
 class ExecutorBackend(Backend):
-    """``workers=executor``: any :class:`concurrent.futures.Executor`."""
+    """``workers=executor``: any :class:`concurrent.futures.Executor`.
 
-    def __init__(self, executor: cf.Executor) -> None:
+    An Executor does not say how many tasks it runs at once: ``size`` (from
+    ``Workers(executor, size=k)``) does, else the CPUs of this machine are
+    taken as its size (:func:`cpu_count`).
+    """
+
+    def __init__(self, executor: cf.Executor, size: int | None = None) -> None:
         self.executor = executor
-        self.n_workers = int(getattr(executor, "_max_workers", None) or os.cpu_count() or 1)
+        self.n_workers = cpu_count() if size is None else size
 
     def run(self, payload, chunks, on_done, deadline):
         return run_futures(
@@ -398,13 +396,14 @@ class DaskBackend(Backend):
 
 
 class MapBackend(Backend):
-    """``workers=mapper``: any map-like callable, ``mapper(fn, iterable)`` (``pool.map``)."""
+    """``workers=mapper``: any map-like callable, ``mapper(fn, iterable)`` (``pool.map``).
 
-    def __init__(self, mapper: Callable[..., Any]) -> None:
+    Sized as :class:`ExecutorBackend` is: ``size``, else the CPUs of this machine.
+    """
+
+    def __init__(self, mapper: Callable[..., Any], size: int | None = None) -> None:
         self.mapper = mapper
-        pool = getattr(mapper, "__self__", None)  # pool.map: size it from its pool
-        size = getattr(pool, "_processes", None) or getattr(pool, "_max_workers", None)
-        self.n_workers = int(size or os.cpu_count() or 1)
+        self.n_workers = cpu_count() if size is None else size
 
     def run(self, payload, chunks, on_done, deadline):
         call = functools.partial(run_item, payload.key)  # picklable by plain pickle

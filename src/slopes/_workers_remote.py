@@ -4,11 +4,12 @@ The caller pickles ``func`` once with cloudpickle (so lambdas and closures
 travel); the worker unpickles it once and keeps a small cache, so a pool that
 runs many chunks pays for it once (see :class:`Payload` for large closures).
 
-An exception raised by ``func`` is *returned*, not raised: the caller must be
-able to tell "f failed at this point" (re-raise it, exactly as serial code
-would) from "the worker process died" (retry the chunk elsewhere). Exceptions
-that cannot be pickled come back as their type name, message and traceback;
-``sys.exit`` in ``func`` comes back as a :class:`WorkerError` at its task.
+An exception raised by ``func`` is *returned*, not raised, as a
+:class:`~slopes._workers_errors.PointError`: the caller must be able to tell
+"f failed at this point" (re-raise it, exactly as serial code would) from "the
+worker process died" (retry the chunk elsewhere). Exceptions that cannot be
+pickled come back as their type name, message and traceback; ``sys.exit`` in
+``func`` comes back as a :class:`WorkerError` at its task.
 
 Two helpers watch workers from outside: :func:`watch_parent` (a pool's
 initializer) ends a worker whose caller is gone, and :func:`run_item` leaves a
@@ -34,18 +35,16 @@ import os
 import reprlib
 import threading
 import time
-import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import cloudpickle
 
+from slopes._workers_errors import PointError, WorkerError
+
 __all__ = [
     "Payload",
-    "RemoteFailure",
-    "RemoteTraceback",
-    "WorkerError",
     "describe_task",
     "load_func",
     "run_chunk",
@@ -57,27 +56,6 @@ __all__ = [
 # one gradient (several stencils) without holding many large closures alive.
 _CACHE_SIZE = 4
 _FUNC_CACHE: OrderedDict[bytes, Callable[[Any], Any]] = OrderedDict()
-
-
-class WorkerError(RuntimeError):
-    """Work could not be completed on the workers: f ended its process, a pool broke.
-
-    slopes raises it rather than return a result built from part of the
-    points: a worker that died three times on the same points, an executor
-    that no longer takes work, a map-like ``workers`` that lost results.
-    :class:`WorkerTimeout` is the subclass for a call that ran out of time.
-
-    Examples
-    --------
-    >>> from slopes import WorkerError, gradient
-    >>> def lossy_map(fn, items):   # drops the last result
-    ...     return list(map(fn, items))[:-1]
-    >>> try:
-    ...     gradient(lambda x: x @ x, [1.0, 2.0], workers=lossy_map)
-    ... except WorkerError as error:
-    ...     print(error)  # doctest: +ELLIPSIS
-    the map-like `workers` returned ... results for ... inputs; refusing to build a partial result
-    """
 
 
 def describe_task(task: Any) -> str:
@@ -109,44 +87,6 @@ def watch_parent(parent_pid: int, period_s: float = 0.5) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True, name="slopes-watch-parent").start()
-
-
-class RemoteTraceback(Exception):
-    """The traceback of an exception raised in a worker, shown as its cause."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.text = text
-
-    def __str__(self) -> str:
-        return self.text
-
-
-class RemoteFailure:
-    """An exception raised by ``func`` in a worker, in a form that always pickles."""
-
-    def __init__(self, exc: BaseException) -> None:
-        self.type_name = type(exc).__qualname__
-        self.message = str(exc)
-        self.traceback = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        try:
-            self.pickled: bytes | None = cloudpickle.dumps(exc)
-            cloudpickle.loads(self.pickled)  # some exceptions pickle but cannot be rebuilt
-        except Exception:
-            self.pickled = None
-
-    def __repr__(self) -> str:
-        return f"RemoteFailure({self.type_name}: {self.message})"
-
-    def rebuild(self) -> BaseException:
-        """The original exception (same type and message), with the remote traceback attached."""
-        exc: BaseException
-        if self.pickled is not None:
-            exc = cloudpickle.loads(self.pickled)
-        else:
-            exc = RuntimeError(f"{self.type_name}: {self.message}")
-        exc.__cause__ = RemoteTraceback(f'\n"""\n{self.traceback}"""')
-        return exc
 
 
 class Payload:
@@ -196,9 +136,11 @@ def load_func(data: bytes | None, key: bytes) -> Callable[[Any], Any] | None:
 def run_chunk(data: bytes | None, key: bytes, chunk: Sequence[Any]) -> tuple[Any, ...]:
     """Apply the pickled function to each task of ``chunk`` in order.
 
-    Returns ``("ok", results)``; ``("error", index, RemoteFailure)`` for the
+    Returns ``("ok", results)``; ``("error", index, PointError)`` for the
     first task that raised (later tasks are not run, as in a serial loop); or
-    ``("missing",)`` when only the key came and this process has no copy.
+    ``("missing",)`` when only the key came and this process has no copy. A
+    ``func`` that names the point itself raises a :class:`PointError`, which is
+    returned as it is; any other exception is wrapped in one without a point.
     """
     func = load_func(data, key)
     if func is None:
@@ -207,8 +149,10 @@ def run_chunk(data: bytes | None, key: bytes, chunk: Sequence[Any]) -> tuple[Any
     for index, task in enumerate(chunk):
         try:
             results.append(func(task))
+        except PointError as error:
+            return ("error", index, error)
         except Exception as exc:
-            return ("error", index, RemoteFailure(exc))
+            return ("error", index, PointError(None, exc))
         except SystemExit as exc:
             # sys.exit in f must not end the worker (a pool may wait for its task
             # forever, or a Dask worker thread die): it is an error at this task
@@ -216,7 +160,7 @@ def run_chunk(data: bytes | None, key: bytes, chunk: Sequence[Any]) -> tuple[Any
                 f"f called sys.exit({exc.code!r}) in a worker process at the points "
                 f"{describe_task(task)}; a function evaluated by slopes must return a value"
             )
-            return ("error", index, RemoteFailure(error))
+            return ("error", index, PointError(None, error))
     return ("ok", results)
 
 
