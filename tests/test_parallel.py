@@ -23,8 +23,10 @@ from slopes._workers_backends import (
     Backend,
     LokyBackend,
     cpu_count,
+    is_dask_client,
     worker_thread_env,
 )
+from slopes._workers_errors import PointError, RemoteTraceback
 
 CALLER_PID = os.getpid()
 
@@ -83,9 +85,8 @@ def test_resolve_workers_kinds():
 
 @pytest.mark.parametrize("bad", [0, -1, 2.0, True, "2"])
 def test_size_must_be_a_positive_integer(bad):
-    with cf.ThreadPoolExecutor(2) as executor:
-        with pytest.raises(ValueError, match=r"`size` must be a positive integer or None"):
-            Workers(executor, size=bad)
+    with pytest.raises(ValueError, match=r"`size` must be a positive integer or None"):
+        Workers(list_map, size=bad)
 
 
 @pytest.mark.parametrize("workers", [2, None, map])
@@ -281,6 +282,51 @@ def test_unpicklable_exception_keeps_type_name_and_message(force_dispatch):
         parallel_map(raise_two_arg, tasks, workers=2)
     with pytest.raises(RuntimeError, match=r"TwoArgError: cannot rebuild me at \[2.0, 2.0\]"):
         parallel_map(lambda b: b if b[0, 0] < 2 else raise_two_arg(b), tasks, workers=2)
+
+
+def test_the_worker_traceback_is_shown_as_the_cause(force_dispatch):
+    tasks = [np.full((1, 2), float(i)) for i in range(6)]
+    with pytest.raises(ValueError, match=r"f failed at x = \[5.0, 5.0\]") as info:
+        parallel_map(fail_on_large, tasks, workers=2)
+    cause = info.value.__cause__
+    assert isinstance(cause, RemoteTraceback)
+    assert "in fail_on_large" in str(cause) and "ValueError: f failed" in str(cause)
+
+
+def raise_at_the_point(block):
+    if block[0, 0] >= 1:
+        raise PointError(f"x={block[0].tolist()}", ZeroDivisionError("pole"))
+    return block.sum()
+
+
+@pytest.mark.parametrize("workers", [None, 2, list_map, "threads"])
+def test_a_point_error_comes_back_as_fs_type_naming_the_point_on_every_path(workers):
+    # PointError is how a func names the point where f failed: the caller gets f's
+    # type and the same words whether it ran here, in threads or in processes
+    tasks = [np.full((1, 2), float(i)) for i in range(4)]
+    expected = r"^f raised ZeroDivisionError at x=\[1.0, 1.0\]: pole$"
+    with pytest.raises(ZeroDivisionError, match=expected) as info:
+        if workers == "threads":
+            with cf.ThreadPoolExecutor(2) as executor:
+                parallel_map(raise_at_the_point, tasks, workers=executor)
+        else:
+            parallel_map(raise_at_the_point, tasks, workers=workers)
+    assert type(info.value.__cause__) is ZeroDivisionError  # chained from f's own
+    assert str(info.value.__cause__) == "pole"
+
+
+def test_worker_errors_are_public_and_one_family():
+    import slopes
+
+    assert slopes.WorkerError is WorkerError and issubclass(WorkerError, RuntimeError)
+    assert issubclass(slopes.WorkerTimeout, WorkerError)
+    assert issubclass(slopes.WorkerTimeout, TimeoutError)
+    assert "catch" in WorkerError.__doc__.lower()  # says when users catch it
+
+
+def test_only_a_real_dask_client_is_one():
+    lookalike = type("Client", (), {"__module__": "distributed.client"})()
+    assert not is_dask_client(lookalike)  # named like one, but not dask's class
 
 
 def test_earliest_failure_wins_even_when_it_comes_last(force_dispatch):

@@ -101,6 +101,10 @@ def test_error_in_f_on_a_worker_names_the_point(force_dispatch):
     with pytest.raises(ValueError, match=r"negative pressure") as info:
         slopes.gradient(picky, np.array([0.0, 0.1, 0.25, 0.3]), step=1e-3, workers=2)
     assert "x=" in str(info.value) and "0.251" in str(info.value)
+    # chained from f's own error, whose cause shows the worker's traceback through f
+    original = info.value.__cause__
+    assert type(original) is ValueError and str(original) == "negative pressure"
+    assert "in picky" in str(original.__cause__)
 
 
 def test_check_grad_with_workers(force_dispatch):
