@@ -26,7 +26,7 @@ from slopes._workers_backends import (
     is_dask_client,
     worker_thread_env,
 )
-from slopes._workers_errors import PointError, RemoteTraceback
+from slopes._workers_errors import PointError, RemoteTraceback, raise_at
 
 CALLER_PID = os.getpid()
 
@@ -313,6 +313,30 @@ def test_a_point_error_comes_back_as_fs_type_naming_the_point_on_every_path(work
             parallel_map(raise_at_the_point, tasks, workers=workers)
     assert type(info.value.__cause__) is ZeroDivisionError  # chained from f's own
     assert str(info.value.__cause__) == "pole"
+
+
+def test_a_point_error_round_trip_keeps_what_can_travel():
+    import pickle
+
+    class LocalError(Exception):  # plain pickle cannot find it by name; cloudpickle copies it
+        pass
+
+    try:
+        raise LocalError("no")
+    except LocalError as exc:
+        error = PointError("x=1.0", exc, function="grad")
+    back = pickle.loads(pickle.dumps(error))
+    assert (back.where, back.type_name, back.message, back.function) == (
+        "x=1.0",
+        "LocalError",
+        "no",
+        "grad",
+    )
+    assert type(back.original).__name__ == "LocalError" and str(back.original) == "no"
+    assert "in test_a_point_error_round_trip" in back.remote_traceback  # where f raised
+    with pytest.raises(Exception, match=r"^grad raised LocalError at x=1.0: no$") as info:
+        raise_at(back)
+    assert isinstance(info.value.__cause__.__cause__, RemoteTraceback)
 
 
 def test_worker_errors_are_public_and_one_family():

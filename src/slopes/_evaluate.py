@@ -188,9 +188,9 @@ class Evaluator:
         Writing into a read-only array raises ``ValueError`` (numpy's only
         signal; its message is no contract). So a ``ValueError`` from f here
         is put to the test: the same points go to f again as a fresh, writeable
-        copy (:meth:`_fresh_after_write`). If f succeeds there, the read-only
-        input was the cause, and the stack is no longer reused; if not, the
-        error is f's own and is raised, naming the point.
+        copy, and so do all later points (:meth:`_fresh_after_write`). If f
+        succeeds there, the read-only input was the cause; if not, the error
+        is f's own and is raised, naming the point.
         """
         count = lines.shape[0]
         dtype = np.result_type(self.x, offsets)
@@ -249,13 +249,8 @@ class Evaluator:
         They are already counted in ``nfev`` (by the caller), and counted once.
         """
         self.nfev -= lines.shape[0]  # counted again by the calls below
-        self._reuse = False
-        try:
-            pieces = [self._call(lines[:first], offsets[:first])]  # f's own error: raised
-        except BaseException:
-            self._reuse = True  # the read-only input was not the cause
-            raise
-        self._stack = None  # f writes into its input: fresh copies from now on
+        self._reuse, self._stack = False, None  # fresh copies from now on
+        pieces = [self._call(lines[:first], offsets[:first])]  # f's own error: raised here
         if first < lines.shape[0]:
             pieces.append(self._call(lines[first:], offsets[first:]))
         return pieces

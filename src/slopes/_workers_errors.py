@@ -23,6 +23,10 @@ Examples
 Traceback (most recent call last):
 ...
 ZeroDivisionError: f raised ZeroDivisionError at x=2.0: division by zero
+>>> raise_at(PointError("x=[1. 2.]", KeyError("w"), function="grad"))
+Traceback (most recent call last):
+...
+KeyError: "grad raised KeyError at x=[1. 2.]: 'w'"
 """
 
 from __future__ import annotations
@@ -115,6 +119,9 @@ class PointError(Exception):
         they travel even when the original cannot.
     remote_traceback : str, optional
         The original's traceback as text, set when it came from another process.
+    function : str, optional
+        The user's function that raised, as messages name it: ``"f"`` (the
+        default) or ``"grad"``.
 
     Notes
     -----
@@ -131,8 +138,10 @@ class PointError(Exception):
         type_name: str | None = None,
         message: str | None = None,
         remote_traceback: str | None = None,
+        function: str = "f",
     ) -> None:
         self.where = where
+        self.function = function
         self.original = original
         self.type_name: str = type(original).__name__ if type_name is None else type_name
         self.message: str = str(original) if message is None else message
@@ -156,7 +165,7 @@ class PointError(Exception):
                 text = "".join(
                     traceback.format_exception(type(original), original, original.__traceback__)
                 )
-        return (_unpickle, (self.where, data, self.type_name, self.message, text))
+        return (_unpickle, (self.where, data, self.type_name, self.message, text, self.function))
 
 
 def _unpickle(
@@ -165,16 +174,18 @@ def _unpickle(
     type_name: str,
     message: str,
     remote_traceback: str | None,
+    function: str,
 ) -> PointError:
     original = None if data is None else cloudpickle.loads(data)
-    return PointError(where, original, type_name, message, remote_traceback)
+    return PointError(where, original, type_name, message, remote_traceback, function)
 
 
 def raise_at(error: PointError) -> NoReturn:
     """Raise f's error in the caller: f's own type, chained from f's exception.
 
     With a point (``error.where``) the message reads ``f raised ValueError at
-    x=[...]: <f's message>``; without one, f's exception itself is raised.
+    x=[...]: <f's message>`` (``grad raised ...`` for ``function="grad"``);
+    without one, f's exception itself is raised.
     An original that could not travel from a worker becomes a RuntimeError
     that keeps its type name and message. A traceback from another process is
     shown as the cause of f's exception (as :mod:`concurrent.futures` does).
@@ -189,7 +200,7 @@ def raise_at(error: PointError) -> NoReturn:
         if original is None:
             raise RuntimeError(f"{error.type_name}: {error.message}") from remote
         raise original
-    message = f"f raised {error.type_name} at {error.where}: {error.message}"
+    message = f"{error.function} raised {error.type_name} at {error.where}: {error.message}"
     if original is None:  # lost on the way back from a worker: its type name stays
         raise RuntimeError(message) from remote
     try:
