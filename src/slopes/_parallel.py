@@ -86,7 +86,7 @@ from slopes._workers_backends import (
     is_dask_client,
 )
 from slopes._workers_errors import PointError, WorkerError, WorkerTimeout, raise_at
-from slopes._workers_remote import Payload
+from slopes._workers_remote import ChunkDone, ChunkFailed, Payload
 
 __all__ = [
     "MAX_RETRIES",
@@ -346,23 +346,25 @@ def _run_spread(
 
     outcomes = backend.run(Payload(func), chunks, on_done, deadline)
     for (lo, hi), outcome in zip(bounds, outcomes):
-        _check_outcome(outcome, hi - lo)
-        if outcome[0] == "error":
-            raise_at(outcome[2])
-        results[lo:hi] = outcome[1]
+        results[lo:hi] = _chunk_results(outcome, hi - lo)
     if len(outcomes) != len(bounds):  # guarded by the backends; never a partial result
         raise WorkerError("the workers returned fewer results than tasks")
 
 
-def _check_outcome(outcome: Any, n_expected: int) -> None:
-    """Refuse anything that is not a whole chunk's results (never a partial gradient)."""
-    ok = isinstance(outcome, tuple) and len(outcome) >= 2
-    if ok and outcome[0] == "ok":
-        ok = isinstance(outcome[1], list) and len(outcome[1]) == n_expected
-    elif ok:
-        ok = outcome[0] == "error" and len(outcome) == 3 and isinstance(outcome[2], PointError)
-    if not ok:
-        raise WorkerError(
-            f"the workers returned {type(outcome).__name__} for a chunk of {n_expected} "
-            "tasks, not its results; refusing to build a partial result"
-        )
+def _chunk_results(outcome: object, n_expected: int) -> list[Any]:
+    """A whole chunk's results; f's error raised again; anything else refused.
+
+    Never a partial gradient: a map-like ``workers`` may hand back anything.
+    """
+    if isinstance(outcome, ChunkFailed) and isinstance(outcome.error, PointError):
+        raise_at(outcome.error)
+    if (
+        isinstance(outcome, ChunkDone)
+        and isinstance(outcome.results, list)
+        and len(outcome.results) == n_expected
+    ):
+        return outcome.results
+    raise WorkerError(
+        f"the workers returned {type(outcome).__name__} for a chunk of {n_expected} "
+        "tasks, not its results; refusing to build a partial result"
+    )

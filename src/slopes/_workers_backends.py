@@ -43,6 +43,9 @@ from typing import Any, NamedTuple
 from slopes._warnings import SlopesWarning
 from slopes._workers_errors import WorkerError, WorkerTimeout
 from slopes._workers_remote import (
+    ChunkFailed,
+    FuncMissing,
+    Outcome,
     Payload,
     describe_task,
     run_chunk,
@@ -140,7 +143,7 @@ class Backend:
         chunks: Sequence[Sequence[Any]],
         on_done: Callable[[int], None],
         deadline: Deadline | None,
-    ) -> list[tuple[Any, ...]]:
+    ) -> list[Outcome]:
         """One outcome per chunk (up to the first chunk in which f raised)."""
         raise NotImplementedError
 
@@ -164,7 +167,7 @@ def run_futures(
     ``submit`` on a fresh pool after the old one broke. The first ``n_inline``
     chunks carry a large payload in full, the others its key only.
     """
-    outcomes: list[tuple[Any, ...] | None] = [None] * len(chunks)
+    outcomes: list[Outcome | None] = [None] * len(chunks)
     attempts = [0] * len(chunks)
     pending: dict[cf.Future, int] = {}
     first_error = len(chunks)  # index of the earliest chunk in which f raised
@@ -217,12 +220,11 @@ def run_futures(
                         ) from exc
                     lost.append(index)
                     continue
-                status = _status(outcome)
-                if status == "missing":
+                if isinstance(outcome, FuncMissing):
                     missing.append(index)  # the key came before the bytes: send them
                     continue
                 outcomes[index] = outcome
-                if status == "error":
+                if isinstance(outcome, ChunkFailed):
                     first_error = min(first_error, index)
                 elif index < first_error:
                     on_done(index)
@@ -409,7 +411,7 @@ class MapBackend(Backend):
         call = functools.partial(run_item, payload.key)  # picklable by plain pickle
         data = [payload.args(i < self.n_workers)[0] for i in range(len(chunks))]
         outcomes = self._map(call, data, chunks, deadline)
-        missing = [i for i, outcome in enumerate(outcomes) if _status(outcome) == "missing"]
+        missing = [i for i, outcome in enumerate(outcomes) if isinstance(outcome, FuncMissing)]
         if missing:  # processes that got only the key: send them the bytes
             again = self._map(
                 call, [payload.data] * len(missing), [chunks[i] for i in missing], deadline
@@ -417,7 +419,7 @@ class MapBackend(Backend):
             for i, outcome in zip(missing, again):
                 outcomes[i] = outcome
         for index, outcome in enumerate(outcomes):
-            if _status(outcome) == "error":
+            if isinstance(outcome, ChunkFailed):
                 return outcomes[: index + 1]
             on_done(index)
         return outcomes
@@ -431,13 +433,13 @@ class MapBackend(Backend):
     ) -> list[Any]:
         folder = tempfile.mkdtemp(prefix="slopes-map-")
         items = [(d, chunk, folder, i) for i, (d, chunk) in enumerate(zip(data, chunks))]
-        box: dict[str, Any] = {}
+        mapped: cf.Future[list[Any]] = cf.Future()  # handed from the map's thread
 
         def work() -> None:
             try:
-                box["outcomes"] = list(self.mapper(call, items))
-            except BaseException as exc:  # handed to the caller's thread
-                box["error"] = exc
+                mapped.set_result(list(self.mapper(call, items)))
+            except BaseException as exc:  # raised in the caller's thread, below
+                mapped.set_exception(exc)
 
         # The map runs on a daemon thread so that the caller can watch it: a
         # map that never returns (its process died) must not hold the caller.
@@ -467,12 +469,12 @@ class MapBackend(Backend):
                     raise _timeout_error(where, deadline, chunks[index])
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-        if "error" in box:
-            exc = box["error"]
+        exc = mapped.exception()
+        if exc is not None:
             raise WorkerError(
                 f"the map-like `workers` {self.mapper!r} failed: {type(exc).__name__}: {exc}"
             ) from exc
-        outcomes = box["outcomes"]
+        outcomes = mapped.result()
         if len(outcomes) != len(items):
             raise WorkerError(
                 f"the map-like `workers` returned {len(outcomes)} results for "
@@ -517,8 +519,3 @@ def _dead_markers(folder: str) -> list[tuple[int, int]]:
         for index, pid in _markers(folder)
         if not _pid_alive(pid) and os.path.exists(os.path.join(folder, f"{index}.{pid}"))
     ]
-
-
-def _status(outcome: Any) -> Any:
-    """The status word of a chunk's outcome (None for anything malformed)."""
-    return outcome[0] if isinstance(outcome, tuple) and outcome else None

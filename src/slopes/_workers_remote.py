@@ -20,12 +20,12 @@ Examples
 --------
 >>> payload = Payload(lambda block: [2 * v for v in block])
 >>> run_chunk(*payload.args(inline=True), [[1, 2], [3]])
-('ok', [[2, 4], [6]])
->>> status, index, failure = run_chunk(*Payload(lambda b: 1 / b).args(True), [1.0, 0.0])
->>> status, index, failure.type_name
-('error', 1, 'ZeroDivisionError')
+ChunkDone(results=[[2, 4], [6]])
+>>> failed = run_chunk(*Payload(lambda b: 1 / b).args(True), [1.0, 0.0])
+>>> failed.position, failed.error.type_name
+(1, 'ZeroDivisionError')
 >>> run_chunk(None, b"never seen", [1.0])
-('missing',)
+FuncMissing()
 """
 
 from __future__ import annotations
@@ -37,13 +37,17 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import cloudpickle
 
 from slopes._workers_errors import PointError, WorkerError
 
 __all__ = [
+    "ChunkDone",
+    "ChunkFailed",
+    "FuncMissing",
+    "Outcome",
     "Payload",
     "describe_task",
     "load_func",
@@ -94,7 +98,7 @@ class Payload:
 
     A large payload (a closure over a data set) is sent inline only with the
     first few chunks; the others carry just the key, and a worker that has not
-    seen it yet answers ``("missing",)`` so the chunk is sent again in full.
+    seen it yet answers :class:`FuncMissing` so the chunk is sent again in full.
     That way each worker process receives the bytes about once, not once per
     chunk.
     """
@@ -133,40 +137,59 @@ def load_func(data: bytes | None, key: bytes) -> Callable[[Any], Any] | None:
     return func
 
 
-def run_chunk(data: bytes | None, key: bytes, chunk: Sequence[Any]) -> tuple[Any, ...]:
+class ChunkDone(NamedTuple):
+    """A chunk ran: ``func``'s result for each of its tasks, in order."""
+
+    results: list[Any]
+
+
+class ChunkFailed(NamedTuple):
+    """``func`` raised at the task at ``position`` in the chunk; later tasks were not run."""
+
+    position: int
+    error: PointError
+
+
+class FuncMissing(NamedTuple):
+    """Only the key came, and this process has no copy of ``func``: send the bytes."""
+
+
+# what running a chunk gives, sent back from the worker
+Outcome = ChunkDone | ChunkFailed | FuncMissing
+
+
+def run_chunk(data: bytes | None, key: bytes, chunk: Sequence[Any]) -> Outcome:
     """Apply the pickled function to each task of ``chunk`` in order.
 
-    Returns ``("ok", results)``; ``("error", index, PointError)`` for the
-    first task that raised (later tasks are not run, as in a serial loop); or
-    ``("missing",)`` when only the key came and this process has no copy. A
-    ``func`` that names the point itself raises a :class:`PointError`, which is
-    returned as it is; any other exception is wrapped in one without a point.
+    Returns :class:`ChunkDone`; :class:`ChunkFailed` for the first task that
+    raised (later tasks are not run, as in a serial loop); or
+    :class:`FuncMissing` when only the key came and this process has no copy.
+    A ``func`` that names the point itself raises a :class:`PointError`, which
+    is returned as it is; any other exception is wrapped in one without a point.
     """
     func = load_func(data, key)
     if func is None:
-        return ("missing",)
+        return FuncMissing()
     results = []
     for index, task in enumerate(chunk):
         try:
             results.append(func(task))
         except PointError as error:
-            return ("error", index, error)
+            return ChunkFailed(index, error)
         except Exception as exc:
-            return ("error", index, PointError(None, exc))
+            return ChunkFailed(index, PointError(None, exc))
         except SystemExit as exc:
             # sys.exit in f must not end the worker (a pool may wait for its task
             # forever, or a Dask worker thread die): it is an error at this task
-            error = WorkerError(
+            exit_error = WorkerError(
                 f"f called sys.exit({exc.code!r}) in a worker process at the points "
                 f"{describe_task(task)}; a function evaluated by slopes must return a value"
             )
-            return ("error", index, PointError(None, error))
-    return ("ok", results)
+            return ChunkFailed(index, PointError(None, exit_error))
+    return ChunkDone(results)
 
 
-def run_item(
-    key: bytes, item: tuple[bytes | None, Sequence[Any], str | None, int]
-) -> tuple[Any, ...]:
+def run_item(key: bytes, item: tuple[bytes | None, Sequence[Any], str | None, int]) -> Outcome:
     """:func:`run_chunk` for map-like workers: ``item`` is ``(data, chunk, folder, index)``.
 
     With a ``folder`` (on this machine), the worker leaves a marker
