@@ -104,7 +104,7 @@ AMORTIZE = 10  # a chunk should hold >= AMORTIZE times the per-chunk overhead of
 
 @dataclass(frozen=True)
 class Workers:
-    """``workers=`` with options: where to evaluate, and how long a call may take.
+    """``workers=`` with options: where to evaluate, how long a call may take, how many at once.
 
     Parameters
     ----------
