@@ -25,7 +25,7 @@ live in :mod:`slopes._evaluate_block` (the part that runs on workers).
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -84,15 +84,32 @@ def points_per_call(vectorized: bool | int) -> int | None:
     return int(vectorized)
 
 
+class Replay(NamedTuple):
+    """f's raw output at the points ``(lines[k], offsets[k])`` of one whole call."""
+
+    lines: np.ndarray
+    offsets: np.ndarray
+    raw: Any
+
+    def answers(self, lines: np.ndarray, offsets: np.ndarray) -> bool:
+        """Does it hold exactly the points asked for?"""
+        return (
+            self.lines.shape == lines.shape
+            and np.array_equal(self.lines, lines)
+            and np.array_equal(self.offsets, offsets)
+        )
+
+
 class ComplexValues(TypeError):
     """f returned complex values to an evaluator that expected real ones.
 
     ``points`` is how many points were evaluated in the call that found them,
     and ``lines`` their lines (None where unknown): a rerun that splits real and
     imaginary parts (``split_complex``) counts them in its evaluations. Where
-    that call was evaluated whole in one block, ``replay`` holds its lines,
-    offsets and f's raw output: the rerun, whose first call asks for the same
-    points, takes them from there instead (:meth:`Evaluator.replay`).
+    that call was evaluated whole in one block, ``raw`` is f's output for the
+    block, and ``replay`` (set by :class:`Evaluator`) adds the call's points to
+    it: the rerun, whose first call asks for the same points, takes them from
+    there instead (:meth:`Evaluator.replay`).
     """
 
     def __init__(
@@ -100,11 +117,13 @@ class ComplexValues(TypeError):
         message: str,
         points: int = 1,
         lines: np.ndarray | None = None,
-        replay: tuple | None = None,
+        raw: Any = None,
+        replay: Replay | None = None,
     ) -> None:
         super().__init__(message)
         self.points = points
         self.lines = lines
+        self.raw = raw
         self.replay = replay
 
 
@@ -156,7 +175,7 @@ class Evaluator:
         self.split_complex = split_complex
         self.nfev = 0
         self._base_value: np.ndarray | None = None
-        self._replay: tuple | None = None  # see replay()
+        self._replay: Replay | None = None  # see replay()
         self._stack: np.ndarray | None = None  # reused rows of x (see _in_place)
         self._reuse = True
 
@@ -377,17 +396,17 @@ class Evaluator:
     def __call__(self, lines: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """f at the points (lines[k], offsets[k]); returns (p,) + out_shape."""
         replay, self._replay = self._replay, None
-        if replay is not None and _same_points(replay, lines, offsets):
+        if replay is not None and replay.answers(lines, offsets):
             self.nfev += lines.shape[0]  # evaluated once, in the call that found complex values
-            return self._check(replay[2], lines.shape[0])
+            return self._check(replay.raw, lines.shape[0])
         try:
             return self._call(lines, offsets)
         except ComplexValues as found:
             # the points evaluated up to the block that returned them (found.points)
             done = found.points
-            whole = found.replay is not None and done == lines.shape[0]
-            replay = (lines.copy(), offsets.copy(), found.replay) if whole else None
-            raise ComplexValues(str(found), done, lines[:done], replay) from None
+            whole = found.raw is not None and done == lines.shape[0]
+            replay = Replay(lines.copy(), offsets.copy(), found.raw) if whole else None
+            raise ComplexValues(str(found), done, lines[:done], replay=replay) from None
 
     def replay(self, found: ComplexValues) -> bool:
         """Answer the first call from the points ``found`` holds, if it holds them
@@ -460,15 +479,7 @@ def _checked(check: Any, raw: Any, count: int, evaluated: int) -> np.ndarray:
         return check(raw, count)
     except ComplexValues as found:
         # a call evaluated whole in this one block can be replayed (see ComplexValues)
-        replay = raw if evaluated == count else None
-        raise ComplexValues(str(found), points=evaluated, replay=replay) from None
+        whole = raw if evaluated == count else None
+        raise ComplexValues(str(found), points=evaluated, raw=whole) from None
     except NotScalar as found:
         raise NotScalar(str(found), points=evaluated) from None
-
-
-def _same_points(replay: tuple, lines: np.ndarray, offsets: np.ndarray) -> bool:
-    return (
-        replay[0].shape == lines.shape
-        and np.array_equal(replay[0], lines)
-        and np.array_equal(replay[1], offsets)
-    )
