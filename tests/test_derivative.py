@@ -407,7 +407,7 @@ def test_upper_domain_edges_converge_one_sided_like_their_mirrors(f, x, exact):
 def test_aliasing_is_not_success(x):
     # issue 11 item 9: sin(1000 x) gave 3.79 +- 4e-14 (truth -990) with success:
     # the steps span whole periods (0.044 is 14.01 pi / 1000; 0.025 and its
-    # quarter 8 pi and 2 pi): the family's widest point at 4.3 h breaks that
+    # quarter 8 pi and 2 pi): the family's widest point at 4.293 h breaks that
     res = derivative(lambda t: np.sin(1000 * t), x, full_output=True)
     truth = 1000 * np.cos(1000 * x)
     assert not res.success or abs(res.value - truth) <= res.error

@@ -83,7 +83,8 @@ def _plain_family(n: int, order: int, levels: int) -> tuple:
 
 def _exact(x: float, h: float) -> float:
     """:func:`slopes._steps.exact_step` for one float."""
-    exact = (x + h) - x
+    magnitude = abs(x)
+    exact = (magnitude + h) - magnitude
     return exact if exact > 0 and math.isfinite(exact) else h
 
 
@@ -121,7 +122,7 @@ def first_trial(f: Any, x: float, *, n: int, order: int, levels: int) -> FirstTr
     scale = max(abs(v) for v in values.values())
     if len({*values.values()}) == 1 or (n % 2 and all(values[o] == values[-o] for o in offsets)):
         return remembered  # flat or even about x: exact zeros, the general engine's rule
-    table = _table(values, scale, h, n, plain)
+    table = _table(values, scale, h, n, plain, x, offsets[-1] - offsets[0])
     natural = scale / max(abs(x), 1.0) ** n  # see slopes._richardson.SUCCESS_RTOL
     if table is None or not table[1] <= SUCCESS_RTOL * max(abs(table[0]), natural):
         return remembered
@@ -143,7 +144,7 @@ def _as_float(value: Any) -> float:
     return float(array.reshape(()))
 
 
-def _table(values, scale, h, n, plain) -> tuple[float, float] | None:
+def _table(values, scale, h, n, plain, x, width) -> tuple[float, float] | None:
     """:func:`slopes._diff_table.error_table` and the acceptance rule of
     :func:`slopes._richardson._update` for a first trial on one line with one
     output: the value and its error where the engine stops with success after
@@ -154,7 +155,9 @@ def _table(values, scale, h, n, plain) -> tuple[float, float] | None:
     # the very operation of error_table, so that both paths agree bit for bit
     column = np.array([values[o] for o in offsets]).reshape(1, -1, 1)
     estimates = (np.einsum("lp,apk->lak", weights, column) / hn).ravel().tolist()
-    level = NOISE_FACTOR * eps * scale
+    level = NOISE_FACTOR * (eps * scale + 0.0)
+    spread = max(values.values()) - min(values.values())
+    level = level + NOISE_FACTOR * eps * abs(x) * (spread / (width * h))
     noise = [s * level / hn for s in sums]
     best = estimates[-1]
     diffs = [abs(e - best) for e in estimates[:-1]]

@@ -39,12 +39,14 @@ __all__ = [
     "power_law",
 ]
 
-NOISE_FACTOR = 2.0  # f's values are taken to be accurate to 2 eps |f|
+# f's values are taken to be accurate to 2 eps |f| (and, with a line's position,
+# 2 eps (|f| + |x f'|): see error_table)
+NOISE_FACTOR = 2.0
 RESOLVED = 3.0  # a difference counts when above this many rounding levels
 ASYMPTOTIC_RATIO = 0.5
 RATIO_SAFETY = 4.0  # the next order's error is taken as at most this times the last ratio
 # the reported truncation error is the extrapolated one times this: the top level's
-# widest points sit 0.3 h further out (slopes._stencils.family, against aliasing),
+# widest points sit 0.293 h further out (slopes._stencils.family, against aliasing),
 # which makes its error constant up to ~20 % larger than the decay measured on the
 # lower levels predicts (sin and exp sums at 1: true 4.95e-12, extrapolated 4.06e-12)
 TRUNCATION_MARGIN = 1.5
@@ -60,6 +62,8 @@ def error_table(
     value_noise: float = 0.0,
     bound_guess: bool = False,
     mirrored: bool = False,
+    position: np.ndarray | None = None,
+    width: float = 1.0,
 ) -> dict[str, np.ndarray]:
     """Estimates of every level and their error analysis, per line and output.
 
@@ -69,6 +73,12 @@ def error_table(
     every pair reuses). ``mirrored`` says that the points are symmetric about
     0 (ascending) and ``n`` is odd: an output with equal values at mirrored
     points (f even about x) then has exactly zero estimates, as a flat one has.
+
+    ``position`` (per line, ``|x|`` at the line's base point) adds the rounding
+    of f's argument to the noise model: f rounds what it computes from ``x``
+    (``sin(k t)`` rounds ``k t``), which moves its value by about
+    ``eps |x f'|``. ``|f'|`` is measured by the spread of the values over the
+    stencil's ``width`` (its widest offset minus its narrowest, in steps).
     """
     with np.errstate(over="ignore"):  # h**n beyond the largest float (log at 1e80, n = 4)
         hn = (h**n)[None, :, None]
@@ -85,6 +95,10 @@ def error_table(
     # (plus value_noise when f is itself a finite difference, as in hessian). A
     # flat output keeps it: f's values may hide a slope below their rounding
     level = NOISE_FACTOR * (eps * scale + value_noise)
+    if position is not None:  # ... and eps |x f'| from the rounding of f's argument
+        spread = np.max(values, axis=1) - np.min(values, axis=1)  # (a, k)
+        slope = spread / (width * h[:, None])
+        level = level + NOISE_FACTOR * eps * position[:, None] * slope
     noise = np.abs(weights).sum(axis=1)[:, None, None] * level[None] / hn
     best = estimates[-1]
     diffs = np.abs(estimates[:-1] - best[None])  # (L-1, a, k)

@@ -40,7 +40,7 @@ __all__ = ["ALIAS_SHIFT", "METHODS", "family", "fd_weights", "stencil", "stencil
 
 METHODS = ("central", "forward", "backward", "complex")
 # how far the widest points of an adaptive family move out (see family)
-ALIAS_SHIFT = Fraction(3, 10)
+ALIAS_SHIFT = Fraction(293, 1000)  # see family
 
 
 @functools.lru_cache(maxsize=256)
@@ -143,12 +143,14 @@ def family(method: str, n: int, order: int, levels: int) -> tuple[np.ndarray, np
     For the central method, level ``l`` on ``+-1 .. +-p`` is exactly
     Richardson extrapolation of the textbook central difference at the steps
     ``h, 2h, .., ph`` (polynomial extrapolation in ``h**2`` to ``h = 0``).
-    The widest points, used by the top level alone, sit ``ALIAS_SHIFT`` (0.3)
-    further out (``+-4.3`` for four levels): samples at whole multiples of
+    The widest points, used by the top level alone, sit ``ALIAS_SHIFT`` (0.293)
+    further out (``+-4.293`` for four levels): samples at whole multiples of
     ``h`` cannot tell f from a function that oscillates with a period dividing
     ``h`` (``sin(1000 x)`` at a step of 14.01 pi / 1000 looks smooth), and an
     aliased table can look asymptotic with a tiny error estimate. The shifted
-    point breaks that unless the period also divides ``0.3 h``; the top level
+    point breaks that unless the period also divides ``0.293 h``, that is
+    unless ``h`` is a multiple of a thousand periods (a shift of 0.3 failed at
+    ten: ``sin(1573 t)`` at 2.65625, a step of 9.975 periods); the top level
     keeps its order (Fornberg's weights on the shifted points).
 
     Returns
@@ -162,7 +164,7 @@ def family(method: str, n: int, order: int, levels: int) -> tuple[np.ndarray, np
     --------
     >>> offsets, weights, orders = family("central", 1, 2, 3)
     >>> offsets, orders
-    (array([-3.3, -2. , -1. ,  1. ,  2. ,  3.3]), (2, 4, 6))
+    (array([-3.293, -2.   , -1.   ,  1.   ,  2.   ,  3.293]), (2, 4, 6))
     >>> weights[:2] * 12
     array([[ 0.,  0., -6.,  6.,  0.,  0.],
            [ 0.,  1., -8.,  8., -1.,  0.]])
@@ -175,7 +177,8 @@ def family(method: str, n: int, order: int, levels: int) -> tuple[np.ndarray, np
         # ALIAS_SHIFT: samples at whole multiples of h alone can come from a
         # function that oscillates with a period dividing h (sin(1000 x) at h =
         # 0.044, 14.01 pi radians a step), and look smooth; the shifted point breaks
-        # that unless the period also divides ALIAS_SHIFT h
+        # that unless the period also divides ALIAS_SHIFT h (293/1000: only at
+        # multiples of a thousand periods; 3/10 failed at ten)
         widest = np.max(np.abs(top_offsets))
         exact = tuple(
             Fraction(int(o)) + (np.sign(o) * ALIAS_SHIFT if abs(o) == widest else 0)

@@ -94,9 +94,20 @@ def initial_step(x: np.ndarray, factor: float, floor: float = 0.0, n: int = 1) -
 
 
 def exact_step(x: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """The step ``(x + h) - x``: it makes ``x + h`` exact, removing one rounding error."""
+    """The step ``(|x| + h) - |x|``: it makes ``x +- h`` exact, removing one rounding error.
+
+    Taken from ``|x|``, it is the same at ``x`` and ``-x``, so that ``f(-t)`` at
+    ``-x`` is evaluated at exactly the mirrored points (the mirror property).
+
+    Examples
+    --------
+    >>> h = exact_step(np.array([0.7, -0.7]), np.array([0.1, 0.1]))
+    >>> bool(h[0] == h[1]), bool((0.7 + h[0]) - h[0] == 0.7)
+    (True, True)
+    """
     with np.errstate(all="ignore"):
-        exact = (x + h) - x
+        magnitude = np.abs(x)
+        exact = (magnitude + h) - magnitude
     return np.where((exact > 0) & np.isfinite(exact), exact, h)
 
 
