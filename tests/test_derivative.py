@@ -474,3 +474,44 @@ def test_log_at_1e80_fourth_derivative_on_the_scalar_path():
     assert res.value == pytest.approx(-6e-320, rel=1e-3) or not res.success
     array = derivative(np.log, np.array([1e80]), n=4, full_output=True)
     assert res.status == array.status[0] and res.nfev == array.nfev[0]
+
+
+FAST_PATH_CASES = [
+    (np.exp, 1.0),
+    (np.sin, 0.7),
+    (np.log, 3.0),
+    (np.cos, -2.5),
+    (np.sqrt, 0.25),
+    (np.arctan, 1e-3),
+    (lambda t: t**3 - 2 * t, 1.5),
+    (lambda t: np.exp(-(t**2)) * np.cos(5 * t), 0.3),
+    (lambda t: 1 / (1 + t**2), -4.0),
+    (lambda t: np.sin(40 * t), 0.9),
+]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("order", [2, 4])
+def test_scalar_fast_path_is_the_engine_bit_for_bit(n, order):
+    """The scalar call's first trial runs the engine's own rules on floats
+    (slopes._diff_arithmetic): where it settles the derivative, the array engine
+    gives the same numbers, bit for bit. slopes controls every operation here:
+    the same points, f's same calls, numpy's einsum and power on both paths, and
+    IEEE arithmetic on the rest."""
+    from slopes._diff_core import DERIVATIVE_LEVELS
+    from slopes._stencils import family
+
+    first_trial = len(family("central", n, order, DERIVATIVE_LEVELS)[0])  # its evaluations
+    settled = 0
+    for f, x in FAST_PATH_CASES:
+        fast = derivative(f, x, n=n, order=order, full_output=True)
+        array = derivative(f, np.array([x]), n=n, order=order, full_output=True)
+        assert (fast.value, fast.error, fast.step) == (
+            array.value[0],
+            array.error[0],
+            array.step[0],
+        ), (f, x)
+        assert (int(fast.nfev), int(fast.status)) == (int(array.nfev[0]), int(array.status[0]))
+        settled += int(fast.nfev) == first_trial
+    if n == 1:  # higher derivatives mostly need a second trial (a larger step)
+        assert settled >= 3  # the fast path does settle some of them

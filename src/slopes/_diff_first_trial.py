@@ -1,4 +1,4 @@
-"""The adaptive engine's first trial at one scalar x, in plain Python floats.
+"""The adaptive engine's first trial at one scalar x, with the engine's own rules on floats.
 
 ``derivative(np.exp, 1.0)`` is the most common call, and numpy's per-call
 overhead on 1-element arrays (about 1 us per operation, some 60 operations
@@ -7,13 +7,16 @@ first trial (:func:`slopes._richardson.adaptive`): the first step's table is
 resolved, asymptotic and within ``ACCEPT_FACTOR`` of the predicted optimum.
 
 This module computes that first trial only: the same first step, the same
-stencil points, the table of :func:`slopes._diff_table.error_table` for one
-line in floats, and the same acceptance rule. When the engine would stop
-there, this is the result. Otherwise (another trial is due, f is not finite
-at a stencil point, nothing is resolved, the step is above ``CONFIRM_STEP``)
-it returns the values of f it computed, and the general engine runs from the
-start on an f that remembers them: the adaptive loop exists once, the points
-are the same, and no evaluation is made or counted twice.
+stencil points, and then the engine's own functions on plain floats: the table
+(:func:`slopes._diff_table.line_table`, the rules of
+:func:`~slopes._diff_table.error_table`) and the decision
+(:func:`slopes._richardson.judge`), both written once against
+:mod:`slopes._diff_arithmetic`. When the engine would stop there with success,
+this is the result. Otherwise (another trial is due, f is not finite at a
+stencil point or flat, the step is above ``CONFIRM_STEP``) it returns the values
+of f it computed, and the general engine runs from the start on an f that
+remembers them: the adaptive loop exists once, the points are the same, and
+no evaluation is made or counted twice.
 """
 
 from __future__ import annotations
@@ -21,20 +24,15 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from slopes._diff_table import (
-    ASYMPTOTIC_RATIO,
-    NOISE_FACTOR,
-    RATIO_SAFETY,
-    RESOLVED,
-    TRUNCATION_MARGIN,
-)
+from slopes._diff_arithmetic import FLOATS
+from slopes._diff_table import line_table
 from slopes._diff_trials import CONFIRM_STEP
 from slopes._evaluate_block import PointError, raise_at
-from slopes._richardson import ACCEPT_FACTOR, CONVERGED, SUCCESS_RTOL
+from slopes._richardson import CONVERGED, judge
 from slopes._stencils import family
 from slopes._steps import REACH_FACTOR, relative_factor, smallest_step
 
@@ -73,12 +71,26 @@ class Remembered:
             return self.f(t)
 
 
+class _Family(NamedTuple):
+    """The central family of :func:`slopes._stencils.family`, with floats for the fast path."""
+
+    offsets: tuple[float, ...]
+    weights: np.ndarray
+    sums: tuple[float, ...]  # sum of |weights| per level
+    orders: tuple[int, ...]
+    factor: float  # the first step's fraction of |x| (slopes._steps.relative_factor)
+
+
 @functools.lru_cache(maxsize=64)
-def _plain_family(n: int, order: int, levels: int) -> tuple:
+def _plain_family(n: int, order: int, levels: int) -> _Family:
     offsets, weights, orders = family("central", n, order, levels)
-    sums = tuple(float(np.abs(row).sum()) for row in weights)
-    factor = relative_factor(np.dtype(np.float64), orders[-1], n)
-    return tuple(float(o) for o in offsets), weights, sums, orders, factor
+    return _Family(
+        offsets=tuple(float(o) for o in offsets),
+        weights=weights,
+        sums=tuple(float(np.abs(row).sum()) for row in weights),
+        orders=orders,
+        factor=relative_factor(np.dtype(np.float64), orders[-1], n),
+    )
 
 
 def _exact(x: float, h: float) -> float:
@@ -101,8 +113,8 @@ def first_trial(f: Any, x: float, *, n: int, order: int, levels: int) -> FirstTr
     """The first trial of the central family at ``x``; a :class:`Remembered` f when it
     does not settle the derivative."""
     plain = _plain_family(n, order, levels)
-    offsets, factor = plain[0], plain[4]
-    h = _first_step(x, n, factor, offsets[-1])
+    offsets = plain.offsets
+    h = _first_step(x, n, plain.factor, offsets[-1])
     raw = {}
     values = {}
     with np.errstate(all="ignore"):
@@ -119,14 +131,22 @@ def first_trial(f: Any, x: float, *, n: int, order: int, levels: int) -> FirstTr
     remembered = Remembered(f, raw)
     if not all(math.isfinite(v) for v in values.values()) or h > CONFIRM_STEP:
         return remembered
-    scale = max(abs(v) for v in values.values())
     if len({*values.values()}) == 1 or (n % 2 and all(values[o] == values[-o] for o in offsets)):
         return remembered  # flat or even about x: exact zeros, the general engine's rule
-    table = _table(values, scale, h, n, plain, x, offsets[-1] - offsets[0])
-    natural = scale / max(abs(x), 1.0) ** n  # see slopes._richardson.SUCCESS_RTOL
-    if table is None or not table[1] <= SUCCESS_RTOL * max(abs(table[0]), natural):
+    column = [values[o] for o in offsets]
+    width = offsets[-1] - offsets[0]
+    table = line_table(column, plain.weights, plain.sums, plain.orders, h, n, _EPS, abs(x), width)
+    scale = max(abs(x), 1.0)
+    limit = REACH_FACTOR * scale / offsets[-1]  # see _first_step
+    try:
+        verdict = judge(
+            table, h, limit, scale, n=n, p=plain.orders[-1], eps=_EPS, careful=False, ops=FLOATS
+        )
+    except (ZeroDivisionError, OverflowError):  # where numpy would give inf or nan
         return remembered
-    return FirstTrial(value=table[0], error=table[1], step=h, nfev=len(offsets))
+    if verdict.asymptotic and verdict.known and verdict.accept:
+        return FirstTrial(value=table.best, error=table.error, step=h, nfev=len(offsets))
+    return remembered
 
 
 def _as_float(value: Any) -> float:
@@ -142,65 +162,3 @@ def _as_float(value: Any) -> float:
     if np.iscomplexobj(array):
         raise TypeError("`f` returned complex values; use a real-valued f")
     return float(array.reshape(()))
-
-
-def _table(values, scale, h, n, plain, x, width) -> tuple[float, float] | None:
-    """:func:`slopes._diff_table.error_table` and the acceptance rule of
-    :func:`slopes._richardson._update` for a first trial on one line with one
-    output: the value and its error where the engine stops with success after
-    this trial, else None."""
-    offsets, weights, sums, orders, _factor = plain
-    eps = _EPS
-    hn = h**n
-    # the very operation of error_table, so that both paths agree bit for bit
-    column = np.array([values[o] for o in offsets]).reshape(1, -1, 1)
-    estimates = (np.einsum("lp,apk->lak", weights, column) / hn).ravel().tolist()
-    level = NOISE_FACTOR * (eps * scale + 0.0)
-    spread = max(values.values()) - min(values.values())
-    level = level + NOISE_FACTOR * eps * abs(x) * (spread / (width * h))
-    noise = [s * level / hn for s in sums]
-    best = estimates[-1]
-    diffs = [abs(e - best) for e in estimates[:-1]]
-    resolved = [d > RESOLVED * (nz + noise[-1]) for d, nz in zip(diffs, noise)]
-    if len(diffs) < 3:
-        return None  # the short families (order > 2) are left to the general engine
-    top, below, rounding = diffs[-1], diffs[-2], noise[-1]
-    small_enough = rounding <= 1e3 * eps * abs(best)
-    if not any(resolved):
-        # known to 1e3 eps with nothing resolved (truncation below rounding), or
-        # not known: the general engine grows the step
-        return (best, TRUNCATION_MARGIN * top + rounding) if small_enough else None
-    ratio = top / below if below > 0 else math.inf
-    good = resolved[-1] and resolved[-2] and ratio < ASYMPTOTIC_RATIO
-    if resolved[-1] and not good:
-        return None  # not asymptotic: a smaller step is due
-    largest, two_steps = ratio, 0.0
-    if resolved[-3]:
-        lower = below / diffs[-3] if diffs[-3] > 0 else math.inf
-        largest = max(ratio, lower)
-        if resolved[-2]:
-            two_steps = below * min(1.0, RATIO_SAFETY * lower * lower)
-    truncation = max(top, two_steps)
-    if good:
-        truncation = max(
-            top * min(1.0, RATIO_SAFETY * largest),
-            below * min(1.0, RATIO_SAFETY * largest * largest),
-        )
-    error = TRUNCATION_MARGIN * truncation + rounding
-    if resolved[0] and not any(resolved[1:]) and small_enough:
-        return best, error  # the higher orders exact to rounding: a polynomial
-    if resolved[-1]:
-        model = truncation
-    elif resolved[0]:  # extrapolated from the lowest order, below the rounding bound
-        bound = RESOLVED * (noise[-2] + noise[-1])
-        magnitude = max(abs(best), float(np.finfo(float).tiny))
-        guess = magnitude * min(diffs[0] / magnitude, 1.0) ** (orders[-1] / orders[0])
-        model = min(bound, guess)
-    else:
-        model = 0.0
-    if not (model > 0 and rounding > 0):
-        return None
-    p = orders[-1]
-    factor = (n * rounding / (p * model)) ** (1.0 / (p + n))
-    e_star = model * factor**p + rounding / factor**n
-    return (best, error) if model + rounding <= ACCEPT_FACTOR * e_star else None

@@ -118,19 +118,19 @@ def _pairs(
     values[:, inner] = _pair_values(evaluator, steps, pairs, grid[inner])
     first = error_table(values[:, inner], weights[:2][:, inner], orders[:2], mean_step, 2, eps)
     finite = np.isfinite(values[:, inner]).all(axis=(1, 2))
-    done = ~first["any_resolved"][:, 0] & finite
+    done = ~first.any_resolved[:, 0] & finite
     out = {
-        "value": first["best"][:, 0],
-        "error": first["error"][:, 0],
+        "value": first.best[:, 0],
+        "error": first.error[:, 0],
         "status": np.where(done, CONVERGED, UNRELIABLE),
     }
     rest = np.flatnonzero(~done)
     if rest.size:
         values[np.ix_(rest, ~inner)] = _pair_values(evaluator, steps, pairs[rest], grid[~inner])
         full = error_table(values[rest], weights, orders, mean_step[rest], 2, eps)
-        ok = full["asymptotic"][:, 0] & np.isfinite(values[rest]).all(axis=(1, 2))
-        out["value"][rest] = full["best"][:, 0]
-        out["error"][rest] = full["error"][:, 0]
+        ok = full.asymptotic[:, 0] & np.isfinite(values[rest]).all(axis=(1, 2))
+        out["value"][rest] = full.best[:, 0]
+        out["error"][rest] = full.error[:, 0]
         out["status"][rest] = np.where(ok, CONVERGED, UNRELIABLE)
     return out
 

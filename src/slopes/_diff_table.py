@@ -25,17 +25,23 @@ recognises this across two trials (see there).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+
+from slopes._diff_arithmetic import ARRAYS, FLOATS, Arithmetic
 
 __all__ = [
     "ASYMPTOTIC_RATIO",
     "NOISE_FACTOR",
     "RATIO_SAFETY",
     "RESOLVED",
+    "Table",
     "across_trials",
     "error_table",
+    "line_table",
     "power_law",
 ]
 
@@ -50,6 +56,29 @@ RATIO_SAFETY = 4.0  # the next order's error is taken as at most this times the 
 # which makes its error constant up to ~20 % larger than the decay measured on the
 # lower levels predicts (sin and exp sums at 1: true 4.95e-12, extrapolated 4.06e-12)
 TRUNCATION_MARGIN = 1.5
+_TINY = float(np.finfo(float).tiny)
+
+
+@dataclass(frozen=True)
+class Table:
+    """What one trial's table says, per line and output (arrays of shape (m, k)).
+
+    From :func:`line_table` (one line with one output), every field is a float or a
+    bool, and ``diffs`` and ``resolved`` are tuples with one entry per level.
+    """
+
+    best: Any  # the estimate of the highest order
+    truncation: Any  # the truncation term of the step model (measured, or a bound)
+    rounding: Any  # the rounding level of the best estimate
+    error: Any  # the reported error estimate: TRUNCATION_MARGIN truncation + rounding
+    asymptotic: Any  # the differences shrink (or none is resolved)
+    any_resolved: Any  # some difference is above the rounding level
+    top_resolved: Any  # the top difference is
+    diffs: Any  # (levels - 1, m, k): |D_l - D_top|
+    resolved: Any  # (levels - 1, m, k)
+    flat: Any  # f took one value at every point (or was even about x): exact zeros
+    scale: Any  # max |f| over the stencil
+    scaling: Any = False  # accepted as a power law across two trials (across_trials)
 
 
 def error_table(
@@ -64,8 +93,11 @@ def error_table(
     mirrored: bool = False,
     position: np.ndarray | None = None,
     width: float = 1.0,
-) -> dict[str, np.ndarray]:
+) -> Table:
     """Estimates of every level and their error analysis, per line and output.
+
+    ``values`` has shape ``(m, points, k)``: f at the stencil's points on ``m``
+    lines with ``k`` outputs, the step ``h`` per line.
 
     With ``bound_guess`` the step model also extrapolates from the bound that
     unresolved differences put on the decay (see below): for callers to whom a
@@ -81,78 +113,129 @@ def error_table(
     stencil's ``width`` (its widest offset minus its narrowest, in steps).
     """
     with np.errstate(over="ignore"):  # h**n beyond the largest float (log at 1e80, n = 4)
-        hn = (h**n)[None, :, None]
+        hn = (h**n)[:, None]
     # an output that takes exactly one value at every stencil point is flat along
     # the line: every difference quotient is exactly 0 (the float weights need not
     # sum to exactly 0, so the sum would leave dust of eps |f| / h**n)
-    flat = np.all(values == values[:, :1], axis=1)  # (a, k)
+    flat = np.all(values == values[:, :1], axis=1)  # (m, k)
     if mirrored:  # offsets symmetric about 0 and n odd: f even about x gives exact zeros too
         flat |= np.all(values == values[:, ::-1], axis=1)
-    estimates = np.einsum("lp,apk->lak", weights, values) / hn
-    estimates = np.where(flat[None], 0.0, estimates)
-    scale = np.max(np.abs(values), axis=1)  # (a, k)
+    stacked = np.einsum("lp,apk->lak", weights, values) / hn[None]
+    estimates = list(np.where(flat[None], 0.0, stacked))
+    scale = np.max(np.abs(values), axis=1)  # (m, k)
     # rounding level of each estimate: f's values carry about NOISE_FACTOR eps |f|
     # (plus value_noise when f is itself a finite difference, as in hessian). A
     # flat output keeps it: f's values may hide a slope below their rounding
     level = NOISE_FACTOR * (eps * scale + value_noise)
     if position is not None:  # ... and eps |x f'| from the rounding of f's argument
-        spread = np.max(values, axis=1) - np.min(values, axis=1)  # (a, k)
+        spread = np.max(values, axis=1) - np.min(values, axis=1)  # (m, k)
         slope = spread / (width * h[:, None])
         level = level + NOISE_FACTOR * eps * position[:, None] * slope
-    noise = np.abs(weights).sum(axis=1)[:, None, None] * level[None] / hn
+    noise = [s * level / hn for s in np.abs(weights).sum(axis=1)]
+    with np.errstate(all="ignore"):
+        return _judged(estimates, noise, orders, flat, scale, ARRAYS, bound_guess)
+
+
+def line_table(
+    values: Sequence[float],
+    weights: np.ndarray,
+    sums: Sequence[float],
+    orders: tuple,
+    h: float,
+    n: int,
+    eps: float,
+    position: float,
+    width: float,
+) -> Table:
+    """:func:`error_table` for one line with one output, in floats, with a position.
+
+    ``values`` are f's (finite, not all equal) values at the stencil's points,
+    ``sums`` the sums of the absolute weights of each level. The same rules on the
+    same numbers: the result equals :func:`error_table`'s bit for bit.
+
+    Examples
+    --------
+    >>> from slopes._stencils import family
+    >>> offsets, weights, orders = family("central", 1, 2, 4)
+    >>> values = np.exp(1.0 + offsets * 0.015)
+    >>> sums = np.abs(weights).sum(axis=1).tolist()
+    >>> one = line_table(values.tolist(), weights, sums, orders, 0.015, 1, 2.0**-52, 1.0, 8.586)
+    >>> many = error_table(values[None, :, None], weights, orders, np.array([0.015]), 1,
+    ...                    2.0**-52, position=np.array([1.0]), width=8.586)
+    >>> bool(one.best == many.best[0, 0]), bool(one.error == many.error[0, 0])
+    (True, True)
+    """
+    # the very operations of error_table (numpy's power, its einsum), so that both
+    # agree bit for bit (``h**n`` on a float would call libm's pow, numpy's ``h**2``
+    # multiplies)
+    hn = float((np.array([h]) ** n)[0])
+    column = np.array(values).reshape(1, -1, 1)
+    estimates = (np.einsum("lp,apk->lak", weights, column) / hn).ravel().tolist()
+    scale = max(abs(v) for v in values)
+    level = NOISE_FACTOR * (eps * scale + 0.0)
+    spread = max(values) - min(values)
+    level = level + NOISE_FACTOR * eps * position * (spread / (width * h))
+    noise = [s * level / hn for s in sums]
+    return _judged(estimates, noise, orders, False, scale, FLOATS, False)
+
+
+def _judged(
+    estimates: list,
+    noise: list,
+    orders: tuple,
+    flat: Any,
+    scale: Any,
+    ops: Arithmetic,
+    bound_guess: bool,
+) -> Table:
+    """The table's rules on per-level estimates and rounding levels (see the module)."""
     best = estimates[-1]
-    diffs = np.abs(estimates[:-1] - best[None])  # (L-1, a, k)
-    resolved = diffs > RESOLVED * (noise[:-1] + noise[-1][None])
+    diffs = [ops.absolute(e - best) for e in estimates[:-1]]
+    resolved = [d > RESOLVED * (nz + noise[-1]) for d, nz in zip(diffs, noise)]
     top = diffs[-1]
     rounding = noise[-1]
-    truncation = top.copy()  # conservative: bounded by the next-lower order's error
-    asymptotic = np.ones_like(top, dtype=bool)
-    if diffs.shape[0] >= 2:
+    truncation = top  # conservative: bounded by the next-lower order's error
+    count = len(diffs)
+    if count >= 2:
         below = diffs[-2]
-        with np.errstate(all="ignore"):
-            ratio = np.where(below > 0, top / below, np.inf)
-        both = resolved[-1] & resolved[-2]
-        good = both & (ratio < ASYMPTOTIC_RATIO)
+        ratio = ops.quotient(top, below)
+        good = resolved[-1] & resolved[-2] & (ratio < ASYMPTOTIC_RATIO)
         # the next ratio is not always smaller than this one (2 sin t + e^t at 0
         # has derivatives -1, 3, -1, 3, ..): take the largest measured ratio
         # and a safety factor
         largest = ratio
-        two_steps = np.zeros_like(top)
-        if diffs.shape[0] == 2:  # no lower ratio: d_0 / |D| stands in (a nearly
+        two_steps: Any = 0.0
+        if count == 2:  # no lower ratio: d_0 / |D| stands in (a nearly
             # cancelling coefficient, c5 of 0.22 sin(1.5t) + exp(0.75t) at 2, makes
             # `ratio` small by accident)
-            with np.errstate(all="ignore"):
-                first = np.where(np.abs(best) > 0, diffs[0] / np.abs(best), np.inf)
-            largest = np.where(resolved[0], np.maximum(ratio, first), ratio)
-        if diffs.shape[0] >= 3:
-            with np.errstate(all="ignore"):
-                lower = np.where(diffs[-3] > 0, below / diffs[-3], np.inf)
-                largest = np.where(resolved[-3], np.maximum(ratio, lower), ratio)
-                measured = resolved[-3] & resolved[-2]
-                two_steps = np.where(
-                    measured, below * np.minimum(1.0, RATIO_SAFETY * lower * lower), 0.0
-                )
-        with np.errstate(all="ignore"):
-            shrink = np.minimum(1.0, RATIO_SAFETY * largest)
-            # two steps from the level below too: a nearly cancelling coefficient
-            # makes `top` small by accident, not the best level's error
-            both = below * np.minimum(1.0, RATIO_SAFETY * largest * largest)
-            truncation = np.where(
-                good, np.maximum(top * shrink, both), np.maximum(truncation, two_steps)
+            first = ops.quotient(diffs[0], ops.absolute(best))
+            largest = ops.where(resolved[0], ops.maximum(ratio, first), ratio)
+        if count >= 3:
+            lower = ops.quotient(below, diffs[-3])
+            largest = ops.where(resolved[-3], ops.maximum(ratio, lower), ratio)
+            measured = resolved[-3] & resolved[-2]
+            two_steps = ops.where(
+                measured, below * ops.minimum(1.0, RATIO_SAFETY * lower * lower), 0.0
             )
-            if diffs.shape[0] == 2 and orders[1] - orders[0] == 1:
-                # a one-sided table of three levels has one ratio, of orders one
-                # apart, and nothing to check it against: where the two upper
-                # levels agree by accident the ratio is tiny and the estimate far
-                # too small (1 / (e^x0 + cos x1 + 10), forward: 1.7e-11 off,
-                # estimate 3.7e-13; cos(x0 - x1)'s one-sided Hessian diagonal at 0,
-                # 4e-8 off, 4e-10). Their difference itself is the bound taken
-                truncation = np.maximum(truncation, top)
+        shrink = ops.minimum(1.0, RATIO_SAFETY * largest)
+        # two steps from the level below too: a nearly cancelling coefficient
+        # makes `top` small by accident, not the best level's error
+        both = below * ops.minimum(1.0, RATIO_SAFETY * largest * largest)
+        truncation = ops.where(
+            good, ops.maximum(top * shrink, both), ops.maximum(truncation, two_steps)
+        )
+        if count == 2 and orders[1] - orders[0] == 1:
+            # a one-sided table of three levels has one ratio, of orders one
+            # apart, and nothing to check it against: where the two upper
+            # levels agree by accident the ratio is tiny and the estimate far
+            # too small (1 / (e^x0 + cos x1 + 10), forward: 1.7e-11 off,
+            # estimate 3.7e-13; cos(x0 - x1)'s one-sided Hessian diagonal at 0,
+            # 4e-8 off, 4e-10). Their difference itself is the bound taken
+            truncation = ops.maximum(truncation, top)
         # a resolved top difference that does not shrink: the step is too large
-        asymptotic = ~resolved[-1] | good
+        asymptotic = ops.invert(resolved[-1]) | good
     else:
-        asymptotic = ~resolved[-1] | (top < 0.1 * np.abs(best))
-    any_resolved = resolved.any(axis=0)
+        asymptotic = ops.invert(resolved[-1]) | (top < 0.1 * ops.absolute(best))
     # for predicting the best step, an unresolved top difference is known only
     # to lie below the rounding level: use that bound, never zero
     bound = RESOLVED * (noise[-2] + noise[-1])
@@ -160,48 +243,55 @@ def error_table(
     # grow geometrically, relative errors scale as (h / scale)**order, so
     # T_top ~ |D| (d_0 / |D|)**(p_top / p_0). Used only to choose the next step
     # (which is then measured); the reported error stays measured.
-    p_ratio = orders[-1] / orders[0]
-    with np.errstate(all="ignore"):
-        magnitude = np.maximum(np.abs(best), np.finfo(float).tiny)
-        guess = magnitude * np.minimum(diffs[0] / magnitude, 1.0) ** p_ratio
-    # the unresolved differences above the highest resolved one, r, are measured
-    # too (with bound_guess): level r + 1's error is below `bound`, so the decay per level is at
-    # most q = bound / d_r, and at that rate T_top ~ d_r q**(L - 1 - r). Where
-    # this is below the geometric guess the measurement contradicts the guess
-    # (a polynomial, whose higher orders are exact): take the measured one,
-    # which lets the step grow until rounding is small (Rosenbrock's Hessian)
+    magnitude = ops.maximum(ops.absolute(best), _TINY)
+    guess = magnitude * ops.minimum(diffs[0] / magnitude, 1.0) ** (orders[-1] / orders[0])
     if bound_guess:
-        count = diffs.shape[0]
-        highest = count - 1 - np.argmax(resolved[::-1], axis=0)  # (a, k)
-        d_r = np.take_along_axis(diffs, highest[None], axis=0)[0]
-        with np.errstate(all="ignore"):
-            q = np.where(d_r > 0, np.minimum(bound / d_r, 1.0), 1.0)
-            measured = d_r * q ** (count - highest).astype(float)
-        guess = np.minimum(guess, measured)
+        guess = ops.minimum(guess, _bound_guess(diffs, resolved, bound))
     # an output with nothing resolved tells nothing about truncation: 0 here
-    guess = np.where(resolved[0], np.minimum(bound, guess), 0.0)
-    model = np.where(resolved[-1], truncation, guess)
-    return {
-        "best": best,
-        "truncation": model,
-        "rounding": rounding,
-        "error": TRUNCATION_MARGIN * truncation + rounding,
-        "asymptotic": asymptotic,
-        "any_resolved": any_resolved,
-        "top_resolved": resolved[-1],
-        "diffs": diffs,
-        "resolved": resolved,
-        "flat": flat,
-        "scale": scale,
-    }
+    guess = ops.where(resolved[0], ops.minimum(bound, guess), 0.0)
+    if ops is ARRAYS:
+        diffs, resolved = np.stack(diffs), np.stack(resolved)
+    else:
+        diffs, resolved = tuple(diffs), tuple(resolved)
+    return Table(
+        best=best,
+        truncation=ops.where(resolved[-1], truncation, guess),
+        rounding=rounding,
+        error=TRUNCATION_MARGIN * truncation + rounding,
+        asymptotic=asymptotic,
+        any_resolved=ops.any_of(resolved),
+        top_resolved=resolved[-1],
+        diffs=diffs,
+        resolved=resolved,
+        flat=flat,
+        scale=scale,
+    )
+
+
+def _bound_guess(diffs: list, resolved: list, bound: np.ndarray) -> np.ndarray:
+    """The decay that unresolved differences bound (arrays; ``bound_guess``).
+
+    The unresolved differences above the highest resolved one, r, are measured
+    too: level r + 1's error is below ``bound``, so the decay per level is at
+    most q = bound / d_r, and at that rate T_top ~ d_r q**(L - 1 - r). Where
+    this is below the geometric guess the measurement contradicts the guess
+    (a polynomial, whose higher orders are exact): the measured one lets the
+    step grow until rounding is small (Rosenbrock's Hessian).
+    """
+    stacked, known = np.stack(diffs), np.stack(resolved)
+    count = stacked.shape[0]
+    highest = count - 1 - np.argmax(known[::-1], axis=0)  # (m, k)
+    d_r = np.take_along_axis(stacked, highest[None], axis=0)[0]
+    q = np.where(d_r > 0, np.minimum(bound / d_r, 1.0), 1.0)
+    return d_r * q ** (count - highest).astype(float)
 
 
 SELF_SIMILAR = 2.0  # the differences of two trials fell by factors within this of each other
 
 
 def power_law(
-    table: dict[str, np.ndarray],
-    previous: dict[str, np.ndarray],
+    table: Table,
+    previous: Any,
     ratio: np.ndarray,
     p: int,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -209,7 +299,7 @@ def power_law(
 
     ``table`` is this trial's :func:`error_table`, ``previous`` the one of the
     trial before on the same lines, at a step ``1 / ratio`` times larger (a
-    dict with at least ``best``, ``diffs`` and ``resolved``); ``p`` is the
+    :class:`Table`, or anything with its ``best``, ``diffs`` and ``resolved``); ``p`` is the
     order of the next-to-last level. Returns, per line and output, whether
     the table follows a power law, and then its error estimate.
 
@@ -242,7 +332,7 @@ def power_law(
     ...     values = f(offsets * h)[None, :, None]
     ...     return error_table(values, weights, orders, np.array([h]), 1, 2.0**-52)
     >>> big, small = table(lambda t: t**7, 0.015), table(lambda t: t**7, 0.015 / 16)
-    >>> bool(small["asymptotic"][0, 0])  # the ratio within the table stays 1.8
+    >>> bool(small.asymptotic[0, 0])  # the ratio within the table stays 1.8
     False
     >>> scaling, error = power_law(small, big, np.array([1 / 16]), orders[-2])
     >>> bool(scaling[0, 0]), bool(0 < error[0, 0] < 1e-16)
@@ -252,47 +342,57 @@ def power_law(
     >>> bool(pole[0][0, 0])  # self-similar too, but growing
     False
     """
-    diffs, resolved = table["diffs"], table["resolved"]
-    same = np.all(resolved == previous["resolved"], axis=0) & resolved[-1]
+    diffs, resolved = table.diffs, table.resolved
+    same = np.all(resolved == previous.resolved, axis=0) & resolved[-1]
     with np.errstate(all="ignore"):
-        drop = diffs / previous["diffs"]
+        drop = diffs / previous.diffs
         s = drop[-1]
         similar = np.all(
             ~resolved | (np.abs(np.log(drop / s[None])) <= np.log(SELF_SIMILAR)), axis=0
         )
         fast = np.minimum(RATIO_SAFETY * np.asarray(ratio, dtype=float) ** p, 0.25)
         scaling = same & similar & (s <= fast[:, None])
-        cross = np.abs(table["best"] - previous["best"]) * s / (1.0 - s)
-        error = np.maximum(diffs[-1], cross) + table["rounding"]
-    error = np.where(scaling, np.maximum(table["error"], error), table["error"])
+        cross = np.abs(table.best - previous.best) * s / (1.0 - s)
+        error = np.maximum(diffs[-1], cross) + table.rounding
+    error = np.where(scaling, np.maximum(table.error, error), table.error)
     return scaling, error
 
 
 def across_trials(
-    table: dict, last: Any, lines: np.ndarray, h: np.ndarray, name: str, orders: tuple
-) -> None:
-    """For the adaptive engine: mark (``table["scaling"]``) and accept the tables
-    that follow a power law across each line's last two trials of the same
-    stencil family ``name`` (:func:`power_law`), then remember this trial in
+    table: Table, last: Any, lines: np.ndarray, h: np.ndarray, name: str, orders: tuple
+) -> Table:
+    """For the adaptive engine: the table, with ``scaling`` marking (and accepting) the
+    lines whose tables follow a power law across their last two trials of the same
+    stencil family ``name`` (:func:`power_law`); this trial is remembered in
     ``last`` (a :class:`slopes._richardson.LastTrial`: per line the family's
     ``name``, ``step``, ``best``, ``diffs`` and ``resolved``)."""
-    table["scaling"] = np.zeros(table["best"].shape, dtype=bool)
-    if len(orders) < 2 or last.diffs.shape[0] != table["diffs"].shape[0]:
-        return
-    have = last.name[lines] == name
-    if have.any():
-        previous = {
-            "diffs": last.diffs[:, lines],
-            "resolved": last.resolved[:, lines],
-            "best": last.best[lines],
-        }
-        scaling, error = power_law(table, previous, h / last.step[lines], orders[-2])
-        scaling &= have[:, None] & ~table["asymptotic"]
-        table["scaling"] = scaling
-        table["asymptotic"] = table["asymptotic"] | scaling
-        table["error"] = np.where(scaling, error, table["error"])
-    last.name[lines] = name
-    last.step[lines] = h
-    last.best[lines] = table["best"]
-    last.diffs[:, lines] = table["diffs"]
-    last.resolved[:, lines] = table["resolved"]
+    table = replace(table, scaling=np.zeros(table.best.shape, dtype=bool))
+    if len(orders) >= 2 and last.diffs.shape[0] == table.diffs.shape[0]:
+        have = last.name[lines] == name
+        if have.any():
+            previous = _Previous(
+                best=last.best[lines], diffs=last.diffs[:, lines], resolved=last.resolved[:, lines]
+            )
+            scaling, error = power_law(table, previous, h / last.step[lines], orders[-2])
+            scaling &= have[:, None] & ~table.asymptotic
+            table = replace(
+                table,
+                scaling=scaling,
+                asymptotic=table.asymptotic | scaling,
+                error=np.where(scaling, error, table.error),
+            )
+        last.name[lines] = name
+        last.step[lines] = h
+        last.best[lines] = table.best
+        last.diffs[:, lines] = table.diffs
+        last.resolved[:, lines] = table.resolved
+    return table
+
+
+@dataclass(frozen=True)
+class _Previous:
+    """A line's previous trial, as :func:`power_law` reads it."""
+
+    best: np.ndarray
+    diffs: np.ndarray
+    resolved: np.ndarray

@@ -74,10 +74,10 @@ def confirmed(trials, best_step, n) -> np.ndarray:
 def record(trials, table, lines, index, h) -> None:
     """Store one trial's table for ``lines`` in row ``index`` of ``trials``."""
     trials.step[index, lines] = h
-    trials.value[index, lines] = table["best"]
+    trials.value[index, lines] = table.best
     # the table's own rule: differences below RESOLVED rounding levels are noise
-    trials.slack[index, lines] = table["error"] + (RESOLVED - 1) * table["rounding"]
-    trials.asymptotic[index, lines] = table["asymptotic"].all(axis=1)
+    trials.slack[index, lines] = table.error + (RESOLVED - 1) * table.rounding
+    trials.asymptotic[index, lines] = table.asymptotic.all(axis=1)
 
 
 def consistent(trials, value, best_step) -> np.ndarray:

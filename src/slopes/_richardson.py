@@ -49,14 +49,14 @@ from typing import Any
 
 import numpy as np
 
-from slopes._diff_table import across_trials, error_table
+from slopes._diff_arithmetic import ARRAYS, Arithmetic
+from slopes._diff_table import Table, across_trials, error_table
 from slopes._diff_trials import CONFIRM_STEP, confirm_large, consistent, record
 from slopes._stencils import family, stencil
 from slopes._steps import (
     default_reach,
     exact_step,
     initial_step,
-    optimal_step,
     relative_factor,
     smallest_step,
 )
@@ -266,7 +266,7 @@ class _LineState:
         )
 
 
-def claimable(value: np.ndarray, error: np.ndarray, natural: np.ndarray, eps: float) -> np.ndarray:
+def claimable(value: Any, error: Any, natural: Any, eps: float, ops: Arithmetic = ARRAYS) -> Any:
     """Per line: the error estimate is small enough to claim success.
 
     The bound is ``SUCCESS_RTOL`` of the line's scale in float64. A lower
@@ -274,15 +274,14 @@ def claimable(value: np.ndarray, error: np.ndarray, natural: np.ndarray, eps: fl
     ``eps ** (1/3)`` (4.9e-3 in float32): about what a second difference reaches
     in that precision, where a first difference reaches ``eps ** (2/3)``.
     """
-    magnitude = np.abs(value).max(axis=1)
-    size = np.maximum(magnitude, natural)
-    worst = error.max(axis=1)
+    magnitude = ops.line_max(ops.absolute(value))
+    size = ops.maximum(magnitude, natural)
+    worst = ops.line_max(error)
     rtol = SUCCESS_RTOL if eps <= FLOAT64_EPS else eps ** (1 / 3)
-    with np.errstate(invalid="ignore"):
-        # a value within its estimate of 0 (x**7 at 0: 0 +- 2e-17 where f ~ 1e-21)
-        # is claimed as a zero when the estimate is below ZERO_ATOL
-        zero = (magnitude <= worst) & (worst <= ZERO_ATOL)
-        return (worst <= rtol * size) | zero
+    # a value within its estimate of 0 (x**7 at 0: 0 +- 2e-17 where f ~ 1e-21)
+    # is claimed as a zero when the estimate is below ZERO_ATOL
+    zero = (magnitude <= worst) & (worst <= ZERO_ATOL)
+    return (worst <= rtol * size) | zero
 
 
 def _capped(x: np.ndarray, h: np.ndarray, limit: np.ndarray) -> np.ndarray:
@@ -460,7 +459,7 @@ def adaptive(
                 position=np.abs(x[ok]) if value_noise == 0 else None,
                 width=float(np.ptp(offsets)),
             )
-            across_trials(table, last, ok, h[ok], name, orders)
+            table = across_trials(table, last, ok, h[ok], name, orders)
             record(trials, table, ok, state.tried[ok] - 1, h[ok])
             _update(table, ok, h, name, orders[-1], state, rule)
             if tolerance is not None:  # reliable and within the caller's tolerance: done
@@ -471,13 +470,13 @@ def adaptive(
             # resolved, the top one not: a pessimistic bound), tries a smaller step
             at_bound = h[ok] >= limits[name][ok] * (1 - 1e-12)
             wants_more = at_bound & (state.next_h[ok] >= h[ok]) & state.active[ok]
-            fine = claimable(state.value[ok], state.error[ok], state.natural[ok], eps)
+            with np.errstate(invalid="ignore"):
+                fine = claimable(state.value[ok], state.error[ok], state.natural[ok], eps)
             state.active[ok[wants_more & fine]] = False
             state.next_h[ok[wants_more & ~fine]] = h[ok[wants_more & ~fine]] * SHRINK
             other = state.start[ok] != name
             if other.any():
-                sided = {"best": table["best"][other], "error": table["error"][other]}
-                _confirm(sided, ok[other], h, state)
+                _confirm(table.best[other], table.error[other], ok[other], h, state)
         state.active &= state.tried < max_trials
         h = exact_step(x, np.maximum(state.next_h, h_min))
     # a one-sided result never confirmed by a second step is not trusted
@@ -503,7 +502,8 @@ def adaptive(
             )
     status[(status == CONVERGED) & ~consistent(trials, state.value, best_step)] = UNRELIABLE
     if tolerance is None:
-        fine = claimable(state.value, state.error, state.natural, eps)
+        with np.errstate(invalid="ignore"):
+            fine = claimable(state.value, state.error, state.natural, eps)
     else:  # the caller's tolerance replaces the engine's own bar for success
         fine = tolerance.met(state.value, state.error)
     status[(status >= 0) & ~fine] = IMPRECISE
@@ -561,13 +561,12 @@ def _confirm_large(g, trials, status, best_step, nfev, setup, value_noise, row, 
     status[failed] = UNRELIABLE
 
 
-def _confirm(table, lines, h, state) -> None:
+def _confirm(estimate, error, lines, h, state) -> None:
     """One-sided stencils next to a singularity (sqrt at 0) can look asymptotic at
     one step while diverging as h -> 0. So a one-sided line that would stop with
     success is evaluated once more at a quarter of its best step, and the two
     results must agree within their error estimates (a confirmation that could
     not use a smaller step, at the smallest step allowed, confirms nothing)."""
-    estimate, error = table["best"], table["error"]
     checking = state.sided[lines] == 1  # this trial was the confirmation
     checked = lines[checking]
     with np.errstate(all="ignore"):
@@ -616,8 +615,101 @@ def _handle_nonfinite(g, lines, values, offsets, name, state: _LineState, k) -> 
             state.next_h[line] = state.next_h[line] * SHRINK
 
 
-def _update(table, lines, h, name, p, state: _LineState, rule: Rule) -> None:
-    """Keep each line's best trial, then decide: accept, stop, or move the step.
+@dataclass(frozen=True)
+class Verdict:
+    """What one trial's table decides for each line (arrays of shape (m,), or one
+    line's floats and bools; see :func:`judge`)."""
+
+    asymptotic: Any  # the table's differences shrink on every output
+    known: Any  # the value is known: resolved, or its rounding small enough, or flat
+    accept: Any  # this trial ends the line's search (with success, if it is the best)
+    resolved: Any  # some difference resolved on some output
+    small_enough: Any  # rounding at most 1e3 eps |value|
+    flat_known: Any  # flat at a step large enough to trust it
+    natural: Any  # max|f| / scale**n (see SUCCESS_RTOL)
+    truncation: Any  # the step model's two terms, worst over the outputs
+    rounding: Any
+    h_star: Any  # the step the model predicts best
+    aim: Any  # 1e3 eps |value|: the rounding an unresolved table must reach
+
+
+def judge(
+    table: Table,
+    h: Any,
+    limit: Any,
+    scale: Any,
+    *,
+    n: int,
+    p: int,
+    eps: float,
+    careful: bool,
+    ops: Arithmetic = ARRAYS,
+) -> Verdict:
+    """The engine's decision on one trial: is the value known, does the search end here.
+
+    ``h`` is the trial's step, ``limit`` the family's largest, ``scale`` the line's
+    own scale ``max(|x|, floor, 1)``, ``p`` the family's top order. The rules run
+    on arrays of lines (:func:`_update`) and, through ``ops=FLOATS``, on the scalar
+    fast path's first trial (:mod:`slopes._diff_first_trial`): written once.
+    """
+    asymptotic = ops.line_all(table.asymptotic)
+    resolved = ops.line_any(table.any_resolved)
+    magnitude = ops.line_max(ops.absolute(table.best))
+    rounding = ops.line_max(table.rounding)
+    # nothing resolved: truncation is below the rounding level even for the
+    # lowest order, so the step is too small (or f is a low-degree polynomial);
+    # the value is known only when that rounding level is small next to it
+    aim = 1e3 * eps * magnitude
+    small_enough = rounding <= aim
+    # every estimate exactly 0: f flat along the line, or even about x (cos at 0)
+    flat = ops.line_all(table.flat)
+    at_bound = h >= limit * (1 - 1e-12)
+    flat_known = flat & ((h >= FLAT_STEP * scale) | at_bound)
+    settled = at_bound & (rounding <= SETTLED_RTOL * magnitude)
+    natural = ops.line_max(table.scale) / scale**n
+    bounded = rounding <= UNRESOLVED_RTOL * ops.maximum(magnitude, natural)
+    known = resolved | small_enough | flat_known | settled | bounded
+    truncation = ops.line_max(table.truncation)
+    # the step minimising T h^p + R / h^n given both terms at h (slopes._steps.optimal_step)
+    factor = ops.quotient(n * rounding, p * truncation) ** (1.0 / (p + n))
+    e_star = truncation * factor**p + rounding / factor**n
+    # compare the model with itself: the measured error also holds unresolved noise
+    accept_factor = CAREFUL_ACCEPT if careful else ACCEPT_FACTOR
+    accept_resolved = resolved & asymptotic & (truncation + rounding <= accept_factor * e_star)
+    accept_unresolved = ops.invert(resolved) & small_enough
+    # a power law (f homogeneous about x) has no optimal step: its error falls
+    # with h at every step, so the step model does not apply
+    accept_scaling = asymptotic & ops.line_any(table.scaling)
+    # only the lowest order differs from the others beyond rounding: the higher
+    # orders are exact to rounding (a low-degree polynomial), and that rounding
+    # is small next to the value; a larger step would only shave rounding
+    polynomial: Any = False
+    if len(table.resolved) >= 2:
+        exact_above = table.resolved[0] & ops.invert(ops.any_of(table.resolved[1:]))
+        polynomial = ops.line_all(exact_above | table.flat) & small_enough
+    accept = accept_resolved | accept_unresolved | accept_scaling | polynomial | flat_known
+    # a trial whose reported error is too large to claim does not end the search
+    # (its lower orders resolved, the top one not: the bound is pessimistic, and a
+    # smaller step shrinks it); the search ends anyway after max_trials
+    accept = accept & (claimable(table.best, table.error, natural, eps, ops) | flat_known)
+    return Verdict(
+        asymptotic=asymptotic,
+        known=known,
+        accept=accept,
+        resolved=resolved,
+        small_enough=small_enough,
+        flat_known=flat_known,
+        natural=natural,
+        truncation=truncation,
+        rounding=rounding,
+        h_star=h * factor,
+        aim=aim,
+    )
+
+
+def _update(table: Table, lines, h, name, p, state: _LineState, rule: Rule) -> None:
+    """Keep each line's best trial, then decide (:func:`judge`): accept, stop, or
+    move the step.
 
     ``p`` is the top order of the family just evaluated; ``rule`` holds the
     derivative order ``n``, ``eps``, the ``start_method`` (a result of another
@@ -631,34 +723,20 @@ def _update(table, lines, h, name, p, state: _LineState, rule: Rule) -> None:
         state.active,
     )
     n, eps, careful = rule.n, rule.eps, rule.careful
-    # a line's figures are the worst over its outputs
-    line_error = table["error"].max(axis=1)
-    improved = line_error < error[lines].max(axis=1)
-    chosen = lines[improved]
-    value[chosen] = table["best"][improved]
-    error[chosen] = table["error"][improved]
-    best_step[chosen] = h[chosen]
-    asymptotic = table["asymptotic"].all(axis=1)
-    ok_status = np.where(state.start[lines] == name, CONVERGED, ONE_SIDED)
-    resolved = table["any_resolved"].any(axis=1)
-    magnitude = np.abs(table["best"]).max(axis=1)
-    rounding = table["rounding"].max(axis=1)
-    # nothing resolved: truncation is below the rounding level even for the
-    # lowest order, so the step is too small (or f is a low-degree polynomial);
-    # the value is known only when that rounding level is small next to it
-    aim = 1e3 * eps * magnitude
-    small_enough = rounding <= aim
     hl = h[lines]
-    # every estimate exactly 0: f flat along the line, or even about x (cos at 0)
-    flat = table["flat"].all(axis=1)
-    at_bound = hl >= state.limit[lines] * (1 - 1e-12)
-    flat_known = flat & ((hl >= FLAT_STEP * state.scale[lines]) | at_bound)
-    settled = at_bound & (rounding <= SETTLED_RTOL * magnitude)
-    with np.errstate(over="ignore"):  # scale**n beyond the largest float: natural is 0
-        natural = table["scale"].max(axis=1) / state.scale[lines] ** n
-    state.natural[chosen] = natural[improved]
-    bounded = rounding <= UNRESOLVED_RTOL * np.maximum(magnitude, natural)
-    known = resolved | small_enough | flat_known | settled | bounded
+    with np.errstate(all="ignore"):  # scale**n beyond the largest float: natural is 0
+        verdict = judge(
+            table, hl, state.limit[lines], state.scale[lines], n=n, p=p, eps=eps, careful=careful
+        )
+    # a line's figures are the worst over its outputs
+    improved = table.error.max(axis=1) < error[lines].max(axis=1)
+    chosen = lines[improved]
+    value[chosen] = table.best[improved]
+    error[chosen] = table.error[improved]
+    best_step[chosen] = h[chosen]
+    state.natural[chosen] = verdict.natural[improved]
+    ok_status = np.where(state.start[lines] == name, CONVERGED, ONE_SIDED)
+    asymptotic, known, resolved = verdict.asymptotic, verdict.known, verdict.resolved
     status[chosen] = np.where(
         asymptotic[improved] & known[improved], ok_status[improved], UNRELIABLE
     )
@@ -670,51 +748,32 @@ def _update(table, lines, h, name, p, state: _LineState, rule: Rule) -> None:
     state.next_h[lines[retreat]] = np.sqrt(best_step[lines[retreat]] * hl[retreat])
     # not improving any more: stop with the best trial so far
     active[lines[~improved & ~retreat]] = False
-    truncation = table["truncation"].max(axis=1)
-    h_star, e_star = optimal_step(hl, truncation, rounding, p, n)
+    accept = verdict.accept
+    active[lines[accept & improved]] = False
+    rounding, aim = verdict.rounding, verdict.aim
     with np.errstate(all="ignore"):
         growth = np.where(aim > 0, (rounding / np.where(aim > 0, aim, 1.0)) ** (1.0 / n), 1e3)
     growth = np.clip(growth, 4.0, BLIND_GROWTH)
-    # compare the model with itself: the measured error also holds unresolved noise
-    factor = CAREFUL_ACCEPT if careful else ACCEPT_FACTOR
-    accept_resolved = resolved & asymptotic & (truncation + rounding <= factor * e_star)
-    accept_unresolved = ~resolved & small_enough
-    # a power law (f homogeneous about x) has no optimal step: its error falls
-    # with h at every step, so the step model does not apply
-    accept_scaling = asymptotic & table["scaling"].any(axis=1)
-    # only the lowest order differs from the others beyond rounding: the higher
-    # orders are exact to rounding (a low-degree polynomial), and that rounding
-    # is small next to the value; a larger step would only shave rounding
-    resolved_levels = table["resolved"]
-    polynomial = np.zeros(hl.shape, dtype=bool)
-    if resolved_levels.shape[0] >= 2:
-        exact_above = resolved_levels[0] & ~resolved_levels[1:].any(axis=0)
-        polynomial = (exact_above | table["flat"]).all(axis=1) & small_enough
-    accept = accept_resolved | accept_unresolved | accept_scaling | polynomial | flat_known
-    # a trial whose reported error is too large to claim does not end the search
-    # (its lower orders resolved, the top one not: the bound is pessimistic, and a
-    # smaller step shrinks it); the search ends anyway after max_trials
-    accept &= claimable(table["best"], table["error"], natural, eps) | flat_known
-    active[lines[accept & improved]] = False
     largest = np.full(hl.shape, MAX_GROWTH)
     if careful:
-        largest[~table["top_resolved"].all(axis=1)] = GUESS_GROWTH
+        largest[~table.top_resolved.all(axis=1)] = GUESS_GROWTH
     # lower orders resolved, the top one not, and the reported error (the lower
     # levels' bound) too large to claim: a polynomial's exact top level or a step
     # far from the best; a smaller step shrinks the bound at the lower orders' rate
     # (where rounding dominates the reported error, a smaller step only makes it
     # worse: exp, n = 4, at -1 has 3e-7 of rounding at the first step; the model grows it)
-    pessimistic = resolved & ~table["top_resolved"].all(axis=1)
-    pessimistic &= ~claimable(table["best"], table["error"], natural, eps)
-    pessimistic &= table["error"].max(axis=1) - rounding >= rounding
+    pessimistic = resolved & ~table.top_resolved.all(axis=1)
+    pessimistic &= ~claimable(table.best, table.error, verdict.natural, eps)
+    pessimistic &= table.error.max(axis=1) - rounding >= rounding
     move = np.where(
         ~asymptotic | pessimistic,
         hl * SHRINK,
-        np.where(resolved, np.clip(h_star, hl / MAX_GROWTH, hl * largest), hl * growth),
+        np.where(resolved, np.clip(verdict.h_star, hl / MAX_GROWTH, hl * largest), hl * growth),
     )
     # flat at a small step (x tiny, so the first step was): to the first step the
     # engine takes at x = 0, 1.5 FLAT_STEP of the scale; beyond it, to the bound
     jump = 1.5 * FLAT_STEP * state.scale[lines]
+    flat = table.flat.all(axis=1)
     move = np.where(flat, np.where(hl < jump, jump, np.inf), move)
     still = improved & ~accept
     state.next_h[lines[still]] = move[still]
