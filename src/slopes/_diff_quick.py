@@ -1,25 +1,31 @@
 """A four-point first pass for gradients and Jacobians, with an error estimate.
 
 The adaptive engine (:mod:`slopes._richardson`) gives every coordinate the
-sixth-order family on ``+-h, +-2h, +-3h``: six evaluations of f per
+sixth-order family on ``+-h, +-2h, +-3.293h``: six evaluations of f per
 coordinate. For a gradient of a large n the cost is all in those evaluations,
-so this pass first tries four: ``+-h, +-2h`` plus ``f(x)`` (one evaluation,
-shared by all coordinates). Coordinates whose estimate is not good enough go
-on to the full adaptive engine; for smooth functions that is a few of them.
+so this pass first tries four: ``+-h, +-rh`` (``r = QUICK_RATIO``, 2.293) plus
+``f(x)`` (one evaluation, shared by all coordinates). Coordinates whose estimate
+is not good enough go on to the full adaptive engine; for smooth functions that
+is a few of them.
 
 Along coordinate ``j`` write ``g(t) = f(x + t e_j) = sum_i c_i t^i``. The five
 values determine, up to terms of order ``h^5`` and ``h^6``,
 
 .. math::
 
-    C_1 = c_1 h = \\frac{8 o_1 - o_2}{12}, \\quad
-    C_2 = c_2 h^2 = \\frac{16 e_1 - e_2}{24}, \\quad
-    C_3 = c_3 h^3 = \\frac{o_2 - 2 o_1}{12}, \\quad
-    C_4 = c_4 h^4 = \\frac{e_2 - 4 e_1}{24},
+    C_1 = c_1 h = \\frac{r^3 o_1 - o_r}{2 (r^3 - r)}, \\quad
+    C_2 = c_2 h^2 = \\frac{r^4 e_1 - e_r}{2 (r^4 - r^2)}, \\quad
+    C_3 = c_3 h^3 = \\frac{o_r - r o_1}{2 (r^3 - r)}, \\quad
+    C_4 = c_4 h^4 = \\frac{e_r - r^2 e_1}{2 (r^4 - r^2)},
 
-with ``o_k = g(kh) - g(-kh)`` and ``e_k = g(kh) + g(-kh) - 2 g(0)``. The
-estimate is the fourth-order central difference ``D_4 = C_1 / h``, whose
-error is ``-4 c_5 h^4 + O(h^6)``. ``c_5`` is not measured; it is bounded by
+with ``o_s = g(sh) - g(-sh)`` and ``e_s = g(sh) + g(-sh) - 2 g(0)`` (for ``r = 2``
+these are the familiar ``(8 o_1 - o_2) / 12`` and so on). The estimate is the
+fourth-order central difference ``D_4 = C_1 / h``, whose error is
+``-r^2 c_5 h^4 + O(h^6)``. The ratio is not 2 against aliasing: where ``h``
+is a whole number of periods of f (``sin(776.24 t)`` at ``-3.238``: the step
+0.0162 is 2.0002 periods) points at ``+-h, +-2h`` all see f's value at x, and
+the pass took ``0.06 +- 5e-12`` for 760.6; at ``2.293 h`` they do not.
+``c_5`` is not measured; it is bounded by
 assuming the coefficients keep decaying at least as fast as the measured
 ones do: with ``q`` the largest of the measured decay rates per two orders
 (``C_3/C_1, (C_3/C_2)^2, C_4/C_2, (C_4/C_3)^2``),
@@ -29,7 +35,9 @@ ones do: with ``q`` the largest of the measured decay rates per two orders
     |c_5 h^5| \\le S \\max(q |C_3|, \\sqrt{q} |C_4|),
 
 with the same safety factor ``S`` as the engine's ratio rule. Rounding adds
-``1.5 L / h``, with ``L`` the noise of f's values (a few ulps of ``|f|``).
+the noise of ``C_1`` over ``h``, with f's values taken to carry
+``2 eps (|f| + |x f'|)``, as in the engine's tables
+(:func:`slopes._diff_table.error_table`).
 That estimate decides acceptance; the *reported* error takes the guessed
 ``c5`` term ``REPORT_SAFETY`` times over, since low coefficients that nearly
 cancel fool every measured rate (``3 sin(t/2) + e^t`` at ``-2``: the true error
@@ -68,6 +76,8 @@ __all__ = [
 # fourth-order truncation of a function varying on the scale |x| meets the
 # rounding of a sum of ~1000 such terms (see benchmarks/NOTES.md)
 QUICK_FACTOR = 0.005
+# the outer points' distance in steps: not a whole number, against aliasing (see above)
+QUICK_RATIO = 2.293
 # the slowest decay per two orders accepted (q at most this): D_4's error is then a
 # few percent of D_2's
 QUICK_MAX_RATE = 1.0 / 64.0
@@ -116,21 +126,31 @@ def quick_pass(
     factor = QUICK_FACTOR * (eps / eps64) ** 0.2  # the balance moves as eps**(1/(p+n))
     h = initial_step(x, factor, floor=scale_floor, n=1)
     base = np.asarray(g.evaluator.base_value(), dtype=float).reshape(1, k)
-    offsets = np.array([-2.0, -1.0, 1.0, 2.0], dtype=h.dtype)
+    r = QUICK_RATIO
+    offsets = np.array([-r, -1.0, 1.0, r], dtype=h.dtype)
     lines = np.repeat(np.arange(m), 4)
     values = g.values(lines, (h[:, None] * offsets[None, :]).ravel(), k).reshape(m, 4, k)
-    fm2, fm1, fp1, fp2 = (values[:, i] for i in range(4))
+    fmr, fm1, fp1, fpr = (values[:, i] for i in range(4))
+    odd, even = 2 * (r**3 - r), 2 * (r**4 - r**2)
     with np.errstate(all="ignore"):
-        o1, o2 = fp1 - fm1, fp2 - fm2
-        e1, e2 = fp1 + fm1 - 2 * base, fp2 + fm2 - 2 * base
-        c1 = (8 * o1 - o2) / 12
-        c2 = (16 * e1 - e2) / 24
-        c3 = (o2 - 2 * o1) / 12
-        c4 = (e2 - 4 * e1) / 24
+        o1, o_r = fp1 - fm1, fpr - fmr
+        e1, e_r = fp1 + fm1 - 2 * base, fpr + fmr - 2 * base
+        c1 = (r**3 * o1 - o_r) / odd
+        c2 = (r**4 * e1 - e_r) / even
+        c3 = (o_r - r * o1) / odd
+        c4 = (e_r - r**2 * e1) / even
         scale = np.maximum(np.max(np.abs(values), axis=1), np.abs(base))
-        level = NOISE_FACTOR * eps * scale
+        # f's values carry 2 eps (|f| + |x f'|), |f'| from their spread (error_table)
+        spread = np.max(values, axis=1) - np.min(values, axis=1)
+        slope = spread / (2 * r * h[:, None])
+        level = NOISE_FACTOR * eps * (scale + np.abs(x)[:, None] * slope)
         # noise of each combination: sum of |weights| times the noise of one value
-        noise = {1: 1.5 * level, 2: (68 / 24) * level, 3: 0.5 * level, 4: (20 / 24) * level}
+        noise = {
+            1: 2 * (r**3 + 1) / odd * level,
+            2: 4 * r**4 / even * level,
+            3: 2 * (1 + r) / odd * level,
+            4: 4 * r**2 / even * level,
+        }
         coef = {1: np.abs(c1), 2: np.abs(c2), 3: np.abs(c3), 4: np.abs(c4)}
         resolved = {i: coef[i] > RESOLVED * noise[i] for i in coef}
         # a numerator hidden in the noise counts at the noise bound
@@ -147,7 +167,7 @@ def quick_pass(
         flat = ~(resolved[1] | resolved[2] | resolved[3] | resolved[4])
         q = np.where(flat, 0.0, np.max(np.stack(rates), axis=0))
         c5 = RATIO_SAFETY * np.maximum(q * upper[3], np.sqrt(q) * upper[4])
-        truncation = np.where(flat, upper[3], 4 * c5) / h[:, None]
+        truncation = np.where(flat, upper[3], r**2 * c5) / h[:, None]
         rounding = noise[1] / h[:, None]
         error = truncation + rounding
         # the reported error takes the guess of c5 REPORT_SAFETY times over: the
