@@ -157,8 +157,8 @@ def check_grad(
     prepared = _check_grad_iv(f, grad, x, rtol, atol)
     settings = Settings("central", 2, vectorized, workers, progress)
     out = along_coordinates(f, prepared, settings, scalar=True)
-    numerical = out["value"][:, 0]
-    numerical_error = np.where(np.isfinite(out["error"][:, 0]), out["error"][:, 0], 0.0)
+    numerical = out.value[:, 0]
+    numerical_error = np.where(np.isfinite(out.error[:, 0]), out.error[:, 0], 0.0)
     analytic_tree = _align(grad(prepared.unravel(prepared.flat.copy())), x, "")
     try:
         analytic, _ = ravel(analytic_tree)

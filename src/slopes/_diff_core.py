@@ -30,6 +30,7 @@ from slopes._richardson import (
     MESSAGES,
     NONFINITE,
     UNRELIABLE,
+    Estimates,
     Lines,
     adaptive,
     claimable,
@@ -110,7 +111,7 @@ class Settings:
             and self.maxiter == Settings.maxiter
         )
 
-    def engine_options(self) -> dict[str, Any]:
+    def engine_options(self) -> Estimates:
         """The options :func:`slopes._richardson.adaptive` takes from these settings."""
         return {
             "max_step": self.max_step,
@@ -207,7 +208,7 @@ def success_of(value: np.ndarray, status: np.ndarray) -> np.ndarray:
     return (status >= 0) & finite
 
 
-def elementwise(f: Any, prepared: Prepared, settings: Settings, *, n: int) -> dict[str, Any]:
+def elementwise(f: Any, prepared: Prepared, settings: Settings, *, n: int) -> Estimates:
     """Derivative of an elementwise f at every element of x (flat arrays out).
 
     A complex-valued f (found at its first complex value) is differentiated
@@ -227,7 +228,7 @@ def elementwise(f: Any, prepared: Prepared, settings: Settings, *, n: int) -> di
             wasted[0] = found.points
         else:
             wasted = np.bincount(found.lines, minlength=size)
-        out["nfev"] = np.asarray(out["nfev"]) + wasted
+        out.nfev = np.asarray(out.nfev) + wasted
         return out
 
 
@@ -240,7 +241,7 @@ def _elementwise(
     split: bool,
     found: ComplexValues | None = None,
     replayed: list | None = None,
-) -> dict[str, Any]:
+) -> Estimates:
     """The engine on every element; with ``found`` (a rerun with ``split``) the first
     call replays its points where it can, and ``replayed`` gets whether it did."""
     x = prepared.flat
@@ -266,11 +267,11 @@ def _elementwise(
             **settings.engine_options(),
         )
         if not split:
-            out["value"] = out["value"][:, 0].astype(x.dtype, copy=False)
-            out["error"] = out["error"][:, 0]
+            out.value = out.value[:, 0].astype(x.dtype, copy=False)
+            out.error = out.error[:, 0]
     if split:
-        out["value"], out["error"] = join_complex(out["value"], out["error"], x.dtype)
-        out["value"], out["error"] = out["value"][:, 0], out["error"][:, 0]
+        out.value, out.error = join_complex(out.value, out.error, x.dtype)
+        out.value, out.error = out.value[:, 0], out.error[:, 0]
     return out
 
 
@@ -310,7 +311,7 @@ def _fixed(
     n: int,
     k: int,
     per_element: bool,
-) -> dict[str, Any]:
+) -> Estimates:
     """One stencil per line: the given step, or the complex step's automatic one."""
     method, order, evaluator = settings.method, settings.order, lines.evaluator
     m = x.size
@@ -324,7 +325,7 @@ def _fixed(
     status = np.full(m, FIXED_STEP)
     if k == 1 and per_element:
         value, error = value[:, 0], error[:, 0]
-    return {"value": value, "error": error, "step": step, "status": status, "nfev": nfev}
+    return Estimates(value=value, error=error, step=step, status=status, nfev=nfev)
 
 
 # the automatic complex step is eps**2 |x|, but never below tiny / eps, where
@@ -341,7 +342,7 @@ def _complex_floor(dtype: np.dtype) -> float:
 
 def _complex_step(
     lines: Lines, x: np.ndarray, step: np.ndarray | None, *, k: int, per_element: bool
-) -> dict[str, Any]:
+) -> Estimates:
     """``Im f(x + ih) / h``, checked against f at the real x.
 
     f's values at the real x must be real (or complex with a zero imaginary
@@ -399,7 +400,7 @@ def _complex_step(
     nfev = np.full(m, evaluator.nfev // max(m, 1)) if per_element else evaluator.nfev
     if k == 1 and per_element:
         value, error = value[:, 0], error[:, 0]
-    return {"value": value, "error": error, "step": step, "status": status, "nfev": nfev}
+    return Estimates(value=value, error=error, step=step, status=status, nfev=nfev)
 
 
 def _adaptive_coordinates(
@@ -415,7 +416,7 @@ def _adaptive_coordinates(
     quick: bool,
     careful: bool = False,
     options: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> Estimates:
     """The adaptive engine along coordinates, after the quick pass where it applies;
     ``options`` are :meth:`Settings.engine_options`."""
     options = options or {}
@@ -433,19 +434,19 @@ def _adaptive_coordinates(
     if not (quick and central_first and x.size >= QUICK_MIN_LINES):
         return adaptive(lines, x, **settings, value_noise=value_noise, scale_floor=typical)
     m = x.size
-    out = {
-        "value": np.full((m, k), np.nan),
-        "error": np.full((m, k), np.inf),
-        "step": np.zeros(m, dtype=x.dtype),
-        "status": np.full(m, UNRELIABLE),
-    }
+    out = Estimates(
+        value=np.full((m, k), np.nan),
+        error=np.full((m, k), np.inf),
+        step=np.zeros(m, dtype=x.dtype),
+        status=np.full(m, UNRELIABLE),
+        nfev=0,  # the caller counts: its evaluator saw every call
+    )
     accept = np.zeros(m, dtype=bool)
 
     def run_quick(index: np.ndarray) -> None:
         got = quick_pass(SubLines(lines, index), x[index], k=k, dtype=x.dtype, scale_floor=typical)
-        for key in out:
-            out[key][index] = got[key]
-        accept[index] = got["accept"]
+        out.take(index, got.estimates)
+        accept[index] = got.accept
 
     # try a sample of coordinates first: where the quick pass does not settle most
     # of them (a cubic or exp, whose steps it judges too large), the others go
@@ -461,8 +462,7 @@ def _adaptive_coordinates(
         if options.get("room") is not None:
             settings["room"] = options["room"][:, rest]
         more = adaptive(SubLines(lines, rest), x[rest], **settings, scale_floor=typical)
-        for key in out:
-            out[key][rest] = more[key]
+        out.take(rest, more)
     return out
 
 
@@ -477,7 +477,7 @@ def along_coordinates(
     quick: bool = True,
     careful: bool = False,
     allow_complex: bool = False,
-) -> dict[str, Any]:
+) -> Estimates:
     """d^n f(x + t e_j) / dt^n for every coordinate j; value has shape (size, k).
 
     With ``quick`` (first derivatives, central, default order) every coordinate
@@ -499,7 +499,7 @@ def along_coordinates(
             f, prepared, settings, scalar, split=True, found=found, replayed=replayed, **options
         )
         if not replayed[0]:  # the rerun evaluated those points again
-            out["nfev"] += found.points
+            out.nfev += found.points
         return out
 
 
@@ -516,7 +516,7 @@ def _along(
     careful: bool,
     found: ComplexValues | None = None,
     replayed: list | None = None,
-) -> dict[str, Any]:
+) -> Estimates:
     """:func:`along_coordinates` once; ``found`` and ``replayed`` as for :func:`_elementwise`."""
     x = prepared.flat
     method, order = settings.method, settings.order
@@ -562,11 +562,11 @@ def _along(
             careful=careful,
             options=settings.engine_options(),
         )
-        out["value"] = out["value"].astype(np.result_type(x.dtype, np.float32), copy=False)
-    out["nfev"] = evaluator.nfev
+        out.value = out.value.astype(np.result_type(x.dtype, np.float32), copy=False)
+    out.nfev = evaluator.nfev
     if split:  # (real, imag) pairs back to complex values of f's own shape
-        out["value"], out["error"] = join_complex(out["value"], out["error"], x.dtype)
+        out.value, out.error = join_complex(out.value, out.error, x.dtype)
         out_shape = out_shape[:-1]
-    out["out_shape"] = out_shape
-    out["evaluator"] = evaluator
+    out.out_shape = out_shape
+    out.evaluator = evaluator
     return out

@@ -31,7 +31,7 @@ For Rosenbrock at ``n = 50`` that is about 21,000 evaluations (numdifftools:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -47,7 +47,7 @@ from slopes._diff_core import (
 from slopes._diff_table import error_table
 from slopes._evaluate import Evaluator, NotScalar, TreeSpec
 from slopes._pytree import ravel
-from slopes._richardson import CONVERGED, FIXED_STEP, UNRELIABLE
+from slopes._richardson import CONVERGED, FIXED_STEP, UNRELIABLE, Estimates
 from slopes._stencils import family, stencil
 from slopes._steps import exact_step
 from slopes._validate import Prepared, _hessian_iv
@@ -86,6 +86,14 @@ def _pair_values(
     return evaluator(lines, offsets).reshape(count, points, 1)
 
 
+class _Pairs(NamedTuple):
+    """Mixed second derivatives, one per pair (i, j)."""
+
+    value: np.ndarray
+    error: np.ndarray
+    status: np.ndarray
+
+
 def _pairs(
     evaluator: Evaluator,
     steps: np.ndarray,
@@ -94,7 +102,7 @@ def _pairs(
     weights: np.ndarray,
     orders: tuple | None,
     eps: float,
-) -> dict[str, np.ndarray]:
+) -> _Pairs:
     """Mixed second derivatives for every pair (i, j) from the product stencil.
 
     The inner points (levels 0 and 1: orders 2 and 4) come first; a pair whose
@@ -107,11 +115,7 @@ def _pairs(
     if orders is None:  # one fixed stencil
         values = _pair_values(evaluator, steps, pairs, grid)
         value = np.einsum("p,ap->a", weights[-1], values[:, :, 0]) / (hi * hj)
-        return {
-            "value": value,
-            "error": np.full(count, np.nan),
-            "status": np.full(count, FIXED_STEP),
-        }
+        return _Pairs(value, np.full(count, np.nan), np.full(count, FIXED_STEP))
     mean_step = np.sqrt(hi * hj)  # the product stencil is a 2nd derivative in this step
     inner = np.any(weights[:2] != 0, axis=0)
     values = np.full((count, grid.shape[0], 1), np.nan)
@@ -119,23 +123,19 @@ def _pairs(
     first = error_table(values[:, inner], weights[:2][:, inner], orders[:2], mean_step, 2, eps)
     finite = np.isfinite(values[:, inner]).all(axis=(1, 2))
     done = ~first.any_resolved[:, 0] & finite
-    out = {
-        "value": first.best[:, 0],
-        "error": first.error[:, 0],
-        "status": np.where(done, CONVERGED, UNRELIABLE),
-    }
+    out = _Pairs(first.best[:, 0], first.error[:, 0], np.where(done, CONVERGED, UNRELIABLE))
     rest = np.flatnonzero(~done)
     if rest.size:
         values[np.ix_(rest, ~inner)] = _pair_values(evaluator, steps, pairs[rest], grid[~inner])
         full = error_table(values[rest], weights, orders, mean_step[rest], 2, eps)
         ok = full.asymptotic[:, 0] & np.isfinite(values[rest]).all(axis=(1, 2))
-        out["value"][rest] = full.best[:, 0]
-        out["error"][rest] = full.error[:, 0]
-        out["status"][rest] = np.where(ok, CONVERGED, UNRELIABLE)
+        out.value[rest] = full.best[:, 0]
+        out.error[rest] = full.error[:, 0]
+        out.status[rest] = np.where(ok, CONVERGED, UNRELIABLE)
     return out
 
 
-def _from_values(f: Any, prepared: Prepared, settings: Settings) -> dict[str, Any]:
+def _from_values(f: Any, prepared: Prepared, settings: Settings) -> Estimates:
     """The diagonal by the second-derivative engine, then every pair i < j once."""
     flat = prepared.flat
     size = flat.size
@@ -143,7 +143,7 @@ def _from_values(f: Any, prepared: Prepared, settings: Settings) -> dict[str, An
     method, order = settings.method, settings.order
     # careful: the pairs reuse these steps, so a few more trials here pay n times over
     diagonal = along_coordinates(f, prepared, settings, scalar=True, n=2, careful=True)
-    steps = np.asarray(diagonal["step"], dtype=flat.dtype).reshape(size)
+    steps = np.asarray(diagonal.step, dtype=flat.dtype).reshape(size)
     evaluator = settings.evaluator(f, prepared, "coordinate")
     if prepared.step is not None:
         offsets, weights = stencil(method, 1, order)
@@ -155,30 +155,30 @@ def _from_values(f: Any, prepared: Prepared, settings: Settings) -> dict[str, An
     i, j = np.triu_indices(size, k=1)
     pairs = np.stack([i, j], axis=1)
     mixed = _pairs(evaluator, steps, pairs, grid, table, orders, eps)
-    retry = np.flatnonzero(mixed["status"] == UNRELIABLE)
+    retry = np.flatnonzero(mixed.status == UNRELIABLE)
     if retry.size and orders is not None:
         smaller = exact_step(flat, steps / 4)
         again = _pairs(evaluator, smaller, pairs[retry], grid, table, orders, eps)
-        better = again["error"] < mixed["error"][retry]
-        for key in ("value", "error", "status"):
-            mixed[key][retry[better]] = again[key][better]
+        better = again.error < mixed.error[retry]
+        for name in ("value", "error", "status"):
+            getattr(mixed, name)[retry[better]] = getattr(again, name)[better]
     value = np.zeros((size, size))
     error = np.zeros((size, size))
     status = np.zeros((size, size), dtype=np.int64)
-    value[i, j] = value[j, i] = mixed["value"]
-    error[i, j] = error[j, i] = mixed["error"]
-    status[i, j] = status[j, i] = mixed["status"]
+    value[i, j] = value[j, i] = mixed.value
+    error[i, j] = error[j, i] = mixed.error
+    status[i, j] = status[j, i] = mixed.status
     diag = np.arange(size)
-    value[diag, diag] = diagonal["value"][:, 0]
-    error[diag, diag] = diagonal["error"][:, 0]
-    status[diag, diag] = diagonal["status"]
-    return {
-        "value": value.astype(np.result_type(flat.dtype, np.float32)),
-        "error": error,
-        "status": status,
-        "step": steps,
-        "nfev": diagonal["nfev"] + evaluator.nfev,
-    }
+    value[diag, diag] = diagonal.value[:, 0]
+    error[diag, diag] = diagonal.error[:, 0]
+    status[diag, diag] = diagonal.status
+    return Estimates(
+        value=value.astype(np.result_type(flat.dtype, np.float32)),
+        error=error,
+        step=steps,
+        status=status,
+        nfev=diagonal.nfev + evaluator.nfev,
+    )
 
 
 class _Component:
@@ -213,9 +213,7 @@ class _Shared:
         return self.values[key]
 
 
-def _vector_from_values(
-    f: Any, prepared: Prepared, settings: Settings, found: int
-) -> dict[str, Any]:
+def _vector_from_values(f: Any, prepared: Prepared, settings: Settings, found: int) -> Estimates:
     """The Hessian of every output of a vector-valued f (``found`` evaluations told so).
 
     f(x) gives the output shape; each output ``f(x)[i]`` then gets the scalar
@@ -232,15 +230,15 @@ def _vector_from_values(
         _from_values(_Component(f, index, bool(settings.vectorized), shared), prepared, settings)
         for index in np.ndindex(out_shape)
     ]
-    calls = shared.calls if shared is not None else sum(int(p["nfev"]) for p in parts)
-    return {
-        "value": np.stack([p["value"] for p in parts]),
-        "error": np.stack([p["error"] for p in parts]),
-        "status": np.stack([p["status"] for p in parts]),
-        "step": np.stack([np.asarray(p["step"]) for p in parts]),
-        "nfev": found + probe.nfev + calls,
-        "out_shape": out_shape,
-    }
+    calls = shared.calls if shared is not None else sum(int(p.nfev) for p in parts)
+    return Estimates(
+        value=np.stack([p.value for p in parts]),
+        error=np.stack([p.error for p in parts]),
+        step=np.stack([np.asarray(p.step) for p in parts]),
+        status=np.stack([p.status for p in parts]),
+        nfev=found + probe.nfev + calls,
+        out_shape=out_shape,
+    )
 
 
 class _GradShapeError(ValueError):
@@ -387,8 +385,8 @@ def hessian(
             out = _from_values(f, prepared, settings)
         except NotScalar as found:  # a vector-valued f: one Hessian per output
             out = _vector_from_values(f, prepared, settings, found.points)
-            out_shape = out["out_shape"]
-        value, error, status = out["value"], HESSIAN_MARGIN * out["error"], out["status"]
+            out_shape = out.out_shape
+        value, error, status = out.value, HESSIAN_MARGIN * out.error, out.status
     else:
         inner = _FlatGradient(grad, prepared.spec, vectorized)
         outer = Prepared(flat, None, None, None, prepared.step, flat.dtype)
@@ -398,12 +396,12 @@ def hessian(
             if isinstance(exc.__cause__, _GradShapeError):
                 raise ValueError(str(exc.__cause__)) from None
             raise
-        jac = out["value"].reshape(size, size).T  # J[i, j] = d grad_i / d x_j
+        jac = out.value.reshape(size, size).T  # J[i, j] = d grad_i / d x_j
         value = (jac + jac.T) / 2
-        err = np.asarray(out["error"], dtype=float).reshape(size, size).T
+        err = np.asarray(out.error, dtype=float).reshape(size, size).T
         # the asymmetry of J is a measured part of the error
         error = np.maximum(err, err.T) + np.abs(jac - jac.T) / 2
-        status = np.broadcast_to(out["status"][None, :], (size, size))
+        status = np.broadcast_to(out.status[None, :], (size, size))
         status = np.minimum(status, status.T)
     per_x = prepared.shape if prepared.shape is not None else (size,)
     shape = out_shape + per_x + per_x
@@ -411,13 +409,13 @@ def hessian(
         warn_nonfinite(value, "Hessian")
         return value.reshape(shape)
     if out_shape:  # each output's steps, in its own row
-        step = np.asarray(out["step"]).reshape(out_shape + per_x)
+        step = np.asarray(out.step).reshape(out_shape + per_x)
     else:
-        step = prepared.unravel(np.asarray(out["step"]))
+        step = prepared.unravel(np.asarray(out.step))
     return DiffResult(
         value=value.reshape(shape),
         error=error.reshape(shape),
-        nfev=int(out["nfev"]),
+        nfev=int(out.nfev),
         step=step,
         success=success_of(value, status).reshape(shape),
         status=status.reshape(shape),

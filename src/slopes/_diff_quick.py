@@ -55,12 +55,12 @@ level, so a quantity hidden in the noise never makes the estimate smaller.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from slopes._diff_table import NOISE_FACTOR, RATIO_SAFETY, RESOLVED
-from slopes._richardson import ACCEPT_FACTOR, CONVERGED, UNRELIABLE
+from slopes._richardson import ACCEPT_FACTOR, CONVERGED, UNRELIABLE, Estimates
 from slopes._steps import initial_step, optimal_step
 
 __all__ = [
@@ -68,6 +68,7 @@ __all__ = [
     "QUICK_MIN_LINES",
     "QUICK_SAMPLE",
     "QUICK_SAMPLE_ACCEPT",
+    "QuickPass",
     "SubLines",
     "quick_pass",
 ]
@@ -92,6 +93,14 @@ QUICK_SAMPLE_ACCEPT = 0.75  # ... of which this share must be settled to go on
 REPORT_SAFETY = 10.0
 
 
+class QuickPass(NamedTuple):
+    """The pass's estimates per line (``nfev`` is left to the caller's evaluator) and
+    which lines it settles."""
+
+    estimates: Estimates
+    accept: np.ndarray
+
+
 class SubLines:
     """Lines ``index[i]`` of ``lines`` as lines ``0 .. len(index) - 1``."""
 
@@ -112,7 +121,7 @@ def quick_pass(
     k: int,
     dtype: np.dtype,
     scale_floor: float,
-) -> dict[str, np.ndarray]:
+) -> QuickPass:
     """Four points per coordinate line at ``QUICK_FACTOR`` of the scale.
 
     Returns value, error, step and status per line, and ``accept``: the
@@ -189,4 +198,7 @@ def quick_pass(
     with np.errstate(invalid="ignore"):
         accept &= np.max(error, axis=1) <= ACCEPT_FACTOR * e_star
     status = np.where(accept, CONVERGED, UNRELIABLE)
-    return {"value": value, "error": reported, "step": h, "status": status, "accept": accept}
+    return QuickPass(
+        estimates=Estimates(value=value, error=reported, step=h, status=status, nfev=0),
+        accept=accept,
+    )

@@ -168,11 +168,11 @@ def hessdiag(
         even_part, u, settings, scalar=False, value_noise=4 * point.eps * abs(fx)
     )
     res = _ResultInU(
-        value=np.asarray(out["value"])[0],
-        error=np.asarray(out["error"], dtype=float)[0],
-        step=float(np.asarray(out["step"]).ravel()[0]),
-        status=int(np.min(out["status"])),
-        message=summarise(np.asarray(out["status"])),
+        value=np.asarray(out.value)[0],
+        error=np.asarray(out.error, dtype=float)[0],
+        step=float(np.asarray(out.step).ravel()[0]),
+        status=int(np.min(out.status)),
+        message=summarise(np.asarray(out.status)),
     )
     u_step = float(res.step)
     value = np.asarray(res.value, dtype=float) / scale**2

@@ -69,6 +69,7 @@ __all__ = [
     "NONFINITE",
     "ONE_SIDED",
     "UNRELIABLE",
+    "Estimates",
     "adaptive",
     "fixed_step",
 ]
@@ -152,6 +153,31 @@ class Lines:
         out = out.astype(np.result_type(out, values), copy=False)
         out[moved] = values
         return out
+
+
+@dataclass
+class Estimates:
+    """The engine's results for ``m`` lines: what every differentiation function reports.
+
+    ``value`` and ``error`` have shape ``(m, k)`` (or ``(m,)`` once a caller has
+    taken its one output), ``step`` and ``status`` shape ``(m,)``; ``nfev`` counts
+    evaluations per line or in total, as its producer documents. Along coordinates
+    (:func:`slopes._diff_core.along_coordinates`) the result also carries f's output
+    shape and the evaluator that made the calls.
+    """
+
+    value: np.ndarray
+    error: np.ndarray
+    step: np.ndarray
+    status: np.ndarray
+    nfev: Any
+    out_shape: tuple[int, ...] | None = None
+    evaluator: Any = None
+
+    def take(self, index: np.ndarray, other: Estimates) -> None:
+        """Lines ``index`` from ``other`` (a result for those lines only)."""
+        for name in ("value", "error", "step", "status"):
+            getattr(self, name)[index] = getattr(other, name)
 
 
 @dataclass(frozen=True)
@@ -357,7 +383,7 @@ def adaptive(
     max_step: np.ndarray | float | None = None,
     room: np.ndarray | None = None,
     tolerance: Any = None,
-) -> dict[str, np.ndarray]:
+) -> Estimates:
     """Adaptive step with error estimate for each of the ``m = x.size`` lines.
 
     ``careful`` trades a few more trials for a step nearer the optimum: the
@@ -507,13 +533,9 @@ def adaptive(
     else:  # the caller's tolerance replaces the engine's own bar for success
         fine = tolerance.met(state.value, state.error)
     status[(status >= 0) & ~fine] = IMPRECISE
-    return {
-        "value": state.value,
-        "error": state.error,
-        "step": best_step,
-        "status": status,
-        "nfev": state.nfev,
-    }
+    return Estimates(
+        value=state.value, error=state.error, step=best_step, status=status, nfev=state.nfev
+    )
 
 
 def _nearest_first(name: str, values: np.ndarray, weights: np.ndarray) -> tuple:

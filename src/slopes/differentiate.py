@@ -284,19 +284,19 @@ def derivative(
     settings = _settings(prepared, x, method, order, vectorized, workers, progress, options, n=n)
     out = elementwise(f, prepared, settings, n=n)
     shape = prepared.shape
-    value = out["value"].reshape(shape)
+    value = out.value.reshape(shape)
     if not full_output:
         warn_nonfinite(value, "derivative")
         return value[()]
-    success = success_of(out["value"], out["status"])
+    success = success_of(out.value, out.status)
     return DiffResult(
         value=value[()],
-        error=out["error"].reshape(shape)[()],
-        nfev=np.asarray(out["nfev"]).reshape(shape)[()],
-        step=np.asarray(out["step"]).reshape(shape)[()],
+        error=out.error.reshape(shape)[()],
+        nfev=np.asarray(out.nfev).reshape(shape)[()],
+        step=np.asarray(out.step).reshape(shape)[()],
         success=success.reshape(shape)[()],
-        status=out["status"].reshape(shape)[()],
-        message=summarise(out["status"]),
+        status=out.status.reshape(shape)[()],
+        message=summarise(out.status),
     )
 
 
@@ -357,7 +357,7 @@ def _by_coordinates(
     leaf of x, f's shape + the leaf's shape (jacobian).
     """
     out = along_coordinates(f, prepared, settings, scalar=scalar, allow_complex=True)
-    out_shape = out["out_shape"]
+    out_shape = out.out_shape
 
     def arrange(flat: np.ndarray) -> Any:
         if scalar:
@@ -373,17 +373,17 @@ def _by_coordinates(
 
         return tree_map(move, tree)
 
-    value = arrange(out["value"])
+    value = arrange(out.value)
     if not full_output:
         warn_nonfinite(value, "gradient" if scalar else "Jacobian", stacklevel=4)
         return value
-    status = out["status"]
-    success = success_of(out["value"], status)
-    step = np.asarray(out["step"])
+    status = out.status
+    success = success_of(out.value, status)
+    step = np.asarray(out.step)
     return DiffResult(
         value=value,
-        error=arrange(np.asarray(out["error"], dtype=float)),
-        nfev=int(out["nfev"]),
+        error=arrange(np.asarray(out.error, dtype=float)),
+        nfev=int(out.nfev),
         step=prepared.unravel(step),
         success=prepared.unravel(success),
         status=prepared.unravel(status),
