@@ -195,7 +195,7 @@ def test_tiny_and_huge_arguments():
 
 
 def test_workers_and_progress_give_the_same_numbers(monkeypatch):
-    import slopes._parallel
+    import slopes.parallel._pool
 
     calls = []
 
@@ -203,7 +203,7 @@ def test_workers_and_progress_give_the_same_numbers(monkeypatch):
         calls.append((workers, progress))
         return [func(task) for task in tasks]
 
-    monkeypatch.setattr(slopes._parallel, "parallel_map", parallel_map)
+    monkeypatch.setattr(slopes.parallel._pool, "parallel_map", parallel_map)
     x = np.linspace(0.1, 2.0, 7)
     serial = derivative(np.log, x)
     assert (derivative(np.log, x, workers=4) == serial).all()
