@@ -390,7 +390,7 @@ def describe_optimizer(optimizer: Any) -> str:
     >>> describe_optimizer(slopes.optim.sgd(lr=0.1))
     'sgd(lr=0.1, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0)'
     >>> describe_optimizer(slopes.optim.sgd(lr=lambda t: 0.1 / (1 + t)))[:40]
-    'sgd(lr=slopes.training._checkpoint.<lambda>[0.1, '
+    'sgd(lr=slopes.training._checkpoint.<lamb'
     """
     name = getattr(optimizer, "name", None)
     hyperparams = getattr(optimizer, "hyperparams", None)
