@@ -49,11 +49,20 @@ Examples
 array([6., 8.])
 """
 
+import importlib as _importlib
+import typing as _typing
+
 from ._api import DiffResult, check_grad, derivative, gradient, hessian, jacobian
-from ._directional import hvp, jvp
-from ._hessdiag import hessdiag
-from ._propagate import propagate
-from ._taylor import taylor
+
+# loaded on first use, so that `slopes.derivative` costs what it did before they lived here
+# (taylor brings the parallel layer with it)
+_LAZY = {
+    "hvp": "._directional",
+    "jvp": "._directional",
+    "hessdiag": "._hessdiag",
+    "propagate": "._propagate",
+    "taylor": "._taylor",
+}
 
 __all__ = [
     "DiffResult",
@@ -68,3 +77,18 @@ __all__ = [
     "propagate",
     "taylor",
 ]
+
+
+def __getattr__(name: str) -> _typing.Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'slopes.differentiate' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+if _typing.TYPE_CHECKING:  # pragma: no cover - for static type checkers and IDEs only
+    from ._directional import hvp, jvp
+    from ._hessdiag import hessdiag
+    from ._propagate import propagate
+    from ._taylor import taylor
