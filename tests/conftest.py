@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from slopes import _parallel
-from slopes._progress import NullBar
+from slopes._util.progress import NullBar
+from slopes.parallel import _pool as _parallel
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def bars(monkeypatch):
 @pytest.fixture
 def record_dispatches(monkeypatch):
     """Call it to start recording the number of chunks each loky dispatch sends out."""
-    from slopes._workers_backends import LokyBackend
+    from slopes.parallel._backends import LokyBackend
 
     def start() -> list[int]:
         dispatched = []

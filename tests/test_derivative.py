@@ -195,7 +195,7 @@ def test_tiny_and_huge_arguments():
 
 
 def test_workers_and_progress_give_the_same_numbers(monkeypatch):
-    import slopes._parallel
+    import slopes.parallel._pool
 
     calls = []
 
@@ -203,7 +203,7 @@ def test_workers_and_progress_give_the_same_numbers(monkeypatch):
         calls.append((workers, progress))
         return [func(task) for task in tasks]
 
-    monkeypatch.setattr(slopes._parallel, "parallel_map", parallel_map)
+    monkeypatch.setattr(slopes.parallel._pool, "parallel_map", parallel_map)
     x = np.linspace(0.1, 2.0, 7)
     serial = derivative(np.log, x)
     assert (derivative(np.log, x, workers=4) == serial).all()
@@ -494,12 +494,12 @@ FAST_PATH_CASES = [
 @pytest.mark.parametrize("order", [2, 4])
 def test_scalar_fast_path_is_the_engine_bit_for_bit(n, order):
     """The scalar call's first trial runs the engine's own rules on floats
-    (slopes._diff_arithmetic): where it settles the derivative, the array engine
+    (the engine's arithmetic module): where it settles the derivative, the array engine
     gives the same numbers, bit for bit. slopes controls every operation here:
     the same points, f's same calls, numpy's einsum and power on both paths, and
     IEEE arithmetic on the rest."""
-    from slopes._diff_core import DERIVATIVE_LEVELS
-    from slopes._stencils import family
+    from slopes.differentiate._engine.core import DERIVATIVE_LEVELS
+    from slopes.differentiate._engine.stencils import family
 
     first_trial = len(family("central", n, order, DERIVATIVE_LEVELS)[0])  # its evaluations
     settled = 0

@@ -157,8 +157,8 @@ def test_hessian_of_non_polynomials_is_accurate_and_honest():
 
 
 def test_bound_guess_lets_the_step_model_grow_past_a_geometric_guess():
-    from slopes._diff_table import error_table
-    from slopes._stencils import family
+    from slopes.differentiate._engine.stencils import family
+    from slopes.differentiate._engine.table import error_table
 
     # g(t) = 1e3 + 500 t^2 + 100 t^4 along one line: orders 4 and 6 of the second
     # derivative are exact, so |D_1 - D_2| is rounding and d_0 = 200 h^2: the

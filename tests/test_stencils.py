@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import slopes
-from slopes._stencils import family, fd_weights, stencil, stencil_order_error
+from slopes.differentiate._engine.stencils import family, fd_weights, stencil, stencil_order_error
 
 
 def test_textbook_and_classic_weights():
