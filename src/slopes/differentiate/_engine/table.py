@@ -155,7 +155,7 @@ def line_table(
 
     Examples
     --------
-    >>> from stencils import family
+    >>> from slopes.differentiate._engine.stencils import family
     >>> offsets, weights, orders = family("central", 1, 2, 4)
     >>> values = np.exp(1.0 + offsets * 0.015)
     >>> sums = np.abs(weights).sum(axis=1).tolist()
@@ -326,7 +326,7 @@ def power_law(
 
     Examples
     --------
-    >>> from stencils import family
+    >>> from slopes.differentiate._engine.stencils import family
     >>> offsets, weights, orders = family("central", 1, 2, 4)
     >>> def table(f, h):
     ...     values = f(offsets * h)[None, :, None]
