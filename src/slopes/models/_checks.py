@@ -1,9 +1,22 @@
-"""Input checks of the classifiers in :mod:`slopes.models` (private).
+"""What a classifier is given, checked: its sizes, parameters, features and labels.
 
 Validation lives here in one place: :func:`positive_int` for the sizes a
-model is built with, and :class:`ClassifierChecks` for what its methods are
-given -- the parameter dict (one set, or a stack of k sets), the features and
-the labels. Every message names the argument it is about, in backquotes.
+model is built with, and :class:`Inputs` for what its methods are given --
+the parameter dict (one set, or a stack of k sets), the features and the
+labels. A classifier holds one :class:`Inputs`, made from its shapes. Every
+message names the argument it is about, in backquotes.
+
+Examples
+--------
+>>> import numpy as np
+>>> inputs = Inputs("a 3-feature model", 3, 2, {"W": (3, 2), "b": (2,)})
+>>> arrays, stack = inputs.params({"W": np.zeros((5, 3, 2)), "b": np.zeros((5, 2))})
+>>> stack
+5
+>>> inputs.features(np.zeros((4, 2)))
+Traceback (most recent call last):
+...
+ValueError: `X` must have shape (n, 3) for a 3-feature model, got (4, 2)
 """
 
 from __future__ import annotations
@@ -23,30 +36,35 @@ def positive_int(value: Any, name: str, low: int = 1) -> int:
     return int(value)
 
 
-class ClassifierChecks:
-    """Checking of a classifier's parameters and data, against its shapes and classes."""
+class Inputs:
+    """A classifier's parameters and data, checked against its shapes and classes.
 
-    n_features: int
-    n_classes: int
-    _initial: Params
+    ``owner`` names the model in messages (the model itself: its repr is used).
+    """
 
-    @property
-    def shapes(self) -> dict[str, tuple[int, ...]]:
-        """The shape of every parameter array, by name."""
-        return {name: array.shape for name, array in self._initial.items()}
+    def __init__(
+        self, owner: Any, n_features: int, n_classes: int, shapes: dict[str, tuple[int, ...]]
+    ) -> None:
+        self.owner = owner
+        self.n_features = n_features
+        self.n_classes = n_classes
+        self.shapes = dict(shapes)
 
-    def _check_params(self, params: Any) -> tuple[Params, int | None]:
+    def _name(self) -> str:
+        return self.owner if isinstance(self.owner, str) else repr(self.owner)
+
+    def params(self, params: Any) -> tuple[Params, int | None]:
         """Arrays of ``params`` and the stack size k (None for one parameter set)."""
         if not isinstance(params, dict):
             raise TypeError(
-                f"`params` must be a dict of arrays with keys {sorted(self._initial)}, "
+                f"`params` must be a dict of arrays with keys {sorted(self.shapes)}, "
                 f"got {type(params).__name__}"
             )
-        missing = sorted(set(self._initial) - set(params))
-        extra = sorted(set(params) - set(self._initial))
+        missing = sorted(set(self.shapes) - set(params))
+        extra = sorted(set(params) - set(self.shapes))
         if missing or extra:
             raise ValueError(
-                f"`params` do not match {type(self).__name__}: "
+                f"`params` do not match {self._name()}: "
                 + (f"missing {missing}" if missing else "")
                 + ("; " if missing and extra else "")
                 + (f"unexpected {extra}" if extra else "")
@@ -61,7 +79,7 @@ class ClassifierChecks:
                 stack.add(array.shape[0])
             else:
                 raise ValueError(
-                    f"`params['{name}']` has shape {array.shape}, but {self!r} needs "
+                    f"`params['{name}']` has shape {array.shape}, but {self._name()} needs "
                     f"{expected} (or a stack of shape (k, {', '.join(map(str, expected))}))"
                 )
             arrays[name] = array
@@ -71,11 +89,11 @@ class ClassifierChecks:
             )
         return arrays, stack.pop()
 
-    def _check_X(self, X: Any, name: str = "X") -> np.ndarray:
+    def features(self, X: Any, name: str = "X") -> np.ndarray:
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(
-                f"`{name}` must have shape (n, {self.n_features}) for {self!r}, got {X.shape}"
+                f"`{name}` must have shape (n, {self.n_features}) for {self._name()}, got {X.shape}"
             )
         if not np.issubdtype(X.dtype, np.number):
             raise TypeError(f"`{name}` must be numeric, got dtype {X.dtype}")
@@ -83,7 +101,7 @@ class ClassifierChecks:
             raise ValueError(f"`{name}` holds no samples (shape {X.shape})")
         return X
 
-    def _check_y(self, y: Any, n: int, name: str = "y") -> np.ndarray:
+    def labels(self, y: Any, n: int, name: str = "y") -> np.ndarray:
         """Integer labels, or float target rows; checked against the classes."""
         y = np.asarray(y)
         if y.shape[:1] != (n,):
@@ -104,23 +122,23 @@ class ClassifierChecks:
             bad = y[(y < 0) | (y >= self.n_classes)][0]
             raise ValueError(
                 f"`{name}` holds label {bad}, outside the classes 0..{self.n_classes - 1} "
-                f"of {self!r}"
+                f"of {self._name()}"
             )
         return y
 
-    def check_data(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    def data(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         """Validate a whole dataset once (shapes, label range, no NaN or inf)."""
-        X = self._check_X(X)
-        y = self._check_y(y, X.shape[0])
+        X = self.features(X)
+        y = self.labels(y, X.shape[0])
         if not np.all(np.isfinite(X)):
             row = int(np.argmax(~np.isfinite(X).all(axis=1)))
             raise ValueError(f"`X` contains NaN or inf (first in row {row})")
         return X, y
 
-    def _check_single(self, params: Params, X: Any, y: Any) -> tuple[Params, Any, Any]:
+    def single(self, params: Params, X: Any, y: Any) -> tuple[Params, Any, Any]:
         """One parameter set (not a stack) and its data, checked for ``grad``."""
-        arrays, stack = self._check_params(params)
+        arrays, stack = self.params(params)
         if stack is not None:
             raise ValueError("`grad` takes one parameter set, not a stack")
-        X = self._check_X(X)
-        return arrays, X, self._check_y(y, X.shape[0])
+        X = self.features(X)
+        return arrays, X, self.labels(y, X.shape[0])

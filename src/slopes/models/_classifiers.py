@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import ClassifierChecks, Params, positive_int
+from ._checks import Inputs, Params, positive_int
 from ._nn import (
     column_change_losses,
     cross_entropy,
@@ -35,12 +35,31 @@ def _matmul(X: np.ndarray, W: np.ndarray) -> np.ndarray:
     return (X @ wide).reshape(X.shape[0], k, h).transpose(1, 0, 2)
 
 
-class _Classifier(ClassifierChecks):
+class _Classifier:
     """Shared prediction, accuracy and stacked losses of the softmax classifiers.
 
-    The checks of parameters and data (and the ``shapes`` they are made
-    against) come from :class:`slopes.models._checks.ClassifierChecks`.
+    What the methods are given is checked by the model's :class:`~slopes.models._checks.Inputs`,
+    made from its shapes once its initial parameters exist.
     """
+
+    n_features: int
+    n_classes: int
+    _initial: Params
+    _inputs: Inputs
+
+    def _initialise(self, initial: Params) -> None:
+        self._initial = initial
+        shapes = {name: array.shape for name, array in initial.items()}
+        self._inputs = Inputs(self, self.n_features, self.n_classes, shapes)
+
+    @property
+    def shapes(self) -> dict[str, tuple[int, ...]]:
+        """The shape of every parameter array, by name."""
+        return dict(self._inputs.shapes)
+
+    def check_data(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Validate a whole dataset once (shapes, label range, no NaN or inf)."""
+        return self._inputs.data(X, y)
 
     @property
     def params(self) -> Params:
@@ -91,19 +110,19 @@ class _Classifier(ClassifierChecks):
         -------
         float, or ndarray of shape (k,) for a stack of parameter sets.
         """
-        arrays, stack = self._check_params(params)
-        X = self._check_X(X)
-        y = self._check_y(y, X.shape[0])
+        arrays, stack = self._inputs.params(params)
+        X = self._inputs.features(X)
+        y = self._inputs.labels(y, X.shape[0])
         if stack is None:
             return float(cross_entropy(self._logits(arrays, X), y))
         return self._stack_losses(arrays, X, y, stack)
 
     def predict_proba(self, params: Params, X: Any) -> np.ndarray:
         """Class probabilities, shape (n, n_classes)."""
-        arrays, stack = self._check_params(params)
+        arrays, stack = self._inputs.params(params)
         if stack is not None:
             raise ValueError("`predict_proba` takes one parameter set, not a stack")
-        return softmax(self._logits(arrays, self._check_X(X)))
+        return softmax(self._logits(arrays, self._inputs.features(X)))
 
     def predict(self, params: Params, X: Any) -> np.ndarray:
         """The most probable class of every row of ``X``, shape (n,)."""
@@ -111,8 +130,8 @@ class _Classifier(ClassifierChecks):
 
     def accuracy(self, params: Params, X: Any, y: Any) -> float:
         """Fraction of rows of ``X`` whose predicted class is the label."""
-        X = self._check_X(X)
-        y = self._check_y(y, X.shape[0])
+        X = self._inputs.features(X)
+        y = self._inputs.labels(y, X.shape[0])
         labels = y if y.ndim == 1 else np.argmax(y, axis=1)
         return float(np.mean(self.predict(params, X) == labels))
 
@@ -157,10 +176,12 @@ class SoftmaxRegression(_Classifier):
         self.n_classes = positive_int(n_classes, "n_classes", low=2)  # one class: loss is 0
         self.seed = seed
         rng = np.random.default_rng(seed)
-        self._initial = {
-            "W": 0.01 * rng.standard_normal((self.n_features, self.n_classes)),
-            "b": np.zeros(self.n_classes),
-        }
+        self._initialise(
+            {
+                "W": 0.01 * rng.standard_normal((self.n_features, self.n_classes)),
+                "b": np.zeros(self.n_classes),
+            }
+        )
 
     def __repr__(self) -> str:
         return (
@@ -190,7 +211,7 @@ class SoftmaxRegression(_Classifier):
 
     def grad(self, params: Params, X: Any, y: Any) -> Params:
         """Gradient of :meth:`loss` with respect to ``W`` and ``b``."""
-        arrays, X, y = self._check_single(params, X, y)
+        arrays, X, y = self._inputs.single(params, X, y)
         delta = self._output_delta(self._logits(arrays, X), y)
         return {"W": X.T @ delta, "b": delta.sum(axis=0)}
 
@@ -241,12 +262,14 @@ class TwoLayerNet(_Classifier):
         self.seed = seed
         rng = np.random.default_rng(seed)
         std = float(weight_init_std)
-        self._initial = {
-            "W1": std * rng.standard_normal((self.n_features, self.hidden_size)),
-            "b1": np.zeros(self.hidden_size),
-            "W2": std * rng.standard_normal((self.hidden_size, self.n_classes)),
-            "b2": np.zeros(self.n_classes),
-        }
+        self._initialise(
+            {
+                "W1": std * rng.standard_normal((self.n_features, self.hidden_size)),
+                "b1": np.zeros(self.hidden_size),
+                "W2": std * rng.standard_normal((self.hidden_size, self.n_classes)),
+                "b2": np.zeros(self.n_classes),
+            }
+        )
 
     def __repr__(self) -> str:
         return (
@@ -295,7 +318,7 @@ class TwoLayerNet(_Classifier):
 
     def grad(self, params: Params, X: Any, y: Any) -> Params:
         """Gradient of :meth:`loss` by backpropagation, a dict like ``params``."""
-        arrays, X, y = self._check_single(params, X, y)
+        arrays, X, y = self._inputs.single(params, X, y)
         hidden = self._hidden(arrays, X)
         delta2 = self._output_delta(hidden @ arrays["W2"] + arrays["b2"], y)
         delta1 = (delta2 @ arrays["W2"].T) * hidden * (1.0 - hidden)

@@ -20,7 +20,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["cross_entropy", "log_softmax", "sigmoid", "softmax"]
+__all__ = [
+    "column_change_losses",
+    "cross_entropy",
+    "log_softmax",
+    "rank_one_change_losses",
+    "sigmoid",
+    "softmax",
+    "split_stack",
+]
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
