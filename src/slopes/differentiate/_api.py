@@ -5,6 +5,7 @@ gradients, Jacobians and Hessians by finite differences.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -504,3 +505,16 @@ def jacobian(
     options = _Options(max_step, domain, tolerances, maxiter)
     settings = _settings(prepared, x, method, order, vectorized, workers, progress, options)
     return _by_coordinates(f, prepared, settings, full_output, scalar=False)
+
+
+def line_jacobian(
+    f: Callable[[Any], Any], t: Any, *, position: float, vectorized: bool | int, workers: Any
+) -> Any:
+    """:func:`jacobian` of ``f(t)``, a function along a line through x (``jvp``), with
+    the line's points at ``position`` for the engine's noise model (its parameter is
+    at ``t = 0``, but f rounds the points ``x + t w`` it is given, as it rounds x)."""
+    prepared = _jacobian_iv(f, t, "central", 2, None, vectorized, True)
+    options = _Options(None, None, None, None)
+    settings = _settings(prepared, t, "central", 2, vectorized, workers, False, options)
+    settings = replace(settings, position=np.full(prepared.flat.size, float(position)))
+    return _by_coordinates(f, prepared, settings, True, scalar=False)

@@ -31,7 +31,8 @@ import numpy as np
 
 from .._util.pytree import flatten
 from .._util.result import Result
-from . import gradient, jacobian
+from . import gradient
+from ._api import line_jacobian
 from ._directional_input import (
     FlatPoint,
     check_callable,
@@ -195,10 +196,13 @@ def _jvp_flat(
         ts = np.asarray(ts, dtype=x0.dtype).reshape(-1, 1)
         return f(point.stack(x0[None, :] + ts * w[None, :]))
 
-    res = jacobian(
+    # the line's points sit at x: in units of w, its position along the line is
+    # |x . w| / |w|^2 (for a coordinate direction, |x_j|, as for a gradient's lines)
+    position = abs(float(np.dot(x0, w))) / float(np.dot(w, w))
+    res = line_jacobian(
         along_stack if vectorized is not False else along,
         point.flat.dtype.type(0.0),  # float32 x: the engine's float32 steps
-        full_output=True,
+        position=position,
         vectorized=vectorized,
         workers=workers,
     )

@@ -101,6 +101,9 @@ class Settings:
     room: np.ndarray | None = None  # (2, size): room below and above x in the domain
     tolerance: Tolerance | None = None  # the caller's stopping tolerance
     maxiter: int = 6  # the most trials per line (see richardson.adaptive)
+    # per line, where its points sit for the noise model (default |x|; see
+    # richardson.adaptive): a line along a direction (jvp) sits at x, not at t = 0
+    position: np.ndarray | None = None
 
     def plain(self) -> bool:
         """The caller gave none of ``max_step``, ``domain``, ``tolerances``, ``maxiter``."""
@@ -118,6 +121,7 @@ class Settings:
             "room": self.room,
             "tolerance": self.tolerance,
             "max_trials": self.maxiter,
+            "position": self.position,
         }
 
     def evaluator(
@@ -461,6 +465,8 @@ def _adaptive_coordinates(
             settings["max_step"] = options["max_step"][rest]
         if options.get("room") is not None:
             settings["room"] = options["room"][:, rest]
+        if options.get("position") is not None:
+            settings["position"] = options["position"][rest]
         more = adaptive(SubLines(lines, rest), x[rest], **settings, scale_floor=typical)
         out.take(rest, more)
     return out

@@ -202,6 +202,7 @@ class Confirmation:
     eps: float
     h_min: float
     limit: np.ndarray  # the family's largest step per line (max_step, domain)
+    position: np.ndarray  # where each line's points sit (see adaptive)
 
 
 @dataclass(frozen=True)
@@ -383,6 +384,7 @@ def adaptive(
     max_step: np.ndarray | float | None = None,
     room: np.ndarray | None = None,
     tolerance: Any = None,
+    position: np.ndarray | None = None,
 ) -> Estimates:
     """Adaptive step with error estimate for each of the ``m = x.size`` lines.
 
@@ -412,6 +414,11 @@ def adaptive(
     the same way. Such a line's result has status ``CONVERGED``, as for a
     one-sided method the caller chose.
 
+    ``position`` (per line; default ``|x|``) is where the line's points sit, for
+    the noise model's rounding of f's argument (:func:`table.error_table`): a
+    line through x along a direction (``jvp``) has its parameter at 0 but its
+    points at ``x``.
+
     ``tolerance`` (a :class:`steps.Tolerance` or None) stops a line as
     soon as its best estimate is reliable (status 0 or 1) and its error estimate
     is at most ``atol + rtol |value|`` (every output); ``max_trials`` bounds
@@ -429,6 +436,7 @@ def adaptive(
     h = initial_step(x, factor, floor=scale_floor, n=n) if h0 is None else h0
     h_min = smallest_step(dtype, n)
     reach = default_reach(x, scale_floor) if max_step is None else max_step
+    position = np.abs(x) if position is None else np.broadcast_to(position, x.shape)
     reach = np.broadcast_to(np.asarray(reach, dtype=float), x.shape)
     sides = {"central": reach, "forward": reach, "backward": reach}
     if room is not None:  # each side of the domain caps the families that reach it
@@ -482,7 +490,7 @@ def adaptive(
                 value_noise,
                 bound_guess=careful,
                 mirrored=name == "central" and n % 2 == 1,
-                position=np.abs(x[ok]) if value_noise == 0 else None,
+                position=position[ok] if value_noise == 0 else None,
                 width=float(np.ptp(offsets)),
             )
             table = across_trials(table, last, ok, h[ok], name, orders)
@@ -522,6 +530,7 @@ def adaptive(
                 eps=eps,
                 h_min=h_min,
                 limit=limits[name],
+                position=position,
             )
             _confirm_large(
                 g, trials, status, best_step, state.nfev, large, value_noise, max_trials, among
@@ -573,7 +582,7 @@ def _confirm_large(g, trials, status, best_step, nfev, setup, value_noise, row, 
                 setup.n,
                 setup.eps,
                 value_noise,
-                position=np.abs(setup.x[lines[finite]]) if value_noise == 0 else None,
+                position=setup.position[lines[finite]] if value_noise == 0 else None,
                 width=float(np.ptp(offsets)),
             )
         return finite, h, table
