@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from slopes._evaluate import TreeSpec
+from slopes._gradient_steps import check_gradient_step, step_sizes
 from slopes._pytree import flatten, ravel
 from slopes._stencils import stencil_order_error
 
@@ -203,6 +204,8 @@ def _common(f, x, method, n, order, step, vectorized, full_output) -> Prepared:
     _check_flags(vectorized, full_output)
     _check_method(method, n, order)
     flat, unravel, spec, shape = _prepare_x(x)
+    if isinstance(step, str):  # a named rule (slopes._gradient_steps): its steps at this x
+        step = step_sizes(check_gradient_step(step, name="step"), flat)
     steps = _prepare_step(step, x, flat)
     if steps is not None and method != "complex":  # x + ih needs no resolution of x
         check_resolution(flat, steps)
