@@ -34,10 +34,10 @@ array([0.0001, 0.0001])
 array([6.05545445e-06, 1.81663634e-03])
 >>> step_sizes("adaptive", np.array([1.0])) is None
 True
->>> check_gradient_step("cube root")
+>>> check_gradient_step("cube root")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-ValueError: `gradient_step` must be 'adaptive', 'textbook', 'cube-root' or a positive number, got 'cube root'
+ValueError: `gradient_step` must be 'adaptive', 'textbook', 'cube-root' or a positive ...
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 import numpy as np
 
@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 #: A step rule by name, or a fixed step.
-GradientStep = Union[Literal["adaptive", "textbook", "cube-root"], float]
+GradientStep = Literal["adaptive", "textbook", "cube-root"] | float
 
 #: The chapter's step, ``h = 1e-4`` (its ``numerical_diff`` and ``numerical_gradient``).
 TEXTBOOK_STEP = 1e-4
