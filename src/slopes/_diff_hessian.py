@@ -50,7 +50,7 @@ from slopes._pytree import ravel
 from slopes._richardson import CONVERGED, FIXED_STEP, UNRELIABLE
 from slopes._stencils import family, stencil
 from slopes._steps import exact_step
-from slopes._validate import Prepared, _hessian_iv
+from slopes._validate import Prepared, _hessian_iv, check_vectorized
 
 __all__ = ["HESSIAN_MARGIN", "hessian"]
 
@@ -377,6 +377,7 @@ def hessian(
     >>> H.shape, np.round(H, 8).tolist()
     ((2, 2, 2), [[[0.0, 1.0], [1.0, 0.0]], [[0.0, 0.0], [0.0, 2.0]]])
     """
+    vectorized = check_vectorized(vectorized)
     prepared = _hessian_iv(f, x, grad, method, order, step, vectorized, full_output)
     flat = prepared.flat
     size = flat.size

@@ -42,6 +42,7 @@ from slopes._directional_input import (
 )
 from slopes._pytree import flatten
 from slopes._result import Result
+from slopes._validate import check_vectorized
 from slopes.differentiate import gradient, jacobian
 
 __all__ = ["DirectionalResult", "hvp", "jvp"]
@@ -157,6 +158,7 @@ def jvp(
     >>> float(jvp(lambda p: p["b"] * np.sum(p["w"]), p, {"w": np.ones(2), "b": 1.0}))
     4.0
     """
+    vectorized = check_vectorized(vectorized)
     check_callable(f, "f")
     point = flat_point(x, "x")
     direction = flat_direction(v, point, x)
@@ -300,6 +302,7 @@ def hvp(
     >>> bool(np.all(np.abs(res.value - [2.0, 1.0]) <= res.error)), bool(res.success)
     (True, True)
     """
+    vectorized = check_vectorized(vectorized)
     check_callable(f, "f")
     if grad is not None:
         check_callable(grad, "grad")

@@ -37,7 +37,7 @@ True
 >>> check_gradient_step("cube root")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-ValueError: `gradient_step` must be 'adaptive', 'textbook', 'cube-root' or a positive ...
+ValueError: `gradient_step` must be a positive number or a step rule ('adaptive', ...
 """
 
 from __future__ import annotations
@@ -107,10 +107,8 @@ def check_gradient_step(value: Any, name: str = "gradient_step") -> str | float:
         number = float(value)
         if math.isfinite(number) and number > 0:
             return number
-    names = ", ".join(repr(rule) for rule in list(STEP_RULES)[:-1])
-    raise ValueError(
-        f"`{name}` must be {names}, {list(STEP_RULES)[-1]!r} or a positive number, got {value!r}"
-    )
+    names = ", ".join(repr(rule) for rule in STEP_RULES)
+    raise ValueError(f"`{name}` must be a positive number or a step rule ({names}), got {value!r}")
 
 
 def step_sizes(rule: str | float, flat: np.ndarray) -> np.ndarray | None:

@@ -43,7 +43,7 @@ from slopes._directional_input import (
     warn_if_not_finite,
 )
 from slopes._pytree import flatten
-from slopes._validate import _jacobian_iv
+from slopes._validate import _jacobian_iv, check_vectorized
 from slopes.differentiate import gradient
 
 __all__ = ["hessdiag"]
@@ -124,6 +124,7 @@ def hessdiag(
     >>> float(d["a"]), float(d["b"])
     (36.0, 0.0)
     """
+    vectorized = check_vectorized(vectorized)
     check_callable(f, "f")
     point = flat_point(x, "x")
     scale = coordinate_scale(point.flat)

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from slopes._result import Result
+from slopes._validate import check_vectorized
 from slopes._warnings import SlopesWarning
 from slopes.differentiate import jacobian
 
@@ -132,6 +133,7 @@ def propagate(
     >>> round(float(res.std), 12), bool(res.cov_error < 1e-12)
     (0.1, True)
     """
+    vectorized = check_vectorized(vectorized)
     if not callable(f):
         raise TypeError(f"`f` must be callable, got {type(f).__name__}")
     point = np.asarray(x)

@@ -47,6 +47,7 @@ import numpy as np
 
 from slopes._parallel import parallel_map
 from slopes._result import Result
+from slopes._validate import check_vectorized
 
 __all__ = ["TaylorResult", "taylor"]
 
@@ -157,6 +158,7 @@ def taylor(
            [ 1. ,  0. ],
            [ 0. , -0.5]])
     """
+    vectorized = check_vectorized(vectorized)
     if not callable(f):
         raise TypeError(f"`f` must be callable, got {type(f).__name__}")
     order = _order_iv(n)

@@ -75,6 +75,7 @@ from slopes._validate import (
     _jacobian_iv,
     _prepare_step,
     check_fixed_in_domain,
+    check_vectorized,
     prepare_domain,
     prepare_tolerances,
     with_args,
@@ -125,17 +126,22 @@ def derivative(
     order : int, default 2
         Accuracy order of the stencil (the power of ``h`` in its error). With
         ``step=None`` it is the lowest order of the extrapolation table.
-    step : float or array_like, optional
+    step : float, array_like or str, optional
         A fixed step: exactly one stencil, no refinement, no error estimate.
-        None (default) chooses and refines the step automatically.
+        None (default) chooses and refines the step automatically. A step
+        rule by name (:mod:`slopes._gradient_steps`): ``"textbook"`` is the
+        chapter's ``1e-4``, ``"cube-root"`` is
+        ``eps**(1/3) * max(1, |x|)``, ``"adaptive"`` is None.
     full_output : bool, default False
         Return a :class:`~slopes._diff_core.DiffResult` instead of the value.
     vectorized : bool or int, default False
         f accepts an array of points and returns one value per point. The
         points go to f in chunks of at most ``2**14`` numbers (128 KiB of
-        float64: f's temporaries stay in cache). An int ``k`` instead sends
-        up to ``k`` points per call: worth it when each call of f has a
+        float64: f's temporaries stay in cache). An int ``k >= 2`` instead
+        sends up to ``k`` points per call: worth it when each call of f has a
         fixed cost of its own (a shared forward pass, a round trip).
+        ``vectorized=1`` (one point per call, although ``True == 1``) is
+        deprecated; NumPy booleans act as Python's.
     workers : int, Executor, map-like or dask Client, optional
         Spread the evaluations (see :func:`slopes._parallel.parallel_map`).
     progress : bool or "always", default False
@@ -245,6 +251,7 @@ def derivative(
     (True, True, 8)
     """
     f = with_args(f, args)
+    vectorized = check_vectorized(vectorized)
     if (
         isinstance(x, (float, int))  # np.float64 included; np.float32 keeps its own path
         and not isinstance(x, bool)
@@ -472,6 +479,7 @@ def gradient(
     (array([0, 0]), 12, True)
     """
     f = with_args(f, args)
+    vectorized = check_vectorized(vectorized)
     prepared = _gradient_iv(f, x, method, order, step, vectorized, full_output)
     options = _Options(max_step, domain, tolerances, maxiter)
     settings = _settings(prepared, x, method, order, vectorized, workers, progress, options)
@@ -545,6 +553,7 @@ def jacobian(
     (array([0, 0]), 13)
     """
     f = with_args(f, args)
+    vectorized = check_vectorized(vectorized)
     prepared = _jacobian_iv(f, x, method, order, step, vectorized, full_output)
     options = _Options(max_step, domain, tolerances, maxiter)
     settings = _settings(prepared, x, method, order, vectorized, workers, progress, options)
