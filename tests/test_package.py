@@ -18,7 +18,7 @@ PACKAGE = ROOT / "src" / "slopes"
 LAYERS = [
     (0, r"_warnings|_pytree|_result|_display|_progress|_stencils|_steps|_parallel|_workers_.*"),
     (0, r"_evaluate|_evaluate_.*"),
-    (1, r"differentiate|_diff_.*|_richardson|_check|_validate"),
+    (1, r"differentiate|_diff_.*|_richardson|_check|_validate|_gradient_steps|_numerical_gradient"),
     (0, r"_warnings"),
     (1, r"_directional.*|_hessdiag|_taylor|_propagate"),
     (2, r"optim|_optim_.*|_schedules|functions|_functions_.*|book"),

@@ -369,16 +369,13 @@ def _by_coordinates(
     def arrange(flat: np.ndarray) -> Any:
         if scalar:
             return prepared.unravel(flat[:, 0] if flat.ndim == 2 else flat)
-        # (n, k) -> per-leaf (k..., leaf shape...): the jacobian's layout
-        tree = prepared.unravel(flat)  # leaves shaped leaf_shape + (k,)
+        # (n, k) -> per-leaf (k..., leaf shape...): the jacobian's layout. The k rows
+        # of flat.T are a stack of x-shaped vectors, unflattened as the engine
+        # unflattens a stack of points (TreeSpec.batch): leaves (k, *leaf shape)
         from slopes._pytree import tree_map
 
-        def move(leaf: np.ndarray) -> np.ndarray:
-            leaf_ndim = leaf.ndim - 1
-            moved = np.moveaxis(leaf, -1, 0)
-            return moved.reshape(out_shape + moved.shape[1 : 1 + leaf_ndim])
-
-        return tree_map(move, tree)
+        tree = prepared.spec.batch(np.ascontiguousarray(flat.T))
+        return tree_map(lambda leaf: leaf.reshape(out_shape + leaf.shape[1:]), tree)
 
     value = arrange(out["value"])
     if not full_output:
