@@ -229,6 +229,14 @@ def minimize(
     'stalled'
     >>> print(res.message)  # doctest: +ELLIPSIS
     Stalled: after 100 steps f moved by only 1e-06, ... far too small; try lr=0.5.
+
+    The chapter's step ``h = 1e-4`` instead of the cube-root rule: 2 more
+    evaluations per coordinate and iterate, as with the default
+
+    >>> res = minimize(lambda x: x[0]**2 + x[1]**2, [-3.0, 4.0], lr=0.1, steps=10,
+    ...                gradient_step="textbook")
+    >>> res.nit, res.nfev
+    (10, 55)
     """
     default_optimizer = optimizer is None
     if default_optimizer and lr is None:
