@@ -85,6 +85,12 @@ def cube_root(flat: np.ndarray) -> np.ndarray:
     return factor * np.maximum(1.0, np.abs(flat.astype(dtype, copy=False)))
 
 
+RULE_NAMES: tuple[Literal["adaptive", "textbook", "cube-root"], ...] = (
+    "adaptive",
+    "textbook",
+    "cube-root",
+)
+
 #: The rules by name (see the module docstring); each maps x's flat vector to
 #: one step per coordinate, or None for the adaptive engine.
 STEP_RULES: dict[str, Callable[[np.ndarray], np.ndarray | None]] = {
@@ -98,11 +104,12 @@ def _float_dtype(flat: np.ndarray) -> np.dtype:
     return flat.dtype if np.issubdtype(flat.dtype, np.floating) else np.dtype(np.float64)
 
 
-def check_gradient_step(value: Any, name: str = "gradient_step") -> str | float:
+def check_gradient_step(value: Any, name: str = "gradient_step") -> GradientStep:
     """``value`` as a rule name or a positive finite float; a clear error naming ``name``."""
     if isinstance(value, str):
-        if value in STEP_RULES:
-            return value
+        for rule in RULE_NAMES:
+            if value == rule:
+                return rule
     elif isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
         number = float(value)
         if math.isfinite(number) and number > 0:
