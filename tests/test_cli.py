@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from slopes import functions
-from slopes._cli_support import CLIError
 from slopes.cli import main
+from slopes.cli._support import CLIError
 
 MNIST = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "mnist")
 

@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import slopes.datasets
-from slopes._idx import IDXFormatError, read_idx
 from slopes.datasets import MNISTError, MNISTNotFoundError, load_digits, load_mnist, one_hot
+from slopes.datasets._idx import IDXFormatError, read_idx
 
 MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 needs_mnist = pytest.mark.skipif(

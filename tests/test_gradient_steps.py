@@ -10,8 +10,14 @@ import pytest
 
 import slopes
 from slopes import book
-from slopes._gradient_steps import STEP_RULES, TEXTBOOK_STEP, check_gradient_step, step_sizes
-from slopes._numerical_gradient import numerical_gradient
+from slopes._util.pytree import tree_map
+from slopes.differentiate._engine.gradient_steps import (
+    STEP_RULES,
+    TEXTBOOK_STEP,
+    check_gradient_step,
+    step_sizes,
+)
+from slopes.differentiate._numerical_gradient import numerical_gradient
 from slopes.training import fit
 
 
@@ -150,7 +156,7 @@ def recording_sgd(lr, seen):
 
     def update(grads, state, params):
         seen.append(grads)
-        return slopes._pytree.tree_map(lambda g: -lr * g, grads), state
+        return tree_map(lambda g: -lr * g, grads), state
 
     return slopes.optim.Optimizer(init, update)
 
