@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._util.warnings import SlopesDeprecationWarning
 from ..differentiate._engine.gradient_steps import GradientStep, check_gradient_step
 
 Metric = Callable[[Any, np.ndarray, np.ndarray], float]
@@ -169,7 +170,7 @@ def gradient_rule(gradient_step: Any, step: Any) -> GradientStep:
     warnings.warn(
         "fit's `step` is deprecated (a step is also an optimiser step in fit); "
         f"pass gradient_step={step!r} instead",
-        DeprecationWarning,
+        SlopesDeprecationWarning,
         stacklevel=3,
     )
     if gradient_step != "textbook":

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..._util.pytree import flatten, ravel
+from ..._util.warnings import SlopesDeprecationWarning
 from .evaluate import TreeSpec
 from .gradient_steps import STEP_RULES, step_sizes
 from .stencils import stencil_order_error
@@ -118,7 +119,7 @@ def check_vectorized(vectorized: Any, stacklevel: int | None = 3) -> bool | int:
             "`vectorized=1` (one point per call) is deprecated: it reads as True but "
             "behaves differently; pass vectorized=True (the engine chooses the chunks) "
             "or vectorized=k with k >= 2",
-            DeprecationWarning,
+            SlopesDeprecationWarning,
             stacklevel=stacklevel,
         )
     return int(vectorized)
