@@ -15,7 +15,7 @@ True
 
 from __future__ import annotations
 
-__all__ = ["SlopesWarning"]
+__all__ = ["SlopesDeprecationWarning", "SlopesWarning"]
 
 
 class SlopesWarning(RuntimeWarning):
@@ -42,4 +42,24 @@ class SlopesWarning(RuntimeWarning):
     Traceback (most recent call last):
     ...
     slopes._util.warnings.SlopesWarning: the derivative is not finite at 1 of 1 entry: ...
+    """
+
+
+class SlopesDeprecationWarning(SlopesWarning, DeprecationWarning):
+    """A name or behaviour of slopes that goes in the next release.
+
+    Both a :class:`SlopesWarning` (so filtering slopes' warnings catches it) and a
+    :class:`DeprecationWarning` (so Python hides it, as it hides every deprecation,
+    outside ``__main__`` and test runners).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from slopes import gradient
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     g = gradient(lambda x: np.sum(x**2, axis=-1), np.ones(2), vectorized=1)
+    >>> issubclass(caught[0].category, DeprecationWarning), caught[0].category.__name__
+    (True, 'SlopesDeprecationWarning')
     """

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 
 from .._util.pytree import flatten, is_leaf, ravel
+from ..differentiate._engine.gradient_steps import GradientStep, check_gradient_step
+from ..differentiate._numerical_gradient import numerical_gradient
 from ..optim import Optimizer, sgd
 
 # ---------------------------------------------------------------------------
@@ -46,8 +48,9 @@ def minimize_iv(
     tol: Any,
     ftol: Any,
     callback: Any,
-) -> tuple[Optimizer, int, float, float]:
-    """Check every option of :func:`slopes.minimize`; return the optimiser and clean numbers."""
+    gradient_step: Any = "cube-root",
+) -> tuple[Optimizer, int, float, float, GradientStep]:
+    """Check every option of :func:`slopes.minimize`; return the optimiser and clean values."""
     if not callable(f):
         raise TypeError(f"`f` must be callable, got {type(f).__name__}")
     if grad is not None and not callable(grad):
@@ -65,6 +68,7 @@ def minimize_iv(
         raise ValueError(f"`steps` must be a non-negative integer, got {steps!r}")
     tol = real_number("tol", tol)
     ftol = real_number("ftol", ftol)
+    gradient_step = check_gradient_step(gradient_step)
     if optimizer is None:
         optimizer = sgd(lr=lr)
     elif callable(getattr(optimizer, "init", None)) and callable(
@@ -83,7 +87,7 @@ def minimize_iv(
             "`optimizer` must be an (init, update) pair such as slopes.optim.sgd(lr=0.1), "
             f"got {type(optimizer).__name__}"
         )
-    return optimizer, int(steps), tol, ftol
+    return optimizer, int(steps), tol, ftol, gradient_step
 
 
 def start_point(x0: Any) -> tuple[Any, np.ndarray, Callable[[np.ndarray], Any], bool]:
@@ -153,52 +157,26 @@ def scalar_value(value: Any) -> float:
 # ---------------------------------------------------------------------------
 
 
-class CountedFunction:
-    """Wraps f and counts its calls (in this process)."""
-
-    def __init__(self, f: Callable[[Any], Any]) -> None:
-        self.f = f
-        self.count = 0
-
-    def __call__(self, x: Any) -> Any:
-        self.count += 1
-        return self.f(x)
-
-
-def numerical_gradient(
-    counted: CountedFunction,
+def flat_numerical_gradient(
+    f: Callable[[Any], Any],
     flat: np.ndarray,
     unravel: Callable,
-    leaf: bool,
-    shape: tuple,
+    shape: tuple | None,
+    rule: GradientStep,
     workers: Any,
 ) -> tuple[np.ndarray, int]:
-    """One fixed-step central stencil, h_i = eps**(1/3) max(1, |x_i|): 2n evaluations of f."""
-    from ..differentiate import gradient
+    """The numerical gradient at the flat iterate ``flat`` (x's ``shape``, or a pytree
+    through ``unravel`` when ``shape`` is None), flat, with its evaluations of f.
 
-    # central differences balance truncation (h²) against rounding (eps / h): h ~ eps**(1/3),
-    # with the eps of x's own precision (float32 needs a much larger step than float64)
-    factor = float(np.finfo(flat.dtype).eps) ** (1 / 3)
-    step = factor * np.maximum(1.0, np.abs(flat))
-    # in other processes our counter would count nothing: pass f itself and trust the engine
-    f = counted if workers is None else counted.f
-    if leaf:
-        target, point, h = f, flat.reshape(shape), step.reshape(shape)
+    One path for every caller: :func:`slopes.differentiate._numerical_gradient.numerical_gradient`
+    under the step rule ``rule`` (minimize's default ``"cube-root"``).
+    """
+    if shape is not None:
+        target, point = f, flat.reshape(shape)
     else:
-        target, point, h = (lambda v: f(unravel(v))), flat, step
-    before = counted.count
-    out = gradient(target, point, step=h, full_output=True, workers=workers)
-    if isinstance(out, dict) and "value" in out:
-        value, reported = out["value"], out.get("nfev")
-    else:  # an engine without full_output returns the bare gradient
-        value, reported = out, None
-    if workers is None:
-        used = counted.count - before
-    elif reported is not None:
-        used = int(np.sum(reported))
-    else:
-        used = 2 * flat.size  # the central stencil's point count
-    return np.asarray(value, dtype=float).reshape(-1), used
+        target, point = (lambda v: f(unravel(v))), flat
+    value, nfev = numerical_gradient(target, point, rule, workers=workers)
+    return np.asarray(value, dtype=float).reshape(-1), nfev
 
 
 def flat_gradient(g: Any, size: int) -> np.ndarray:

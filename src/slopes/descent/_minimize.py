@@ -13,13 +13,13 @@ import numpy as np
 from .._util.progress import NullBar, progress_bar
 from .._util.pytree import ravel
 from .._util.result import Result
+from ..differentiate._engine.gradient_steps import GradientStep
 from ..optim import Optimizer, SGDState, apply_updates
 from . import _diagnose as _diagnose
 from ._input import (
-    CountedFunction,
     flat_gradient,
+    flat_numerical_gradient,
     minimize_iv,
-    numerical_gradient,
     reraise_at,
     scalar_value,
     start_point,
@@ -114,6 +114,7 @@ def minimize(
     lr: float | Callable[[int], float] | None = None,
     steps: int = 100,
     grad: Callable[[Any], Any] | None = None,
+    gradient_step: GradientStep = "cube-root",
     tol: float = 1e-9,
     ftol: float = 1e-12,
     callback: Callable[[int, StepState], Any] | None = None,
@@ -138,8 +139,14 @@ def minimize(
         Most updates to make.
     grad : callable, optional
         Analytic gradient ``grad(x)`` in x's structure. Without it the gradient
-        is numerical: one central difference per coordinate with step
-        :math:`h_i = \epsilon^{1/3} \max(1, |x_i|)`.
+        is numerical, :func:`slopes.gradient` with the step rule ``gradient_step``.
+    gradient_step : {"cube-root", "textbook", "adaptive"} or float
+        The numerical gradient's step rule (unused with ``grad``). Default
+        ``"cube-root"``: one central difference per coordinate with step
+        :math:`h_i = \epsilon^{1/3} \max(1, |x_i|)` (2n evaluations);
+        ``"textbook"``: the chapter's :math:`h = 10^{-4}`; ``"adaptive"``:
+        gradient's own refined step with an error estimate (6 to 12
+        evaluations per coordinate); a number: that fixed step.
     tol : float
         Converged when the gradient norm is at most ``tol``.
     ftol : float
@@ -176,9 +183,10 @@ def minimize(
     -----
     At each iterate :math:`x_k` (x0 included) the loop evaluates
     :math:`f(x_k)` once and the gradient :math:`g_k` (2n more evaluations
-    when numerical), records them, runs the stopping tests, and then applies
-    the optimiser's update. So ``nfev = (nit + 1) * (2n + 1)`` with a
-    numerical gradient, and no point is evaluated twice. The statuses:
+    when numerical with a fixed step), records them, runs the stopping tests,
+    and then applies the optimiser's update. So ``nfev = (nit + 1) * (2n + 1)``
+    with the default numerical gradient, and no point is evaluated twice
+    (the adaptive rule adds what the engine reports). The statuses:
 
     - ``converged``: :math:`\|g_k\| \le` tol, or the f-change test above;
       or all steps taken with f below f(x0) and the gradient norm below
@@ -202,17 +210,24 @@ def minimize(
     'stalled'
     >>> print(res.message)  # doctest: +ELLIPSIS
     Stalled: after 100 steps f moved by only 1e-06, ... far too small; try lr=0.5.
+
+    The chapter's step ``h = 1e-4`` instead of the cube-root rule: 2 more
+    evaluations per coordinate and iterate, as with the default
+
+    >>> res = minimize(lambda x: x[0]**2 + x[1]**2, [-3.0, 4.0], lr=0.1, steps=10,
+    ...                gradient_step="textbook")
+    >>> res.nit, res.nfev
+    (10, 55)
     """
     default_optimizer = optimizer is None
     if default_optimizer and lr is None:
         lr = 0.01
-    optimizer, steps, tol, ftol = minimize_iv(
-        f, x0, optimizer, lr, steps, grad, tol, ftol, callback
+    optimizer, steps, tol, ftol, gradient_step = minimize_iv(
+        f, x0, optimizer, lr, steps, grad, tol, ftol, callback, gradient_step
     )
     x, flat0, unravel, leaf = start_point(x0)
     shape = np.shape(x) if leaf else ()
     size = flat0.size
-    counted = CountedFunction(f)
     opt_state = optimizer.init(x)
     update = optimizer.update
 
@@ -258,7 +273,9 @@ def minimize(
             if x_bad:
                 pass
             elif grad is None:
-                g_flat, used = numerical_gradient(counted, flat, unravel, leaf, shape, workers)
+                g_flat, used = flat_numerical_gradient(
+                    f, flat, unravel, shape if leaf else None, gradient_step, workers
+                )
                 extra_nfev += used
                 g = g_flat.reshape(shape) if leaf else unravel(g_flat)
             else:

@@ -12,7 +12,9 @@ the diagonal from the second-derivative engine and every pair of
 coordinates once from a product stencil (:mod:`slopes.differentiate._hessian`).
 
 The engine lives in private modules: stencils in :mod:`slopes.differentiate._engine.stencils`,
-step rules in :mod:`slopes.differentiate._engine.steps`, the adaptive algorithm in
+step rules in :mod:`slopes.differentiate._engine.steps` (and the named rules of a
+fixed step, ``step="textbook"`` or ``"cube-root"``, in
+:mod:`slopes.differentiate._engine.gradient_steps`), the adaptive algorithm in
 :mod:`slopes.differentiate._engine.richardson` with the error analysis of one table in
 :mod:`slopes.differentiate._engine.table` (and the first trial for one scalar in
 plain floats, :mod:`slopes.differentiate._engine.first_trial`), the entry points

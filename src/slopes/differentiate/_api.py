@@ -30,6 +30,7 @@ from ._engine.validate import (
     _jacobian_iv,
     _prepare_step,
     check_fixed_in_domain,
+    check_vectorized,
     prepare_domain,
     prepare_tolerances,
     with_args,
@@ -81,17 +82,22 @@ def derivative(
     order : int, default 2
         Accuracy order of the stencil (the power of ``h`` in its error). With
         ``step=None`` it is the lowest order of the extrapolation table.
-    step : float or array_like, optional
+    step : float, array_like or str, optional
         A fixed step: exactly one stencil, no refinement, no error estimate.
-        None (default) chooses and refines the step automatically.
+        None (default) chooses and refines the step automatically. A step
+        rule by name (:mod:`slopes.differentiate._engine.gradient_steps`): ``"textbook"`` is the
+        chapter's ``1e-4``, ``"cube-root"`` is
+        ``eps**(1/3) * max(1, |x|)``, ``"adaptive"`` is None.
     full_output : bool, default False
         Return a :class:`~slopes.differentiate._engine.core.DiffResult` instead of the value.
     vectorized : bool or int, default False
         f accepts an array of points and returns one value per point. The
         points go to f in chunks of at most ``2**14`` numbers (128 KiB of
-        float64: f's temporaries stay in cache). An int ``k`` instead sends
-        up to ``k`` points per call: worth it when each call of f has a
+        float64: f's temporaries stay in cache). An int ``k >= 2`` instead
+        sends up to ``k`` points per call: worth it when each call of f has a
         fixed cost of its own (a shared forward pass, a round trip).
+        ``vectorized=1`` (one point per call, although ``True == 1``) is
+        deprecated; NumPy booleans act as Python's.
     workers : int, Executor, map-like or dask Client, optional
         Spread the evaluations (see :func:`slopes.parallel._pool.parallel_map`).
     progress : bool or "always", default False
@@ -201,6 +207,7 @@ def derivative(
     (True, True, 8)
     """
     f = with_args(f, args)
+    vectorized = check_vectorized(vectorized)
     if (
         isinstance(x, (float, int))  # np.float64 included; np.float32 keeps its own path
         and not isinstance(x, bool)
@@ -318,16 +325,13 @@ def _by_coordinates(
     def arrange(flat: np.ndarray) -> Any:
         if scalar:
             return prepared.unravel(flat[:, 0] if flat.ndim == 2 else flat)
-        # (n, k) -> per-leaf (k..., leaf shape...): the jacobian's layout
-        tree = prepared.unravel(flat)  # leaves shaped leaf_shape + (k,)
+        # (n, k) -> per-leaf (k..., leaf shape...): the jacobian's layout. The k rows
+        # of flat.T are a stack of x-shaped vectors, unflattened as the engine
+        # unflattens a stack of points (TreeSpec.batch): leaves (k, *leaf shape)
         from .._util.pytree import tree_map
 
-        def move(leaf: np.ndarray) -> np.ndarray:
-            leaf_ndim = leaf.ndim - 1
-            moved = np.moveaxis(leaf, -1, 0)
-            return moved.reshape(out_shape + moved.shape[1 : 1 + leaf_ndim])
-
-        return tree_map(move, tree)
+        tree = prepared.spec.batch(np.ascontiguousarray(flat.T))
+        return tree_map(lambda leaf: leaf.reshape(out_shape + leaf.shape[1:]), tree)
 
     value = arrange(out.value)
     if not full_output:
@@ -428,6 +432,7 @@ def gradient(
     (array([0, 0]), 12, True)
     """
     f = with_args(f, args)
+    vectorized = check_vectorized(vectorized)
     prepared = _gradient_iv(f, x, method, order, step, vectorized, full_output)
     options = _Options(max_step, domain, tolerances, maxiter)
     settings = _settings(prepared, x, method, order, vectorized, workers, progress, options)
@@ -501,6 +506,7 @@ def jacobian(
     (array([0, 0]), 13)
     """
     f = with_args(f, args)
+    vectorized = check_vectorized(vectorized)
     prepared = _jacobian_iv(f, x, method, order, step, vectorized, full_output)
     options = _Options(max_step, domain, tolerances, maxiter)
     settings = _settings(prepared, x, method, order, vectorized, workers, progress, options)

@@ -10,7 +10,7 @@ import numpy as np
 from .._util.pytree import ravel
 from .._util.result import Result
 from ._engine.core import Settings, along_coordinates
-from ._engine.validate import _check_grad_iv
+from ._engine.validate import _check_grad_iv, check_vectorized
 
 __all__ = ["GradCheck", "check_grad"]
 
@@ -154,6 +154,7 @@ def check_grad(
     >>> bool(res.passed), res.worst_index, round(res.max_abs_error, 6)
     (False, (1,), 6.0)
     """
+    vectorized = check_vectorized(vectorized)
     prepared = _check_grad_iv(f, grad, x, rtol, atol)
     settings = Settings("central", 2, vectorized, workers, progress)
     out = along_coordinates(f, prepared, settings, scalar=True)

@@ -44,6 +44,7 @@ from ._directional_input import (
     value_at,
     warn_if_not_finite,
 )
+from ._engine.validate import check_vectorized
 
 __all__ = ["DirectionalResult", "hvp", "jvp"]
 
@@ -158,6 +159,7 @@ def jvp(
     >>> float(jvp(lambda p: p["b"] * np.sum(p["w"]), p, {"w": np.ones(2), "b": 1.0}))
     4.0
     """
+    vectorized = check_vectorized(vectorized)
     check_callable(f, "f")
     point = flat_point(x, "x")
     direction = flat_direction(v, point, x)
@@ -304,6 +306,7 @@ def hvp(
     >>> bool(np.all(np.abs(res.value - [2.0, 1.0]) <= res.error)), bool(res.success)
     (True, True)
     """
+    vectorized = check_vectorized(vectorized)
     check_callable(f, "f")
     if grad is not None:
         check_callable(grad, "grad")

@@ -28,6 +28,7 @@ import numpy as np
 
 from .._util.pytree import flatten, ravel, tree_map
 from .._util.warnings import SlopesWarning
+from ._engine.evaluate_block import TreeSpec
 from ._engine.validate import as_array_if_plain
 
 __all__ = [
@@ -55,6 +56,7 @@ class FlatPoint:
 
     flat: np.ndarray
     unravel: Callable[[np.ndarray], Any]
+    spec: TreeSpec
 
     @property
     def size(self) -> int:
@@ -68,8 +70,8 @@ class FlatPoint:
         return self.unravel(vector)
 
     def stack(self, matrix: np.ndarray) -> Any:
-        # unravel wants the raveled axis first; the batch axis goes back in front per leaf
-        return tree_map(lambda leaf: np.moveaxis(leaf, -1, 0), self.unravel(matrix.T))
+        # the engine's own way from a stack of flat points to a vectorized f's argument
+        return self.spec.batch(matrix)
 
 
 def check_callable(f: Any, name: str) -> None:
@@ -92,7 +94,9 @@ def flat_point(x: Any, name: str) -> FlatPoint:
         raise ValueError(f"`{name}` is empty")
     if not np.all(np.isfinite(flat)):
         raise ValueError(f"`{name}` must be finite; it holds nan or inf")
-    return FlatPoint(flat, unravel)
+    leaves, treedef = flatten(x)
+    shapes = tuple(np.shape(leaf) for leaf in leaves)
+    return FlatPoint(flat, unravel, TreeSpec(None if treedef.kind == "leaf" else treedef, shapes))
 
 
 def flat_direction(v: Any, point: FlatPoint, x: Any, name: str = "v") -> np.ndarray:

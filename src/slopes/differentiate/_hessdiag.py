@@ -44,7 +44,7 @@ from ._directional_input import (
     warn_if_not_finite,
 )
 from ._engine.core import Settings, along_coordinates, summarise
-from ._engine.validate import _jacobian_iv
+from ._engine.validate import _jacobian_iv, check_vectorized
 
 __all__ = ["hessdiag"]
 
@@ -124,6 +124,7 @@ def hessdiag(
     >>> float(d["a"]), float(d["b"])
     (36.0, 0.0)
     """
+    vectorized = check_vectorized(vectorized)
     check_callable(f, "f")
     point = flat_point(x, "x")
     scale = coordinate_scale(point.flat)

@@ -50,7 +50,7 @@ from ._engine.richardson import CONVERGED, FIXED_STEP, UNRELIABLE, Estimates
 from ._engine.stencils import family, stencil
 from ._engine.steps import exact_step
 from ._engine.table import error_table
-from ._engine.validate import Prepared, _hessian_iv
+from ._engine.validate import Prepared, _hessian_iv, check_vectorized
 
 __all__ = ["HESSIAN_MARGIN", "hessian"]
 
@@ -375,6 +375,7 @@ def hessian(
     >>> H.shape, np.round(H, 8).tolist()
     ((2, 2, 2), [[[0.0, 1.0], [1.0, 0.0]], [[0.0, 0.0], [0.0, 2.0]]])
     """
+    vectorized = check_vectorized(vectorized)
     prepared = _hessian_iv(f, x, grad, method, order, step, vectorized, full_output)
     flat = prepared.flat
     size = flat.size

@@ -40,6 +40,7 @@ import numpy as np
 from .._util.result import Result
 from .._util.warnings import SlopesWarning
 from . import jacobian
+from ._engine.validate import check_vectorized
 
 __all__ = ["PropagateResult", "propagate"]
 
@@ -132,6 +133,7 @@ def propagate(
     >>> round(float(res.std), 12), bool(res.cov_error < 1e-12)
     (0.1, True)
     """
+    vectorized = check_vectorized(vectorized)
     if not callable(f):
         raise TypeError(f"`f` must be callable, got {type(f).__name__}")
     point = np.asarray(x)

@@ -47,6 +47,7 @@ import numpy as np
 
 from .._util.result import Result
 from ..parallel._pool import parallel_map
+from ._engine.validate import check_vectorized
 
 __all__ = ["TaylorResult", "taylor"]
 
@@ -157,6 +158,7 @@ def taylor(
            [ 1. ,  0. ],
            [ 0. , -0.5]])
     """
+    vectorized = check_vectorized(vectorized)
     if not callable(f):
         raise TypeError(f"`f` must be callable, got {type(f).__name__}")
     order = _order_iv(n)

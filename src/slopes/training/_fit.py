@@ -14,9 +14,11 @@ import numpy as np
 from .._util.progress import progress_bar
 from .._util.pytree import flatten, ravel
 from .._util.result import Result
+from ..differentiate._engine.gradient_steps import GradientStep
+from ..differentiate._engine.validate import check_vectorized
 from . import _checkpoint as _checkpoint
 from ._gradient import NumericalGradient
-from ._input import Metric, fit_iv
+from ._input import Metric, fit_iv, gradient_rule
 
 __all__ = ["FitResult", "fit"]
 
@@ -67,7 +69,7 @@ def fit(
     batch_size: int = 100,
     epochs: int = 1,
     grad: Callable[[Any, np.ndarray, np.ndarray], Any] | None = None,
-    step: float = 1e-4,
+    gradient_step: GradientStep = "textbook",
     seed: int = 0,
     eval_data: tuple[Any, Any] | None = None,
     metrics: Any = None,
@@ -77,6 +79,7 @@ def fit(
     checkpoint_every: int = 100,
     workers: Any = None,
     vectorized: bool | int = False,
+    step: float | None = None,
 ) -> FitResult:
     """Train ``params`` by minibatch gradient descent on ``(X, y)``.
 
@@ -97,10 +100,15 @@ def fit(
         Passes over the data (in all, when resuming from a checkpoint).
     grad : callable, optional
         ``grad(params, X_batch, y_batch) -> pytree``, e.g. ``model.grad``.
-        Without it the gradient is numerical: central differences with the
-        fixed ``step`` through :func:`slopes.gradient`, 2 loss evaluations per parameter.
-    step : float
-        Finite-difference step of the numerical gradient (the chapter's 1e-4).
+        Without it the gradient is numerical: :func:`slopes.gradient` with
+        the step rule ``gradient_step``.
+    gradient_step : {"textbook", "cube-root", "adaptive"} or float
+        The numerical gradient's step rule (unused with ``grad``). Default
+        ``"textbook"``: central differences with the chapter's fixed
+        :math:`h = 10^{-4}`, 2 loss evaluations per parameter; ``"cube-root"``:
+        :math:`h_i = \\epsilon^{1/3} \\max(1, |\\theta_i|)`; ``"adaptive"``:
+        gradient's own refined step (6 to 12 evaluations per parameter); a
+        number: that fixed step.
     seed : int
         Seed of the shuffling; the same seed gives the same run.
     eval_data : (X_test, y_test), optional
@@ -130,7 +138,11 @@ def fit(
         returns k losses, as the models in :mod:`slopes.models` do. A loss
         has a fixed cost per call (its forward pass), so ``True`` stacks up
         to 64 parameter sets per call (fewer where 64 would exceed ``2**22``
-        numbers); an int sets that number.
+        numbers); an int ``k >= 2`` sets that number.
+    step : float, optional
+        Deprecated alias of ``gradient_step`` (a number), kept for one
+        release with a DeprecationWarning: in fit a step is also an optimiser
+        step (``nit``, the callbacks' ``step``).
 
     Returns
     -------
@@ -177,14 +189,14 @@ def fit(
         batch_size=batch_size,
         epochs=epochs,
         grad=grad,
-        step=step,
         seed=seed,
         eval_data=eval_data,
         metrics=metrics,
         callbacks=callbacks,
         checkpoint_every=checkpoint_every,
-        vectorized=vectorized,
     )
+    rule = gradient_rule(gradient_step, step)
+    vectorized = check_vectorized(vectorized)
     start_value = loss(params, X[:batch_size], y[:batch_size])  # also checks params fit the model
     if np.ndim(start_value) != 0:
         raise ValueError(f"`loss` must return a scalar, got shape {np.shape(start_value)}")
@@ -214,7 +226,7 @@ def fit(
         run.restore(path, fingerprint, len(X), n_batches, epochs)
         resumed_from = run.step
     numerical = (
-        None if grad is not None else NumericalGradient(loss, params, step, workers, vectorized)
+        None if grad is not None else NumericalGradient(loss, params, rule, workers, vectorized)
     )
     gradient_fn = grad if grad is not None else numerical
     nfev, started = 1, time.perf_counter()  # 1: the check of `loss` above

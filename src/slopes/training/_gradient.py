@@ -1,10 +1,12 @@
 """The numerical minibatch gradient of :func:`slopes.fit` (private).
 
 :class:`NumericalGradient` differentiates ``loss(params, X_batch, y_batch)``
-with respect to ``params`` (any pytree) through :func:`slopes.gradient` on the
-flat parameter vector, and counts the loss evaluations that cost. With
-``vectorized=True`` the stencil's points reach ``loss`` as stacks of up to
-``POINTS_PER_CALL`` parameter sets (see :func:`stack_unraveler`), the
+with respect to ``params`` (any pytree) through the one numerical-gradient
+path, :func:`slopes.differentiate._numerical_gradient.numerical_gradient` (that is,
+:func:`slopes.gradient` with a named step rule), and adds up the loss
+evaluations the engine reports. The engine hands ``loss`` its points in
+``params``' own structure; with ``vectorized=True`` as stacks of up to
+``POINTS_PER_CALL`` parameter sets (every leaf with a leading axis), the
 convention the models in :mod:`slopes.models` evaluate fast.
 """
 
@@ -15,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from .._util.pytree import flatten, ravel, unflatten
-from ..differentiate._engine.evaluate import points_per_call
+from .._util.pytree import ravel
+from ..differentiate._engine.gradient_steps import GradientStep
+from ..differentiate._numerical_gradient import numerical_gradient
 
 # fit(vectorized=True): parameter sets per loss call. A model's stacked loss pays
 # its forward pass once per call; TwoLayerNet(64, 50, 10) on 100 digits, one
@@ -26,62 +29,41 @@ POINTS_PER_CALL = 64
 STACK_ELEMENTS = 2**22  # but at most this many numbers (32 MiB of float64) per stack
 
 
-def stack_unraveler(params: Any) -> Callable[[np.ndarray], Any]:
-    """Map a (k, n) stack of flat vectors to a pytree whose leaves have a leading k axis."""
-    leaves, treedef = flatten(params)
-    shapes = [np.shape(leaf) for leaf in leaves]
-    offsets = np.cumsum([0] + [int(np.prod(s, dtype=int)) for s in shapes])
+def points_per_loss_call(size: int) -> int | bool:
+    """``vectorized`` for a loss of ``size`` parameters: k sets per call, or True.
 
-    def unravel_stack(stack: np.ndarray) -> Any:
-        k = stack.shape[0]
-        pieces = [
-            stack[:, a:b].reshape((k, *shape)) for a, b, shape in zip(offsets, offsets[1:], shapes)
-        ]
-        return unflatten(treedef, pieces)
+    True (gradient's own chunks of ``2**14`` numbers) where fewer than 2 sets
+    fit in ``STACK_ELEMENTS``: both then send one set per call.
 
-    return unravel_stack
+    Examples
+    --------
+    >>> points_per_loss_call(100), points_per_loss_call(2**20), points_per_loss_call(2**23)
+    (64, 4, True)
+    """
+    k = min(POINTS_PER_CALL, STACK_ELEMENTS // max(size, 1))
+    return k if k >= 2 else True
 
 
 class NumericalGradient:
-    """The numerical gradient of ``loss(params, Xb, yb)`` through slopes.gradient."""
+    """The numerical gradient of ``loss(params, Xb, yb)`` under the step rule ``rule``."""
 
     def __init__(
-        self, loss: Callable, params: Any, step: float, workers: Any, vectorized: bool | int
+        self, loss: Callable, params: Any, rule: GradientStep, workers: Any, vectorized: bool | int
     ):
-        self.loss, self.step, self.workers = loss, step, workers
-        flat, self.unravel = ravel(params)
-        if vectorized and points_per_call(vectorized) is None:  # True: choose k here
-            # a loss's forward pass is a fixed cost per call: stack many points
-            vectorized = max(1, min(POINTS_PER_CALL, STACK_ELEMENTS // max(flat.size, 1)))
+        self.loss, self.rule, self.workers = loss, rule, workers
+        if vectorized is True:  # choose k here: a loss's forward pass is a fixed cost per call
+            vectorized = points_per_loss_call(ravel(params)[0].size)
         self.vectorized = vectorized
-        self.unravel_stack = stack_unraveler(params)
         self.nfev = 0
 
     def __call__(self, params: Any, Xb: np.ndarray, yb: np.ndarray) -> Any:
-        from ..differentiate import gradient
+        loss = self.loss
 
-        loss, unravel, unravel_stack = self.loss, self.unravel, self.unravel_stack
-        counted = [0]
+        def batch_loss(point: Any) -> Any:
+            return loss(point, Xb, yb)
 
-        def flat_loss(point: np.ndarray) -> Any:
-            # one flat parameter vector, or (vectorized) a stack of them, one per row
-            if point.ndim == 1:
-                counted[0] += 1
-                return loss(unravel(point), Xb, yb)
-            counted[0] += point.shape[0]
-            return np.asarray(loss(unravel_stack(point), Xb, yb))
-
-        out = gradient(
-            flat_loss,
-            ravel(params)[0],
-            step=self.step,
-            workers=self.workers,
-            vectorized=self.vectorized,
-            full_output=True,
+        value, nfev = numerical_gradient(
+            batch_loss, params, self.rule, vectorized=self.vectorized, workers=self.workers
         )
-        if isinstance(out, dict):
-            value, nfev = out["value"], int(out.get("nfev", counted[0]))
-        else:  # a gradient without full_output support
-            value, nfev = out, counted[0]
-        self.nfev += max(nfev, counted[0]) if self.workers is None else nfev
-        return unravel(np.asarray(value))
+        self.nfev += nfev
+        return value

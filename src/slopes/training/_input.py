@@ -7,12 +7,14 @@ the words come from the model's own ``check_data``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..differentiate._engine.validate import check_vectorized
+from .._util.warnings import SlopesDeprecationWarning
+from ..differentiate._engine.gradient_steps import GradientStep, check_gradient_step
 
 Metric = Callable[[Any, np.ndarray, np.ndarray], float]
 
@@ -83,7 +85,15 @@ def resolve_metrics(metrics: Any, loss: Callable, owner: Any) -> dict[str, Metri
     return resolved
 
 
-def _options_iv(batch_size, epochs, step, checkpoint_every, n, optimizer, grad, callbacks):
+def _options_iv(
+    batch_size: Any,
+    epochs: Any,
+    checkpoint_every: Any,
+    n: int,
+    optimizer: Any,
+    grad: Any,
+    callbacks: Any,
+) -> list[Callable]:
     if not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
         raise TypeError(
             "`optimizer` must have init and update, e.g. slopes.optim.sgd(lr=0.1); "
@@ -95,8 +105,6 @@ def _options_iv(batch_size, epochs, step, checkpoint_every, n, optimizer, grad, 
         )
     if not is_int(epochs) or epochs < 1:
         raise ValueError(f"`epochs` must be a positive integer, got {epochs!r}")
-    if not isinstance(step, (int, float)) or not (np.isfinite(step) and step > 0):
-        raise ValueError(f"`step` must be a positive number, got {step!r}")
     if not is_int(checkpoint_every) or checkpoint_every < 1:
         raise ValueError(f"`checkpoint_every` must be a positive integer, got {checkpoint_every!r}")
     if grad is not None and not callable(grad):
@@ -118,13 +126,11 @@ def fit_iv(
     batch_size: Any,
     epochs: Any,
     grad: Any,
-    step: Any,
     seed: Any,
     eval_data: Any,
     metrics: Any,
     callbacks: Any,
     checkpoint_every: Any,
-    vectorized: Any = False,
 ) -> tuple[np.ndarray, Any, tuple[np.ndarray, Any] | None, dict[str, Metric], list[Callable]]:
     """Check every option of :func:`slopes.fit` that can be checked without calling ``loss``.
 
@@ -138,10 +144,9 @@ def fit_iv(
     owner = getattr(loss, "__self__", None)  # the model, when `loss` is its method
     if not callable(loss):
         raise TypeError(f"`loss` must be callable(params, X, y), got {loss!r}")
-    check_vectorized(vectorized)
     X, y = check_data(X, y, owner, ("X", "y"))
     callbacks = _options_iv(
-        batch_size, epochs, step, checkpoint_every, len(X), optimizer, grad, callbacks
+        batch_size, epochs, checkpoint_every, len(X), optimizer, grad, callbacks
     )
     if eval_data is not None and (not isinstance(eval_data, (tuple, list)) or len(eval_data) != 2):
         raise TypeError(
@@ -155,3 +160,19 @@ def fit_iv(
     test = None if eval_data is None else check_data(*eval_data, owner, ("X_test", "y_test"))
     metric_fns = resolve_metrics(metrics, loss, owner)
     return X, y, test, metric_fns, callbacks
+
+
+def gradient_rule(gradient_step: Any, step: Any) -> GradientStep:
+    """The numerical gradient's step rule from ``gradient_step``, or from the deprecated
+    ``step`` (a fixed step: a name that also meant a count of optimiser steps)."""
+    if step is None:
+        return check_gradient_step(gradient_step)
+    warnings.warn(
+        "fit's `step` is deprecated (a step is also an optimiser step in fit); "
+        f"pass gradient_step={step!r} instead",
+        SlopesDeprecationWarning,
+        stacklevel=3,
+    )
+    if gradient_step != "textbook":
+        raise ValueError("`step` and `gradient_step` were both given: pass only gradient_step")
+    return check_gradient_step(step, name="step")

@@ -6,13 +6,16 @@ backquotes, so that bad input never turns into a silent wrong number.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..._util.pytree import flatten, ravel
+from ..._util.warnings import SlopesDeprecationWarning
 from .evaluate import TreeSpec
+from .gradient_steps import STEP_RULES, step_sizes
 from .stencils import stencil_order_error
 
 __all__ = [
@@ -72,24 +75,54 @@ def _check_callable(f: Any, name: str = "f") -> None:
 
 
 def _check_flags(vectorized: Any, full_output: Any) -> None:
-    check_vectorized(vectorized)
+    check_vectorized(vectorized, stacklevel=None)  # taken in by the public function
     if not isinstance(full_output, (bool, np.bool_)):
         raise TypeError(f"`full_output` must be True or False, got {full_output!r}")
 
 
-def check_vectorized(vectorized: Any) -> None:
-    """``vectorized`` is True, False, or the most points per call of f (an int >= 1)."""
+def check_vectorized(vectorized: Any, stacklevel: int | None = 3) -> bool | int:
+    """``vectorized`` as a plain ``bool`` or a plain ``int >= 2``; a clear error otherwise.
+
+    - ``False`` / ``True`` (NumPy booleans too): f takes one point, or a stack
+      of points in chunks the engine chooses (``2**14`` numbers);
+    - an int ``k >= 2``: f takes a stack of up to ``k`` points per call.
+
+    ``True == 1`` in Python, but ``vectorized=1`` used to send one point per
+    call and ``True`` thousands: the int 1 keeps its old meaning for one
+    release with a DeprecationWarning (write ``vectorized=True``, or
+    ``vectorized=k`` with ``k >= 2``). Every caller uses the value returned,
+    so ``np.True_`` and ``True`` behave alike. ``stacklevel=None`` checks
+    without warning (a value a public function has already taken in).
+
+    Examples
+    --------
+    >>> check_vectorized(np.True_), check_vectorized(np.int64(64))
+    (True, 64)
+    >>> check_vectorized(2.5)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: `vectorized` must be True, False or the most points per call of f ...
+    """
     if isinstance(vectorized, (bool, np.bool_)):
-        return
+        return bool(vectorized)
     if not isinstance(vectorized, (int, np.integer)):
         raise TypeError(
-            "`vectorized` must be True, False or the most points per call of f (an int >= 1), "
+            "`vectorized` must be True, False or the most points per call of f (an int >= 2), "
             f"got {vectorized!r}"
         )
     if vectorized < 1:
         raise ValueError(
-            f"`vectorized` as a number of points per call must be >= 1, got {vectorized}"
+            f"`vectorized` as a number of points per call must be >= 2, got {vectorized}"
         )
+    if vectorized == 1 and stacklevel is not None:
+        warnings.warn(
+            "`vectorized=1` (one point per call) is deprecated: it reads as True but "
+            "behaves differently; pass vectorized=True (the engine chooses the chunks) "
+            "or vectorized=k with k >= 2",
+            SlopesDeprecationWarning,
+            stacklevel=stacklevel,
+        )
+    return int(vectorized)
 
 
 def as_array_if_plain(x: Any) -> Any:
@@ -145,7 +178,11 @@ def _prepare_step(step: Any, x: Any, flat: np.ndarray, name: str = "step") -> np
         else:
             array, _ = ravel(step)
     except (TypeError, ValueError):
-        raise TypeError(f"`{name}` must be a positive number or array, got {step!r}") from None
+        rules = ", or a step rule (" + ", ".join(map(repr, STEP_RULES)) + ")"
+        raise TypeError(
+            f"`{name}` must be a positive number or array{rules if name == 'step' else ''}, "
+            f"got {step!r}"
+        ) from None
     if np.iscomplexobj(array):
         raise TypeError(f"`{name}` must be real, got {step!r}")
     if not (np.isfinite(array).all() and (array > 0).all()):
@@ -203,6 +240,8 @@ def _common(f, x, method, n, order, step, vectorized, full_output) -> Prepared:
     _check_flags(vectorized, full_output)
     _check_method(method, n, order)
     flat, unravel, spec, shape = _prepare_x(x)
+    if isinstance(step, str) and step in STEP_RULES:  # a named rule: its steps at this x
+        step = step_sizes(step, flat)
     steps = _prepare_step(step, x, flat)
     if steps is not None and method != "complex":  # x + ih needs no resolution of x
         check_resolution(flat, steps)
