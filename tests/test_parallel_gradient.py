@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import slopes
-from slopes._parallel import parallel_map
+from slopes.parallel._pool import parallel_map
 
 
 def list_map(fn, items):
