@@ -19,13 +19,13 @@ import numpy as np
 import pytest
 
 from slopes import optim
-from slopes._checkpoint import describe_optimizer
 from slopes.optim import Optimizer, chain, scale_by_learning_rate, trace
+from slopes.training._checkpoint import describe_optimizer
 
 # the optimisers, as a module the subprocesses run; `make(lr)` builds each kind
 OPTIMISERS = textwrap.dedent(
     """
-    from slopes._pytree import tree_map
+    from slopes._util.pytree import tree_map
     from slopes.optim import Optimizer, chain, scale_by_learning_rate, trace
 
 
@@ -82,7 +82,7 @@ def optimisers_module(tmp_path_factory):
 def describe_in_a_new_process(folder, kind, lr):
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); import user_optimisers as u; "
-        "from slopes._checkpoint import describe_optimizer; "
+        "from slopes.training._checkpoint import describe_optimizer; "
         "print(describe_optimizer(u.make(sys.argv[2], float(sys.argv[3]))))"
     )
     run = subprocess.run(

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from slopes import optim
-from slopes._pytree import flatten
+from slopes._util.pytree import flatten
 from slopes.descent import minimize
 from slopes.optim import (
     AdamState,
