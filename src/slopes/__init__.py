@@ -46,6 +46,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "expr": ("slopes.expr", None),
     "tour": ("slopes.tour", None),
     "SlopesWarning": ("slopes._warnings", "SlopesWarning"),
+    "Status": ("slopes._status", "Status"),
     "Workers": ("slopes._parallel", "Workers"),
     "WorkerError": ("slopes._parallel", "WorkerError"),
     "WorkerTimeout": ("slopes._parallel", "WorkerTimeout"),
@@ -75,6 +76,7 @@ if _typing.TYPE_CHECKING:  # pragma: no cover - for static type checkers and IDE
     from slopes._directional import hvp, jvp  # noqa: F401
     from slopes._hessdiag import hessdiag  # noqa: F401
     from slopes._propagate import propagate  # noqa: F401
+    from slopes._status import Status  # noqa: F401
     from slopes._taylor import taylor  # noqa: F401
     from slopes._warnings import SlopesWarning  # noqa: F401
     from slopes.descent import minimize  # noqa: F401

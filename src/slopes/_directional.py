@@ -42,13 +42,14 @@ from slopes._directional_input import (
 )
 from slopes._pytree import flatten
 from slopes._result import Result
+from slopes._status import Status
 from slopes.differentiate import gradient, jacobian
 
 __all__ = ["DirectionalResult", "hvp", "jvp"]
 
-# the engine's own status codes, repeated for the zero direction (no evaluation needed)
-_CONVERGED = 0
-_UNRELIABLE = -1
+# the engine's own status codes, for the zero direction (no evaluation needed)
+_CONVERGED = Status.CONVERGED
+_UNRELIABLE = Status.UNRELIABLE
 # hvp from f alone: inner gradient stencil (order, step / scale) and outer step (t units)
 _INNER_ORDER = 4
 _INNER_STEP = 1e-2

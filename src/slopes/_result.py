@@ -1,10 +1,19 @@
-"""A result object: a dict with attribute access and a readable repr.
+"""Result objects and their one vocabulary of statuses.
 
 Every slopes function that returns more than a bare array (``full_output=True``
 of the differentiation functions, ``check_grad``, ``minimize``, ``fit``)
 returns a subclass of :class:`Result`, as scipy does with its rich results.
 In Jupyter a result shows as a compact table of its values, errors and status
 (``_repr_html_``, drawn by :mod:`slopes._display`).
+
+Every result says how it ended in the same words: a
+:class:`~slopes._status.Status` (an ``IntEnum``, public as ``slopes.Status``)
+shared by the differentiation functions (per element, as an array of its
+integer codes), ``minimize`` and ``fit`` (one member); and ``success`` is
+True exactly where the status is one of the non-negative codes (and, for a
+fixed step, where the value is finite).
+A field renamed in a release keeps answering to its old name for one more
+release, with a DeprecationWarning (:attr:`Result._renamed`).
 
 Examples
 --------
@@ -21,7 +30,9 @@ True
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -31,15 +42,45 @@ __all__ = ["Result"]
 
 
 class Result(dict):
-    """A dict whose keys are also attributes; subclasses only add docs and helpers."""
+    """A dict whose keys are also attributes; subclasses only add docs and helpers.
+
+    A subclass lists the fields it renamed in ``_renamed`` (old name -> new
+    name): reading an old name gives the new field's value with a
+    DeprecationWarning, for one release.
+    """
+
+    _renamed: ClassVar[Mapping[str, str]] = {}
 
     def __getattr__(self, name: str) -> Any:
         try:
-            return self[name]
+            return dict.__getitem__(self, name)
         except KeyError:
-            raise AttributeError(
-                f"{type(self).__name__!r} object has no attribute {name!r}"
-            ) from None
+            pass
+        if name in self._renamed and self._renamed[name] in self:
+            return self._old_name(name, stacklevel=3)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __missing__(self, key: Any) -> Any:
+        if isinstance(key, str) and key in self._renamed and self._renamed[key] in self:
+            return self._old_name(key, stacklevel=3)
+        raise KeyError(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        """``self[key]`` (renamed fields included), or ``default`` when absent."""
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def _old_name(self, name: str, stacklevel: int) -> Any:
+        new = self._renamed[name]
+        warnings.warn(
+            f"the field {name!r} of {type(self).__name__} is renamed {new!r}; the old "
+            "name stops working in the next release",
+            DeprecationWarning,
+            stacklevel=stacklevel + 1,
+        )
+        return self[new]
 
     def __setattr__(self, name: str, value: Any) -> None:
         self[name] = value

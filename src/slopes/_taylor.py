@@ -47,11 +47,12 @@ import numpy as np
 
 from slopes._parallel import parallel_map
 from slopes._result import Result
+from slopes._status import Status
 
 __all__ = ["TaylorResult", "taylor"]
 
-CONVERGED = 0
-UNRELIABLE = -1
+CONVERGED = Status.CONVERGED
+UNRELIABLE = Status.UNRELIABLE
 _MESSAGES = {
     CONVERGED: "converged: f is a power series on the chosen circle to within the error",
     UNRELIABLE: (

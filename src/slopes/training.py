@@ -14,8 +14,8 @@ Examples
 >>> model = SoftmaxRegression(64, 10)
 >>> res = fit(model.loss, model.params, X, y, optimizer=slopes.optim.sgd(lr=0.5),
 ...           grad=model.grad, epochs=5, eval_data=(X_test, y_test), progress=False)
->>> res.status, len(res.history.loss), len(res.history.test_accuracy)
-('completed', 75, 5)
+>>> res.status, res.success, len(res.history.loss), len(res.history.test_accuracy)
+(<Status.COMPLETED: 3>, True, 75, 5)
 >>> bool(res.history.test_accuracy[-1] > 0.9)
 True
 """
@@ -25,18 +25,48 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
 from slopes import _checkpoint
+from slopes._callback import call_callback
 from slopes._progress import progress_bar
 from slopes._pytree import flatten, ravel
 from slopes._result import Result
+from slopes._status import Status
 from slopes._training_gradient import NumericalGradient
 from slopes._training_input import Metric, fit_iv
 
-__all__ = ["FitResult", "fit"]
+__all__ = ["FitResult", "FitStep", "TrainingHistory", "fit"]
+
+
+class TrainingHistory(Result):
+    """What a :func:`fit` run recorded: ``loss`` for every iteration (the minibatch
+    loss before its update); ``epoch`` and ``nit`` (iterations done) at every
+    epoch's end; ``train_<name>`` and ``test_<name>`` for each metric, one value
+    per epoch.
+
+    ``nit`` was called ``step`` before; ``history["step"]`` and ``history.step``
+    still answer for one release, with a DeprecationWarning (``step`` is the
+    finite-difference step everywhere else).
+    """
+
+    _renamed = MappingProxyType({"step": "nit"})
+
+
+class FitStep(Result):
+    """What a :func:`fit` callback receives after every iteration: ``nit`` (the
+    iterations done, resumed runs included), ``epoch`` (epochs completed),
+    ``loss`` (the minibatch loss before this iteration's update) and ``params``
+    (after it; do not modify them).
+
+    ``nit`` was called ``step`` before: ``info.step`` still answers for one
+    release, with a DeprecationWarning.
+    """
+
+    _renamed = MappingProxyType({"step": "nit"})
 
 
 class FitResult(Result):
@@ -46,17 +76,23 @@ class FitResult(Result):
     ----------
     params : pytree
         The trained parameters (the last finite ones if the run diverged).
-    history : Result
-        ``loss``: the minibatch loss of every step (before its update);
-        ``epoch`` and ``step``: epoch number and steps done at every epoch's end;
+    history : TrainingHistory
+        ``loss``: the minibatch loss of every iteration (before its update);
+        ``epoch`` and ``nit``: epoch number and iterations done at every epoch's end;
         ``train_<name>`` and ``test_<name>`` for each metric: one value per epoch.
-    status : str
-        ``"completed"``, ``"diverged"`` or ``"stopped"`` (by a callback).
+    status : Status
+        ``Status.COMPLETED`` (every epoch ran), ``DIVERGED`` or ``STOPPED`` (by a
+        callback); see :class:`slopes.Status`. Prints as its word.
+    success : bool
+        ``status.success``: True exactly when every epoch ran with a finite loss
+        (a run a callback stopped is no success, as in :func:`slopes.minimize`).
     message : str
     nit : int
-        Optimiser steps taken in all (resumed runs included).
+        Iterations (optimiser updates, one per minibatch) in all, resumed runs included.
     nfev : int
-        Loss evaluations in this call (each point of a numerical gradient counts).
+        Number of points at which the loss was evaluated in this call, each point
+        of a numerical gradient included (the same meaning as every slopes
+        result's ``nfev``).
     elapsed : float
         Seconds this call took.
     checkpoint : str or None
@@ -68,7 +104,7 @@ class FitResult(Result):
             k: float(v[-1]) for k, v in self.history.items() if k.startswith("test_") and len(v)
         }
         extra = "".join(f", {k}={v:.4g}" for k, v in last.items())
-        return f"FitResult(status={self.status!r}, nit={self.nit}, nfev={self.nfev}{extra})"
+        return f"FitResult(status={self.status!s}, nit={self.nit}, nfev={self.nfev}{extra})"
 
 
 def _all_finite(tree: Any) -> bool:
@@ -89,8 +125,10 @@ def fit(
     seed: int = 0,
     eval_data: tuple[Any, Any] | None = None,
     metrics: Any = None,
-    progress: bool | str = True,
-    callbacks: Any = None,
+    progress: bool | str = False,
+    callbacks: Callable[[FitStep], bool | None]
+    | list[Callable[[FitStep], bool | None]]
+    | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
     checkpoint_every: int = 100,
     workers: Any = None,
@@ -128,11 +166,15 @@ def fit(
         ``"loss"`` (the loss) and ``"accuracy"`` (when ``loss`` is a model's
         method, the model's accuracy) are understood. None: both of those
         that apply.
-    progress : bool or "always"
-        A progress bar with the loss and accuracy (quiet when stderr is not a terminal).
+    progress : bool or "always", default False
+        A progress bar with the loss and accuracy (quiet when stderr is not a
+        terminal unless "always"). Off by default, as in every slopes function
+        (it was on before).
     callbacks : callable or list of callables, optional
-        Called after every step with a Result ``(step, epoch, loss, params)``;
-        returning True stops the run (status ``"stopped"``).
+        Each called after every iteration with a :class:`FitStep` (``nit``,
+        ``epoch``, ``loss``, ``params``); one returning True (or raising
+        StopIteration) stops the run with status ``Status.STOPPED``, after all
+        of them have run -- the contract :func:`slopes.minimize`'s callback shares.
     checkpoint : str or path-like, optional
         A ``.npz`` file (or a folder for ``fit-checkpoint.npz``) saved every
         ``checkpoint_every`` steps and at the end. If it exists, training
@@ -153,7 +195,8 @@ def fit(
     Returns
     -------
     FitResult
-        ``params``, ``history``, ``status``, ``message``, ``nit``, ``nfev``.
+        ``params``, ``history``, ``status``, ``success``, ``message``, ``nit``,
+        ``nfev``, ``elapsed``, ``checkpoint``.
 
     Raises
     ------
@@ -167,7 +210,7 @@ def fit(
     One step on the minibatch :math:`B`:
     :math:`\\theta \\leftarrow \\theta + \\mathrm{update}(\\nabla_\\theta L_B(\\theta))`.
     A non-finite loss, gradient or parameter stops the run with status
-    ``"diverged"``; the result then holds the last finite parameters.
+    ``Status.DIVERGED``; the result then holds the last finite parameters.
 
     Examples
     --------
@@ -182,8 +225,8 @@ def fit(
     ...     return np.mean((X @ params["w"] + params["b"] - y) ** 2)
     >>> res = fit(loss, {"w": np.zeros(1), "b": 0.0}, X, y, optimizer=slopes.optim.sgd(lr=0.5),
     ...           batch_size=10, epochs=30, progress=False)
-    >>> res.status, res.nit
-    ('completed', 120)
+    >>> print(res.status, res.nit)
+    completed 120
     >>> print(np.round(res.params["w"], 6), round(float(res.params["b"]), 6))
     [3.] -1.0
     """
@@ -278,8 +321,9 @@ def fit(
             if path is not None and run.step % checkpoint_every == 0:
                 run.save(path, fingerprint)
             # callbacks run after the step is saved, so a callback sees a checkpointed state
-            info = Result(step=run.step, epoch=run.epoch, loss=value, params=run.params)
-            if any([callback(info) is True for callback in callbacks]):
+            info = FitStep(nit=run.step, epoch=run.epoch, loss=value, params=run.params)
+            asked = [call_callback(c, info, old_truthy_stops=False) for c in callbacks]
+            if any(asked):
                 run.status = "stopped"
                 run.message = f"stopped by a callback after step {run.step}"
                 if path is not None:
@@ -294,16 +338,21 @@ def fit(
         run.message += f"; resumed from {path} at step {resumed_from}"
     if numerical is not None:
         nfev += numerical.nfev
-    history = Result(
+    # the run's record keeps the checkpoint file's key "step"; the result says "nit"
+    history = TrainingHistory(
         {
-            k: np.asarray(v, dtype=int if k in ("epoch", "step") else float)
+            ("nit" if k == "step" else k): np.asarray(
+                v, dtype=int if k in ("epoch", "step") else float
+            )
             for k, v in run.history.items()
         }
     )
+    status = Status(run.status)  # the run's (and its checkpoint's) word, as a member
     return FitResult(
         params=run.params,
         history=history,
-        status=run.status,
+        status=status,
+        success=status.success,
         message=run.message,
         nit=run.step,
         nfev=nfev,
