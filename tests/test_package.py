@@ -16,7 +16,8 @@ PACKAGE = ROOT / "src" / "slopes"
 # Lower layers never import higher ones (DESIGN.md: stencils, steps and evaluation
 # know nothing of optimisers, training, plots or the command line).
 LAYERS = [
-    (0, r"_warnings|_pytree|_result|_display|_progress|_stencils|_steps|_parallel|_workers_.*"),
+    (0, r"_warnings|_pytree|_result|_status|_callback|_display|_progress|_stencils|_steps"),
+    (0, r"_parallel|_workers_.*"),
     (0, r"_evaluate|_evaluate_.*"),
     (1, r"differentiate|_diff_.*|_richardson|_check|_validate"),
     (0, r"_warnings"),

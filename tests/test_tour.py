@@ -16,7 +16,7 @@ import pytest
 matplotlib.use("Agg")  # tests only
 from PIL import Image
 
-from slopes import tour
+from slopes import Status, tour
 from slopes._plot_fonts import missing_glyphs
 from slopes._tour_layout import columns, wrap
 from slopes._tour_text import LANGUAGES, TEXT, diagnosis
@@ -226,7 +226,7 @@ def test_korean_diagnosis_of_every_status_says_the_librarys_numbers(
 
 def test_korean_diagnosis_never_advises_more_steps_when_f_fell_by_many_orders():
     res = minimize(lambda x: x[0] ** 4, np.array([1.0]), lr=0.1, steps=2000, tol=0.0, ftol=0.0)
-    assert res.status == "max_steps"
+    assert res.status == Status.MAX_STEPS
     text = diagnosis(res, 0.1, "ko")
     assert "tol을 키우세요" in text and "단계를 늘리" not in text
 

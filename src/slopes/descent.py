@@ -120,7 +120,7 @@ class MinimizeResult(Result):
     def __repr__(self) -> str:
         with np.printoptions(precision=8, threshold=8, edgeitems=2):
             return (
-                f"MinimizeResult(status={self['status']!r}, x={self['x']!r}, "
+                f"MinimizeResult(status=Status.{self['status'].name}, x={self['x']!r}, "
                 f"fun={self['fun']!r}, nit={self['nit']}, nfev={self['nfev']},\n"
                 f"    message={self['message']!r})"
             )

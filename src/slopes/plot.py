@@ -31,10 +31,24 @@ import numpy as np
 
 from slopes._plot_animate import animate
 from slopes._plot_common import as_window, batch_caller, new_axes
-from slopes._plot_descent import draw_contours, learning_rates, square_up, trajectory
+from slopes._plot_descent import (
+    LearningRates,
+    draw_contours,
+    learning_rates,
+    square_up,
+    trajectory,
+)
 from slopes._plot_training import training
 
-__all__ = ["animate", "function", "gradient_field", "learning_rates", "training", "trajectory"]
+__all__ = [
+    "LearningRates",
+    "animate",
+    "function",
+    "gradient_field",
+    "learning_rates",
+    "training",
+    "trajectory",
+]
 
 
 def function(

@@ -104,7 +104,9 @@ class FitResult(Result):
             k: float(v[-1]) for k, v in self.history.items() if k.startswith("test_") and len(v)
         }
         extra = "".join(f", {k}={v:.4g}" for k, v in last.items())
-        return f"FitResult(status={self.status!s}, nit={self.nit}, nfev={self.nfev}{extra})"
+        return (
+            f"FitResult(status=Status.{self.status.name}, nit={self.nit}, nfev={self.nfev}{extra})"
+        )
 
 
 def _all_finite(tree: Any) -> bool:
