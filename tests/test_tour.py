@@ -215,7 +215,7 @@ def test_korean_diagnosis_of_every_status_says_the_librarys_numbers(
     with np.errstate(all="ignore"):
         res = minimize(f, np.array(x0), lr=lr, steps=100, **kwargs)
         text = diagnosis(res, lr, "ko")
-    assert res.status == status
+    assert res.status is Status(status)
     assert diagnosis(res, lr, "en") == res.message
     assert korean in text and HANGUL.search(text) and not ENGLISH_WORDS.search(text)
     # every number in the Korean sentence is one the library's message states
