@@ -74,7 +74,8 @@ def test_numerical_gradient_follows_the_analytic_run():
     # central differences: 2 evaluations per parameter per step, plus the step's loss
     size = 4 * 3 + 3
     assert numerical.nfev >= numerical.nit * (2 * size + 1)
-    assert analytic.nfev == analytic.nit + 1  # + the check of `loss` before training
+    # + the check of `loss` before training and the "loss" metric at each epoch's end
+    assert analytic.nfev == analytic.nit + 1 + 2
 
 
 def test_two_layer_net_numerical_and_workers_follow_backprop():
@@ -89,7 +90,8 @@ def test_two_layer_net_numerical_and_workers_follow_backprop():
     for name in analytic.params:
         np.testing.assert_allclose(stacked.params[name], analytic.params[name], atol=1e-7)
         np.testing.assert_array_equal(threaded.params[name], serial.params[name])
-    assert stacked.nfev == serial.nfev == 1 + 8 * (1 + 2 * sum(v.size for v in net.params.values()))
+    size = sum(v.size for v in net.params.values())
+    assert stacked.nfev == serial.nfev == 1 + 8 * (1 + 2 * size) + 2  # + the loss metric
 
 
 def test_minibatches_visit_every_sample_once_per_epoch():

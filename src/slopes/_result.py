@@ -40,6 +40,8 @@ from slopes._display import result_html
 
 __all__ = ["Result"]
 
+_ABSENT = object()  # a marker: "no such key", where None is a value
+
 
 class Result(dict):
     """A dict whose keys are also attributes; subclasses only add docs and helpers.
@@ -51,36 +53,41 @@ class Result(dict):
 
     _renamed: ClassVar[Mapping[str, str]] = {}
 
+    # each way in reads an old name itself, so that the warning names the caller's
+    # line: _old_name, then the method, then the caller (stacklevel 3)
+
     def __getattr__(self, name: str) -> Any:
-        try:
-            return dict.__getitem__(self, name)
-        except KeyError:
-            pass
-        if name in self._renamed and self._renamed[name] in self:
-            return self._old_name(name, stacklevel=3)
+        value = dict.get(self, name, _ABSENT)  # dict.get never calls __missing__
+        if value is not _ABSENT:
+            return value
+        if self._is_old_name(name):
+            return self._old_name(name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __missing__(self, key: Any) -> Any:
-        if isinstance(key, str) and key in self._renamed and self._renamed[key] in self:
-            return self._old_name(key, stacklevel=3)
+        if self._is_old_name(key):
+            return self._old_name(key)
         raise KeyError(key)
 
     def get(self, key: Any, default: Any = None) -> Any:
         """``self[key]`` (renamed fields included), or ``default`` when absent."""
-        try:
-            return self[key]
-        except KeyError:
-            return default
+        value = dict.get(self, key, _ABSENT)
+        if value is not _ABSENT:
+            return value
+        return self._old_name(key) if self._is_old_name(key) else default
 
-    def _old_name(self, name: str, stacklevel: int) -> Any:
+    def _is_old_name(self, key: Any) -> bool:
+        return isinstance(key, str) and key in self._renamed and self._renamed[key] in self
+
+    def _old_name(self, name: str) -> Any:
         new = self._renamed[name]
         warnings.warn(
             f"the field {name!r} of {type(self).__name__} is renamed {new!r}; the old "
             "name stops working in the next release",
             DeprecationWarning,
-            stacklevel=stacklevel + 1,
+            stacklevel=3,
         )
-        return self[new]
+        return dict.__getitem__(self, new)
 
     def __setattr__(self, name: str, value: Any) -> None:
         self[name] = value

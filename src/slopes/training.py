@@ -90,9 +90,10 @@ class FitResult(Result):
     nit : int
         Iterations (optimiser updates, one per minibatch) in all, resumed runs included.
     nfev : int
-        Number of points at which the loss was evaluated in this call, each point
-        of a numerical gradient included (the same meaning as every slopes
-        result's ``nfev``).
+        Number of points (parameter sets) at which ``loss`` was evaluated in this
+        call: the first check, every iteration's minibatch loss, each point of a
+        numerical gradient, and the ``"loss"`` metric at every epoch's end (the
+        same meaning as every slopes result's ``nfev``).
     elapsed : float
         Seconds this call took.
     checkpoint : str or None
@@ -318,7 +319,9 @@ def fit(
             bar.update(1)
             postfix["loss"] = f"{value:.4f}"
             if run.batch == n_batches:
-                postfix.update(_end_epoch(run, metric_fns, X, y, test))
+                shown, loss_calls = _end_epoch(run, metric_fns, X, y, test, loss)
+                postfix.update(shown)
+                nfev += loss_calls
             bar.set_postfix(postfix, refresh=False)
             if path is not None and run.step % checkpoint_every == 0:
                 run.save(path, fingerprint)
@@ -375,20 +378,23 @@ def _end_epoch(
     X: np.ndarray,
     y: Any,
     test: tuple[np.ndarray, Any] | None,
-) -> dict[str, str]:
-    """Close an epoch: record the metrics; return the accuracies for the progress bar."""
+    loss: Callable[..., Any],
+) -> tuple[dict[str, str], int]:
+    """Close an epoch: record the metrics; return the accuracies for the progress bar
+    and how many times the metrics evaluated ``loss`` itself (they count in ``nfev``)."""
     run.epoch += 1
     run.batch = 0
     run.perm = None
     run.history["epoch"].append(run.epoch)
     run.history["step"].append(run.step)
-    shown = {}
+    shown, loss_calls = {}, 0
     for part, data in (("train", (X, y)), ("test", test)):
         if data is None:
             continue
         for name, metric in metric_fns.items():
             value = float(metric(run.params, *data))
+            loss_calls += metric is loss
             run.history[f"{part}_{name}"].append(value)
             if name != "loss":
                 shown[f"{part}_{name}"[:9]] = f"{value:.4f}"  # train_acc..., test_accu...
-    return shown
+    return shown, loss_calls
