@@ -48,8 +48,24 @@ STATUS_WORDS = {
 
 
 class LearningRates(NamedTuple):
-    """What ``learning_rates(..., full_output=True)`` returns: the ``figure`` and
-    the :func:`slopes.minimize` ``results`` behind its panels, one per learning rate."""
+    """What ``learning_rates(..., full_output=True)`` returns.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure, one panel per learning rate (and the f-per-step panel).
+    results : list of MinimizeResult
+        The :func:`slopes.minimize` runs behind the panels, in ``lrs``'s order.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, results = learning_rates(lambda x: x[0] ** 2 + x[1] ** 2, [-3.0, 4.0],
+    ...                               lrs=(0.1,), full_output=True)
+    >>> print(results[0].status, len(fig.axes))
+    converged 2
+    >>> plt.close(fig)
+    """
 
     figure: Any
     results: list[Any]
