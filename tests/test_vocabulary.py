@@ -101,8 +101,9 @@ def test_comparing_with_a_word_still_works_for_a_release_with_a_deprecation_warn
     res = minimize(bowl, [-3.0, 4.0], lr=0.1, steps=100)
     with pytest.warns(DeprecationWarning, match=r"slopes\.Status\.CONVERGED"):
         assert res.status == "converged"
-    with pytest.warns(DeprecationWarning, match="deprecated"):
+    with pytest.warns(DeprecationWarning, match="deprecated") as caught:
         assert res.status != "diverged"
+    assert caught[0].filename == __file__  # the warning names the caller's line
     with pytest.warns(DeprecationWarning):
         assert res.status in ("max_steps", "converged")
     with warnings.catch_warnings():

@@ -95,20 +95,23 @@ class Status(enum.IntEnum):
         return format(self.word, spec)
 
     def __eq__(self, other: object) -> bool:
+        return self._equals(other)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self._equals(other)
+        return equal if equal is NotImplemented else not equal
+
+    def _equals(self, other: object) -> bool:
         if isinstance(other, str):
             warnings.warn(
                 f"comparing a status with the word {other!r} is deprecated and stops "
                 f"working in the next release: compare with slopes.Status.{other.upper()} "
                 "(or str(status) with the word)",
                 DeprecationWarning,
-                stacklevel=2,
+                stacklevel=3,  # _equals, then __eq__ or __ne__, then the caller
             )
             return self.word == other
         return int.__eq__(self, other)  # type: ignore[no-any-return]
-
-    def __ne__(self, other: object) -> bool:
-        equal = self.__eq__(other)
-        return equal if equal is NotImplemented else not equal
 
     __hash__ = int.__hash__
 
