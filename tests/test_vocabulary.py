@@ -365,3 +365,15 @@ def test_learning_rates_full_output_and_the_deprecated_attribute():
             assert fig.slopes_results is results
     finally:
         plt.close(out.figure)
+
+
+def test_deprecations_are_slopes_warnings_and_deprecation_warnings():
+    from slopes._warnings import SlopesDeprecationWarning
+
+    assert issubclass(SlopesDeprecationWarning, slopes.SlopesWarning)
+    assert issubclass(SlopesDeprecationWarning, DeprecationWarning)
+    res = quick_fit(epochs=1)
+    with pytest.warns(SlopesDeprecationWarning):
+        res.history.step  # noqa: B018
+    with pytest.warns(SlopesDeprecationWarning):
+        assert res.status == "completed"

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from slopes._warnings import SlopesDeprecationWarning
+
 __all__ = ["call_callback"]
 
 
@@ -64,7 +66,7 @@ def call_callback(callback: Callable[..., Any], *args: Any, old_truthy_stops: bo
         warnings.warn(
             f"the callback returned {_short(returned)}, which stops the run for now; from "
             "the next release only True (or raising StopIteration) stops it, as in fit",
-            DeprecationWarning,
+            SlopesDeprecationWarning,
             stacklevel=3,
         )
         return True

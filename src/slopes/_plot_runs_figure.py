@@ -16,6 +16,8 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from slopes._warnings import SlopesDeprecationWarning
+
 __all__ = ["RunsFigure"]
 
 
@@ -31,7 +33,7 @@ class RunsFigure(Figure):
             "fig.slopes_results is deprecated and goes in the next release: call "
             "slopes.plot.learning_rates(..., full_output=True), which returns "
             "(figure, results)",
-            DeprecationWarning,
+            SlopesDeprecationWarning,
             stacklevel=2,
         )
         return self.runs

@@ -37,6 +37,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from slopes._display import result_html
+from slopes._warnings import SlopesDeprecationWarning
 
 __all__ = ["Result"]
 
@@ -84,7 +85,7 @@ class Result(dict):
         warnings.warn(
             f"the field {name!r} of {type(self).__name__} is renamed {new!r}; the old "
             "name stops working in the next release",
-            DeprecationWarning,
+            SlopesDeprecationWarning,
             stacklevel=3,
         )
         return dict.__getitem__(self, new)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import enum
 import warnings
 
+from slopes._warnings import SlopesDeprecationWarning
+
 __all__ = ["Status"]
 
 
@@ -107,7 +109,7 @@ class Status(enum.IntEnum):
                 f"comparing a status with the word {other!r} is deprecated and stops "
                 f"working in the next release: compare with slopes.Status.{other.upper()} "
                 "(or str(status) with the word)",
-                DeprecationWarning,
+                SlopesDeprecationWarning,
                 stacklevel=3,  # _equals, then __eq__ or __ne__, then the caller
             )
             return self.word == other

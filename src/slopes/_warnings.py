@@ -15,7 +15,7 @@ True
 
 from __future__ import annotations
 
-__all__ = ["SlopesWarning"]
+__all__ = ["SlopesDeprecationWarning", "SlopesWarning"]
 
 
 class SlopesWarning(RuntimeWarning):
@@ -42,4 +42,23 @@ class SlopesWarning(RuntimeWarning):
     Traceback (most recent call last):
     ...
     slopes._warnings.SlopesWarning: the derivative is not finite at 1 of 1 entry: ...
+    """
+
+
+class SlopesDeprecationWarning(SlopesWarning, DeprecationWarning):
+    """A name or behaviour of slopes that goes in the next release.
+
+    Both a :class:`SlopesWarning` (so filtering slopes' warnings catches it) and a
+    :class:`DeprecationWarning` (so Python hides it, as it hides every deprecation,
+    outside ``__main__`` and test runners).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from slopes import Status
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     old = Status.CONVERGED == "converged"
+    >>> old, issubclass(caught[0].category, DeprecationWarning)
+    (True, True)
     """
