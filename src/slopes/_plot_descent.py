@@ -512,7 +512,8 @@ def learning_rates(
     if values:
         draw_values(axes[0][-1], results, [f"lr = {lr:g}" for lr in lrs])
     fig.suptitle(f"Gradient descent from {tuple(float(v) for v in x0)}, {steps} steps")
-    fig.runs = results  # for the deprecated fig.slopes_results, for one release
+    if isinstance(fig, RunsFigure):  # always: for the deprecated fig.slopes_results
+        fig.runs = results
     return LearningRates(fig, results) if full_output else fig
 
 
@@ -521,7 +522,7 @@ def outcome(result: Any) -> str:
 
     For example ``"diverged at step 3:"`` over ``"f grew from 25 to 1.2e+09"``.
     """
-    status = status_word(result)
+    status = status_word(result) or ""
     f_hist = np.asarray(field(field(result, "history"), "f"), dtype=float)
     nit = field(result, "nit")
     if status == "diverged":

@@ -249,6 +249,7 @@ def fit(
         checkpoint_every=checkpoint_every,
         vectorized=vectorized,
     )
+    callback_list: list[Callable[[FitStep], Any]] = list(callbacks)
     start_value = loss(params, X[:batch_size], y[:batch_size])  # also checks params fit the model
     if np.ndim(start_value) != 0:
         raise ValueError(f"`loss` must return a scalar, got shape {np.shape(start_value)}")
@@ -327,7 +328,8 @@ def fit(
                 run.save(path, fingerprint)
             # callbacks run after the step is saved, so a callback sees a checkpointed state
             info = FitStep(nit=run.step, epoch=run.epoch, loss=value, params=run.params)
-            asked = [call_callback(c, info, old_truthy_stops=False) for c in callbacks]
+            # every callback runs, then any one of them may stop the run
+            asked = [call_callback(one, info, old_truthy_stops=False) for one in callback_list]
             if any(asked):
                 run.status = "stopped"
                 run.message = f"stopped by a callback after step {run.step}"
@@ -352,7 +354,7 @@ def fit(
             for k, v in run.history.items()
         }
     )
-    status = Status(run.status)  # the run's (and its checkpoint's) word, as a member
+    status = Status[run.status.upper()]  # the run's (and its checkpoint's) word, as a member
     return FitResult(
         params=run.params,
         history=history,
