@@ -13,7 +13,7 @@ import pytest
 
 import slopes
 from slopes import Status
-from slopes._result import Result
+from slopes._util.result import Result
 from slopes.descent import minimize
 from slopes.training import FitStep, TrainingHistory, fit
 
@@ -60,8 +60,9 @@ def test_status_is_public_an_int_and_prints_as_its_word():
 
 def test_differentiation_codes_keep_their_values():
     # DiffResult's codes were ints: they keep them, so `status == 0` keeps working
-    from slopes import _richardson, _taylor
-    from slopes._diff_core import DiffResult
+    from slopes.differentiate import _taylor
+    from slopes.differentiate._engine import richardson as _richardson
+    from slopes.differentiate._engine.core import DiffResult
 
     expected = {
         "CONVERGED": 0,
@@ -368,7 +369,7 @@ def test_learning_rates_full_output_and_the_deprecated_attribute():
 
 
 def test_deprecations_are_slopes_warnings_and_deprecation_warnings():
-    from slopes._warnings import SlopesDeprecationWarning
+    from slopes._util.warnings import SlopesDeprecationWarning
 
     assert issubclass(SlopesDeprecationWarning, slopes.SlopesWarning)
     assert issubclass(SlopesDeprecationWarning, DeprecationWarning)
