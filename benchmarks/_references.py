@@ -50,6 +50,8 @@ def unpack_slopes(out) -> tuple[Any, dict]:
                     reported[key] = float(np.max(np.abs(arr))) if arr.size else None
                     reported["_error"] = arr  # elementwise, for the error-within-estimate check
                 elif key == "nfev":
+                    # per element where the result has it (derivative), as the peers count
+                    arr = np.asarray(getattr(out, "nfev_per_element", item))
                     reported[key] = int(np.max(arr)) if arr.size else None
                 elif key == "success":
                     reported[key] = bool(np.all(arr))

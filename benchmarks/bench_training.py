@@ -186,7 +186,7 @@ def train(
         "seconds": seconds,
         "steps": res.nit,
         "nfev": res.nfev,
-        "status": res.status,
+        "status": str(res.status),  # the word: JSON would write the enum's int
     }
 
 

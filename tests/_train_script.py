@@ -47,7 +47,7 @@ def train(checkpoint=None, callbacks=None, epochs=EPOCHS, checkpoint_every=1):
 
 
 def _report(info):
-    print(info.step, flush=True)
+    print(info.nit, flush=True)
     time.sleep(0.01)  # slow enough for the test to kill it part-way
 
 

@@ -21,6 +21,8 @@ from slopes.training import _checkpoint as _checkpoint
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _train_script
 
+from slopes import Status
+
 
 def assert_same_run(a, b):
     assert a.keys() and a.params.keys() == b.params.keys()
@@ -63,10 +65,10 @@ def test_optimizer_states_round_trip(tmp_path):
 
 def test_stopped_run_resumes_bit_identical(tmp_path, uninterrupted):
     path = tmp_path / "run.npz"
-    stopped = _train_script.train(path, callbacks=lambda info: info.step == 37, checkpoint_every=10)
-    assert stopped.status == "stopped" and stopped.nit == 37
+    stopped = _train_script.train(path, callbacks=lambda info: info.nit == 37, checkpoint_every=10)
+    assert stopped.status == Status.STOPPED and stopped.nit == 37
     resumed = _train_script.train(path, checkpoint_every=10)
-    assert resumed.status == "completed" and "resumed from" in resumed.message
+    assert resumed.status == Status.COMPLETED and "resumed from" in resumed.message
     assert_same_run(resumed, uninterrupted)
     # a finished run: calling again gives the same result without training
     again = _train_script.train(path)
@@ -158,7 +160,7 @@ def write_raw(path, meta, arrays, compressed=False):
 def stopped_checkpoint(tmp_path):
     """A run stopped mid-epoch at step 5 (a permutation is in flight)."""
     path = tmp_path / "run.npz"
-    small_run(path, callbacks=lambda info: info.step == 5)
+    small_run(path, callbacks=lambda info: info.nit == 5)
     return path
 
 
@@ -169,9 +171,9 @@ def test_callable_learning_rate_resumes(tmp_path):
     def schedule_run(**changed):
         return small_run(path, optimizer=slopes.optim.sgd(lr=lambda t: 0.1 / (1 + t)), **changed)
 
-    schedule_run(callbacks=lambda info: info.step == 5)
+    schedule_run(callbacks=lambda info: info.nit == 5)
     resumed = schedule_run()  # a new lambda object, at another address
-    assert resumed.status == "completed" and "resumed from" in resumed.message
+    assert resumed.status == Status.COMPLETED and "resumed from" in resumed.message
     assert resumed.nit == 2 * 10
     # a different schedule is another run
     with pytest.raises(_checkpoint.CheckpointError, match="its optimizer is 'sgd"):
@@ -298,5 +300,5 @@ def test_an_uncreatable_checkpoint_folder_is_refused_before_the_first_step(tmp_p
     blocker.write_text("not a folder")
     steps = []
     with pytest.raises(ValueError, match=r"`checkpoint` folder .*a-file/sub cannot be created"):
-        small_run(blocker / "sub", callbacks=lambda info: steps.append(info.step))
+        small_run(blocker / "sub", callbacks=lambda info: steps.append(info.nit))
     assert steps == []

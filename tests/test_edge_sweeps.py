@@ -220,7 +220,7 @@ def test_log_at_1e80_fourth_derivative_scalar_and_array_agree():
     scalar = _quiet(lambda: slopes.derivative(np.log, 1e80, n=4, full_output=True))
     array = _quiet(lambda: slopes.derivative(np.log, np.array([1e80]), n=4, full_output=True))
     assert bool(scalar.success) == bool(array.success[0])
-    assert int(scalar.nfev) == int(array.nfev[0])
+    assert int(scalar.nfev) == int(array.nfev_per_element[0])
     assert int(scalar.status) == int(array.status[0])
 
 

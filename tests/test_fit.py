@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import slopes
+from slopes import Status
 from slopes.models import SoftmaxRegression, TwoLayerNet
 from slopes.training import fit
 
@@ -54,7 +55,7 @@ def test_digits_two_layer_net_reaches_the_issue_target():
             eval_data=(X_test, y_test),
             progress=False,
         )
-        assert res.status == "completed" and res.nit == 40 * 29
+        assert res.status == Status.COMPLETED and res.nit == 40 * 29
         assert res.history.test_accuracy[-1] == net.accuracy(res.params, X_test, y_test)
         assert res.history.loss[-10:].mean() < 0.2 * res.history.loss[:10].mean()
         accuracies.append(res.history.test_accuracy[-1])
@@ -74,7 +75,8 @@ def test_numerical_gradient_follows_the_analytic_run():
     # central differences: 2 evaluations per parameter per step, plus the step's loss
     size = 4 * 3 + 3
     assert numerical.nfev >= numerical.nit * (2 * size + 1)
-    assert analytic.nfev == analytic.nit + 1  # + the check of `loss` before training
+    # + the check of `loss` before training and the "loss" metric at each epoch's end
+    assert analytic.nfev == analytic.nit + 1 + 2
 
 
 def test_two_layer_net_numerical_and_workers_follow_backprop():
@@ -89,7 +91,8 @@ def test_two_layer_net_numerical_and_workers_follow_backprop():
     for name in analytic.params:
         np.testing.assert_allclose(stacked.params[name], analytic.params[name], atol=1e-7)
         np.testing.assert_array_equal(threaded.params[name], serial.params[name])
-    assert stacked.nfev == serial.nfev == 1 + 8 * (1 + 2 * sum(v.size for v in net.params.values()))
+    size = sum(v.size for v in net.params.values())
+    assert stacked.nfev == serial.nfev == 1 + 8 * (1 + 2 * size) + 2  # + the loss metric
 
 
 def test_minibatches_visit_every_sample_once_per_epoch():
@@ -158,20 +161,20 @@ def test_history_shapes_and_the_callers_arrays_untouched(digits):
     assert set(h) == {
         "loss",
         "epoch",
-        "step",
+        "nit",
         "train_loss",
         "train_accuracy",
         "test_loss",
         "test_accuracy",
     }
     assert h.loss.shape == (45,) and h.epoch.tolist() == [1, 2, 3]
-    assert h.step.tolist() == [15, 30, 45]
+    assert h.nit.tolist() == [15, 30, 45]
     assert h.train_loss[-1] == pytest.approx(model.loss(res.params, X, y))
     assert h.test_loss[-1] == pytest.approx(model.loss(res.params, X_test, y_test))
     for k in params:
         np.testing.assert_array_equal(params[k], before[k])
     np.testing.assert_array_equal(X, X_before)
-    assert "completed 3 epochs" in res.message and "FitResult(status='completed'" in repr(res)
+    assert "completed 3 epochs" in res.message and "FitResult(status=Status.COMPLETED" in repr(res)
 
 
 def test_one_hot_labels_and_custom_metrics(digits):
@@ -210,7 +213,7 @@ def test_a_plain_function_and_a_pytree():
         epochs=60,
         progress=False,
     )
-    assert list(res.history) == ["loss", "epoch", "step", "train_loss"]
+    assert list(res.history) == ["loss", "epoch", "nit", "train_loss"]
     np.testing.assert_allclose([float(res.params[0]), float(res.params[1])], [2, 1], atol=1e-3)
     with pytest.raises(ValueError, match=r"`metrics` names 'accuracy'.*pass a callable"):
         fit(
@@ -243,7 +246,7 @@ def test_divergence_stops_with_a_clear_status():
             epochs=50,
             progress=False,
         )
-    assert res.status == "diverged"
+    assert res.status == Status.DIVERGED
     assert "non-finite" in res.message and "too large: try lr=100" in res.message
     assert np.isfinite(res.params) and np.all(np.isfinite(res.history.loss))
     assert res.nit < 200
@@ -254,8 +257,8 @@ def test_a_callback_stops_the_run():
     calls = []
 
     def stop_at_three(info):
-        calls.append((info.step, info.epoch, info.loss))
-        return info.step == 3
+        calls.append((info.nit, info.epoch, info.loss))
+        return info.nit == 3
 
     res = fit(
         model.loss,
@@ -269,7 +272,7 @@ def test_a_callback_stops_the_run():
         callbacks=stop_at_three,
         progress=False,
     )
-    assert res.status == "stopped" and res.nit == 3 and "after step 3" in res.message
+    assert res.status == Status.STOPPED and res.nit == 3 and "after step 3" in res.message
     assert [c[0] for c in calls] == [1, 2, 3] and calls[-1][2] == res.history.loss[-1]
 
 
@@ -328,7 +331,7 @@ def test_digits_softmax_regression_numerical_reaches_the_issue_target(digits):
         optimizer=slopes.optim.sgd(lr=1.0), epochs=20, eval_data=(X_test, y_test), progress=False
     )
     res = fit(model.loss, model.params, X, y, vectorized=True, metrics=["accuracy"], **common)
-    assert res.status == "completed"
+    assert res.status == Status.COMPLETED
     assert res.nfev == 1 + res.nit * (1 + 2 * 650)  # central differences: 2 per parameter
     # the numerical run ends where backpropagation's does (to one test image)...
     analytic = fit(model.loss, model.params, X, y, grad=model.grad, **common)

@@ -26,6 +26,8 @@ from slopes.training import _checkpoint as _checkpoint
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _train_script
 
+from slopes import Status
+
 # SLOPES_FUZZ_EXAMPLES raises the count for a longer attack run (the suite keeps it small)
 FUZZ = settings(
     max_examples=int(os.environ.get("SLOPES_FUZZ_EXAMPLES", "25")),
@@ -55,7 +57,7 @@ def small_run(checkpoint, **changed):
 def base(tmp_path_factory):
     """The bytes of a run stopped mid-epoch, and its meta and arrays."""
     path = tmp_path_factory.mktemp("base") / "run.npz"
-    small_run(path, callbacks=lambda info: info.step == 5)
+    small_run(path, callbacks=lambda info: info.nit == 5)
     with np.load(path, allow_pickle=False) as stored:
         arrays = {name: stored[name] for name in stored.files}
     meta = json.loads(str(arrays.pop("__meta__")))
@@ -70,7 +72,7 @@ def resume_or_refuse(path):
         return None
     # accepted: then it is a whole, consistent run (finite but huge forged parameters
     # are a valid checkpoint, from which the run may diverge, and say so)
-    assert result.status in ("completed", "stopped", "diverged")
+    assert result.status in (Status.COMPLETED, Status.STOPPED, Status.DIVERGED)
     assert len(result.history.loss) == result.nit <= 20
     assert all(np.all(np.isfinite(v)) for v in result.params.values())
     return result

@@ -7,7 +7,7 @@ import types
 import numpy as np
 import pytest
 
-from slopes import optim
+from slopes import Status, optim
 from slopes.book import gradient_descent
 from slopes.descent import StepState, minimize
 
@@ -43,12 +43,12 @@ def test_lr_0_1_hundred_steps_reaches_1e_minus_9():
     res = minimize(function_2, np.array([-3.0, 4.0]), lr=0.1, steps=100)
     np.testing.assert_allclose(res.x, [-6.11110793e-10, 8.14814391e-10], rtol=0, atol=1e-12)
     assert 0.5e-9 < np.linalg.norm(res.x) < 2e-9
-    assert res.nit == 100 and res.status in ("max_steps", "converged")
+    assert res.nit == 100 and res.status in (Status.MAX_STEPS, Status.CONVERGED)
 
 
 def test_lr_10_diverges_well_before_100_steps():
     res = minimize(function_2, np.array([-3.0, 4.0]), lr=10.0, steps=100)
-    assert res.status == "diverged" and not res.success
+    assert res.status == Status.DIVERGED and not res.success
     assert res.nit < 10
     assert "too large" in res.message and "try lr=" in res.message
     assert np.all(np.isfinite(res.x)) and res.fun == 25.0  # the best iterate is x0
@@ -57,7 +57,7 @@ def test_lr_10_diverges_well_before_100_steps():
 
 def test_lr_1e_10_stalls_and_says_so():
     res = minimize(function_2, np.array([-3.0, 4.0]), lr=1e-10, steps=100)
-    assert res.status == "stalled"
+    assert res.status == Status.STALLED
     assert "far too small" in res.message and "try lr=" in res.message
     np.testing.assert_allclose(res.x, [-2.99999994, 3.99999992], rtol=1e-8)
 
@@ -70,7 +70,7 @@ def test_suggested_learning_rates_come_from_the_curvature():
     explicit = minimize(function_2, [-3.0, 4.0], optimizer=optim.sgd(lr=10.0))
     assert "try lr=0.5" in explicit.message
     momentum = minimize(function_2, [-3.0, 4.0], optimizer=optim.sgd(lr=10.0, momentum=0.5))
-    assert momentum.status == "diverged" and "try lr=1" in momentum.message  # a tenth
+    assert momentum.status == Status.DIVERGED and "try lr=1" in momentum.message  # a tenth
 
 
 def test_the_measured_suggestion_is_a_field_of_the_result():
@@ -153,7 +153,7 @@ def test_workers_as_a_map_callable_gives_the_same_run():
 
 def test_converged_by_gradient_norm():
     res = minimize(lambda x: float(np.sum((x - 1) ** 2)), np.zeros(2), lr=0.25, steps=500)
-    assert res.status == "converged" and res.success
+    assert res.status == Status.CONVERGED and res.success
     assert res.history.grad_norm[-1] <= 1e-9 < res.history.grad_norm[-2]
     assert "Converged" in res.message and "tol" in res.message
     np.testing.assert_allclose(res.x, [1.0, 1.0], atol=1e-9)
@@ -164,7 +164,7 @@ def test_converged_by_change_in_f():
     res = minimize(
         lambda x: float((x[0] - 1) ** 2 + 5), [3.0], lr=0.1, steps=1000, grad=lambda x: 2 * (x - 1)
     )
-    assert res.status == "converged" and "ftol" in res.message
+    assert res.status == Status.CONVERGED and "ftol" in res.message
     assert res.nit < 1000
     assert abs(res.x[0] - 1) < 1e-5
 
@@ -173,7 +173,7 @@ def test_tiny_learning_rate_is_never_called_converged():
     res = minimize(
         lambda x: float((x[0] - 1) ** 2 + 5), [3.0], lr=1e-13, steps=50, grad=lambda x: 2 * (x - 1)
     )
-    assert res.status == "stalled"
+    assert res.status == Status.STALLED
 
 
 def test_callback_sees_every_iterate_and_can_stop():
@@ -187,7 +187,7 @@ def test_callback_sees_every_iterate_and_can_stop():
     res = minimize(
         function_2, [-3.0, 4.0], lr=0.1, steps=100, grad=lambda x: 2 * x, callback=callback
     )
-    assert res.status == "stopped" and res.nit == 3
+    assert res.status == Status.STOPPED and res.nit == 3
     assert "callback" in res.message
     assert [s[0] for s in seen] == [0, 1, 2, 3]
     _, x, f, g, gn = seen[2]
@@ -224,7 +224,7 @@ def test_default_descent_is_bit_for_bit_explicit_sgd():
 
 def test_callback_returning_none_does_not_stop():
     res = minimize(function_2, [-3.0, 4.0], lr=0.1, steps=5, callback=lambda k, s: None)
-    assert res.status == "max_steps" and res.nit == 5
+    assert res.status == Status.MAX_STEPS and res.nit == 5
 
 
 def test_answer_is_the_best_finite_iterate_never_nan():
@@ -232,7 +232,7 @@ def test_answer_is_the_best_finite_iterate_never_nan():
         return float(x[0] ** 2) if abs(x[0]) < 5 else float("nan")
 
     res = minimize(f, [1.0], lr=1.5, steps=100, grad=lambda x: 2 * x)  # x -> -2x each step
-    assert res.status == "diverged"
+    assert res.status == Status.DIVERGED
     assert "became nan" in res.message
     assert np.all(np.isfinite(res.x)) and res.x[0] == 1.0 and res.fun == 1.0
     assert np.isnan(res.history.f[-1])
@@ -242,20 +242,20 @@ def test_answer_is_the_best_finite_iterate_never_nan():
 
 def test_non_finite_gradient_is_diverged():
     res = minimize(lambda x: 0.0, [1.0], grad=lambda x: np.array([np.inf]))
-    assert res.status == "diverged" and "the gradient became inf" in res.message
+    assert res.status == Status.DIVERGED and "the gradient became inf" in res.message
     assert res.nit == 0
 
 
 def test_function_going_up_without_blowing_up_is_reported():
     # gradient ascent in disguise: a wrong-sign gradient walks f upwards slowly
     res = minimize(function_2, [1.0, 1.0], lr=0.001, steps=20, grad=lambda x: -2 * x, tol=0.0)
-    assert res.status == "max_steps" and "went up" in res.message
+    assert res.status == Status.MAX_STEPS and "went up" in res.message
     np.testing.assert_array_equal(res.x, [1.0, 1.0])
 
 
 def test_zero_steps_evaluates_x0_only():
     res = minimize(function_2, [-3.0, 4.0], steps=0)
-    assert res.nit == 0 and res.status == "max_steps" and res.nfev == 5
+    assert res.nit == 0 and res.status == Status.MAX_STEPS and res.nfev == 5
     assert res.history.x.shape == (1, 2) and res.fun == 25.0
 
 
@@ -322,7 +322,7 @@ def test_long_history_of_a_large_x_is_exact_and_fresh():
     np.testing.assert_array_equal(res.history.f, [float(x @ x) for x in res.history.x])
     # converging early: the history holds exactly the iterates taken
     res = minimize(lambda x: float(x @ x), x0, lr=0.5, steps=10**6, grad=lambda x: 2 * x)
-    assert res.status == "converged" and res.nit == 1 and res.history.x.shape == (2, x0.size)
+    assert res.status == Status.CONVERGED and res.nit == 1 and res.history.x.shape == (2, x0.size)
     assert no_spare_rows(res.history.x)
 
 
@@ -364,7 +364,7 @@ def test_schedule_and_plain_pair_as_optimizer():
 def test_repr_and_history_repr():
     res = minimize(function_2, [-3.0, 4.0], lr=0.1, steps=3)
     text = repr(res)
-    assert text.startswith("MinimizeResult(status='max_steps'") and "message=" in text
+    assert text.startswith("MinimizeResult(status=Status.MAX_STEPS,") and "message=" in text
     assert repr(res.history) == "History(4 iterates: x, f, grad_norm)"
 
 
@@ -416,12 +416,12 @@ def test_bad_input_is_named(kwargs, error, match):
 def test_the_chapters_lr_0_1_run_is_converged_and_never_told_to_take_more_steps():
     # f fell from 25 to 1e-18 and the gradient from 10 to 2e-9: that is convergence
     res = minimize(function_2, np.array([-3.0, 4.0]), lr=0.1, steps=100)
-    assert res.status == "converged" and res.success and res.nit == 100
+    assert res.status == Status.CONVERGED and res.success and res.nit == 100
     assert "more steps" not in res.message
     assert "from 10 to 2.04e-09" in res.message and "from 25 to 1.04e-18" in res.message
     # fewer steps: the gradient is still 1e-3 of its start, so not yet converged
     short = minimize(function_2, np.array([-3.0, 4.0]), lr=0.1, steps=30)
-    assert short.status == "max_steps"
+    assert short.status == Status.MAX_STEPS
 
 
 def test_f_near_zero_by_many_orders_is_never_advised_more_steps():
@@ -453,7 +453,7 @@ def test_f_writing_into_its_argument_does_not_move_the_iterate():
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # numpy's, on the step
 def test_a_step_that_overflows_x_is_divergence_not_bad_input():
     res = minimize(lambda x: float(x[0] ** 2), [1.0], lr=1e308, steps=10)
-    assert res.status == "diverged" and res.nit == 1
+    assert res.status == Status.DIVERGED and res.nit == 1
     assert "x became -inf" in res.message and "too large" in res.message
     np.testing.assert_array_equal(res.x, [1.0])
     assert res.fun == 1.0

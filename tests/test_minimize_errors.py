@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import slopes
+from slopes import Status
 from slopes.descent import minimize
 
 
@@ -95,6 +96,6 @@ def test_non_finite_at_x0_does_not_blame_the_learning_rate(f, grad, what):
     # before the fix: "... so the learning rate (lr=0.01) is too large; try lr=0.001",
     # advice that cannot help when no step was taken
     res = slopes.minimize(f, [-1.0], grad=grad, steps=10)
-    assert res.status == "diverged" and res.nit == 0
+    assert res.status == Status.DIVERGED and res.nit == 0
     assert what in res.message and "at x0 itself" in res.message
     assert "learning rate (" not in res.message and "try lr" not in res.message

@@ -8,7 +8,7 @@ matplotlib.use("Agg")  # tests only: the library itself never picks a backend
 import matplotlib.pyplot as plt
 
 import slopes
-from slopes import functions, plot
+from slopes import Status, functions, plot
 from slopes.plot._common import path_window
 
 
@@ -91,7 +91,7 @@ def test_a_lone_diverged_run_shows_it_running_away_from_the_minimum():
     # `slopes minimize "x0**2+x1**2" --from -3,4 --lr 10 --plot`: the window used to be the
     # start ± 2.5, with neither the minimum nor the second iterate in it
     res = slopes.minimize(bowl, [-3.0, 4.0], lr=10.0, steps=100)
-    assert res.status == "diverged"
+    assert res.status == Status.DIVERGED
     x1 = res.history.x[1]
     np.testing.assert_allclose(x1, [57.0, -76.0])  # x - 10 * 2x = -19x
     ax = plot.trajectory(res, f=bowl)

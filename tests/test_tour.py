@@ -16,7 +16,7 @@ import pytest
 matplotlib.use("Agg")  # tests only
 from PIL import Image
 
-from slopes import tour
+from slopes import Status, tour
 from slopes.book import gradient_descent
 from slopes.descent import minimize
 from slopes.plot._fonts import missing_glyphs
@@ -215,7 +215,7 @@ def test_korean_diagnosis_of_every_status_says_the_librarys_numbers(
     with np.errstate(all="ignore"):
         res = minimize(f, np.array(x0), lr=lr, steps=100, **kwargs)
         text = diagnosis(res, lr, "ko")
-    assert res.status == status
+    assert res.status is Status(status)
     assert diagnosis(res, lr, "en") == res.message
     assert korean in text and HANGUL.search(text) and not ENGLISH_WORDS.search(text)
     # every number in the Korean sentence is one the library's message states
@@ -226,7 +226,7 @@ def test_korean_diagnosis_of_every_status_says_the_librarys_numbers(
 
 def test_korean_diagnosis_never_advises_more_steps_when_f_fell_by_many_orders():
     res = minimize(lambda x: x[0] ** 4, np.array([1.0]), lr=0.1, steps=2000, tol=0.0, ftol=0.0)
-    assert res.status == "max_steps"
+    assert res.status == Status.MAX_STEPS
     text = diagnosis(res, 0.1, "ko")
     assert "tol을 키우세요" in text and "단계를 늘리" not in text
 

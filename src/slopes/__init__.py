@@ -46,6 +46,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "expr": ("slopes.expr", None),
     "tour": ("slopes.tour", None),
     "SlopesWarning": ("slopes._util.warnings", "SlopesWarning"),
+    "Status": ("slopes._util.status", "Status"),
     "Workers": ("slopes.parallel", "Workers"),
     "WorkerError": ("slopes.parallel", "WorkerError"),
     "WorkerTimeout": ("slopes.parallel", "WorkerTimeout"),
@@ -72,6 +73,7 @@ def __dir__() -> list[str]:
 
 if _typing.TYPE_CHECKING:  # pragma: no cover - for static type checkers and IDEs only
     from . import book, datasets, expr, functions, models, optim, plot, tour  # noqa: F401
+    from ._util.status import Status  # noqa: F401
     from ._util.warnings import SlopesWarning  # noqa: F401
     from .descent import minimize  # noqa: F401
     from .differentiate import (  # noqa: F401

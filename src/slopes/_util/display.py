@@ -39,6 +39,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .status import Status
+
 __all__ = ["Row", "Verdict", "result_html", "result_text", "rows", "summarize", "verdict"]
 
 # statuses that say the run did what was asked, and those that say it failed; others
@@ -80,7 +82,8 @@ def verdict(result: Mapping[str, Any]) -> Verdict:
     """The result's verdict from its ``passed``, ``success``, ``status`` and ``message``.
 
     ``ok`` is ``passed`` or ``success`` (all of them, for an array of flags) when the
-    result has one, else judged from a ``status`` word; None when it says nothing.
+    result has one, else judged from its status; None when it says nothing. A
+    :class:`~slopes._util.status.Status` is shown as its word.
 
     Examples
     --------
@@ -90,9 +93,11 @@ def verdict(result: Mapping[str, Any]) -> Verdict:
     False
     >>> verdict({"passed": False})
     Verdict(ok=False, status='failed', message=None)
+    >>> verdict({"status": Status.STALLED})
+    Verdict(ok=None, status='stalled', message=None)
     """
     status = result.get("status")
-    status = status if isinstance(status, str) else None
+    status = str(status) if isinstance(status, (str, Status)) else None
     if status is None and isinstance(result.get("passed"), (bool, np.bool_)):
         status = "passed" if result["passed"] else "failed"
     message = result.get("message")
@@ -127,8 +132,8 @@ def summarize(value: Any) -> Row:
     """
     if value is None or isinstance(value, (bool, np.bool_)):
         return Row("", str(value if value is None else bool(value)), "")
-    if isinstance(value, str):
-        return Row("", value, "")
+    if isinstance(value, (str, Status)):
+        return Row("", str(value), "")
     if isinstance(value, (int, float, complex, np.number)):
         return Row("", _number(value), "")
     if isinstance(value, Mapping):

@@ -154,7 +154,7 @@ def tree_map(fn: Callable[..., Any], tree: Any, *rest: Any) -> Any:
             if not isinstance(other, dict) or set(other) != set(tree):
                 raise ValueError(
                     f"pytree structures differ: dict with keys {sorted(map(str, tree))} "
-                    f"against {_describe(other)}"
+                    f"against {_node_kind(other)}"
                 )
         mapped = {k: tree_map(fn, tree[k], *(other[k] for other in rest)) for k in tree}
         return mapped if type(tree) is dict else type(tree)(mapped)
@@ -163,7 +163,7 @@ def tree_map(fn: Callable[..., Any], tree: Any, *rest: Any) -> Any:
             if not isinstance(other, (list, tuple)) or len(other) != len(tree):
                 raise ValueError(
                     f"pytree structures differ: {type(tree).__name__} of length "
-                    f"{len(tree)} against {_describe(other)}"
+                    f"{len(tree)} against {_node_kind(other)}"
                 )
         children = [tree_map(fn, *items) for items in zip(tree, *rest)]
         if isinstance(tree, list):
@@ -173,11 +173,12 @@ def tree_map(fn: Callable[..., Any], tree: Any, *rest: Any) -> Any:
         return tuple(children) if type(tree) is tuple else type(tree)(children)
     for other in rest:
         if not is_leaf(other):
-            raise ValueError(f"pytree structures differ: a leaf against {_describe(other)}")
+            raise ValueError(f"pytree structures differ: a leaf against {_node_kind(other)}")
     return fn(tree, *rest)
 
 
-def _describe(node: Any) -> str:
+def _node_kind(node: Any) -> str:
+    """What a node of a pytree is, for an error message: ``"dict with keys ['a']"``."""
     if isinstance(node, dict):
         return f"dict with keys {sorted(map(str, node))}"
     if isinstance(node, (list, tuple)):

@@ -1,10 +1,19 @@
-"""A result object: a dict with attribute access and a readable repr.
+"""Result objects and their one vocabulary of statuses.
 
 Every slopes function that returns more than a bare array (``full_output=True``
 of the differentiation functions, ``check_grad``, ``minimize``, ``fit``)
 returns a subclass of :class:`Result`, as scipy does with its rich results.
 In Jupyter a result shows as a compact table of its values, errors and status
 (``_repr_html_``, drawn by :mod:`slopes._util.display`).
+
+Every result says how it ended in the same words: a
+:class:`~slopes._util.status.Status` (an ``IntEnum``, public as ``slopes.Status``)
+shared by the differentiation functions (per element, as an array of its
+integer codes), ``minimize`` and ``fit`` (one member); and ``success`` is
+True exactly where the status is one of the non-negative codes (and, for a
+fixed step, where the value is finite).
+A field renamed in a release keeps answering to its old name for one more
+release, with a DeprecationWarning (:attr:`Result._renamed`).
 
 Examples
 --------
@@ -21,25 +30,65 @@ True
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .display import result_html
+from .warnings import SlopesDeprecationWarning
 
 __all__ = ["Result"]
 
+_ABSENT = object()  # a marker: "no such key", where None is a value
+
 
 class Result(dict):
-    """A dict whose keys are also attributes; subclasses only add docs and helpers."""
+    """A dict whose keys are also attributes; subclasses only add docs and helpers.
+
+    A subclass lists the fields it renamed in ``_renamed`` (old name -> new
+    name): reading an old name gives the new field's value with a
+    DeprecationWarning, for one release.
+    """
+
+    _renamed: ClassVar[Mapping[str, str]] = {}
+
+    # each way in reads an old name itself, so that the warning names the caller's
+    # line: _old_name, then the method, then the caller (stacklevel 3)
 
     def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(
-                f"{type(self).__name__!r} object has no attribute {name!r}"
-            ) from None
+        value = dict.get(self, name, _ABSENT)  # dict.get never calls __missing__
+        if value is not _ABSENT:
+            return value
+        if self._is_old_name(name):
+            return self._old_name(name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __missing__(self, key: Any) -> Any:
+        if self._is_old_name(key):
+            return self._old_name(key)
+        raise KeyError(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        """``self[key]`` (renamed fields included), or ``default`` when absent."""
+        value = dict.get(self, key, _ABSENT)
+        if value is not _ABSENT:
+            return value
+        return self._old_name(key) if self._is_old_name(key) else default
+
+    def _is_old_name(self, key: Any) -> bool:
+        return isinstance(key, str) and key in self._renamed and self._renamed[key] in self
+
+    def _old_name(self, name: str) -> Any:
+        new = self._renamed[name]
+        warnings.warn(
+            f"the field {name!r} of {type(self).__name__} is renamed {new!r}; the old "
+            "name stops working in the next release",
+            SlopesDeprecationWarning,
+            stacklevel=3,
+        )
+        return dict.__getitem__(self, new)
 
     def __setattr__(self, name: str, value: Any) -> None:
         self[name] = value

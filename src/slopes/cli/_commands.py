@@ -281,7 +281,7 @@ def minimize(args: argparse.Namespace) -> Output:
         "lr": args.lr,
         "from": x0,
         "gradient": "analytic" if "grad" in options else "numerical",
-        "status": res.status,
+        "status": str(res.status),  # the word: JSON would write the enum's int
         "message": res.message,
         "x": res.x,
         "fun": res.fun,

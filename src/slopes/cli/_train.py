@@ -106,7 +106,7 @@ def train(args: argparse.Namespace) -> Output:
         "optimizer": args.optimizer,
         "lr": args.lr,
         "gradient": args.gradient,
-        "status": res.status,
+        "status": str(res.status),  # the word: JSON would write the enum's int
         "message": res.message,
         "nit": res.nit,
         "nfev": res.nfev,

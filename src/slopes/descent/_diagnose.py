@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from .._util.status import Status
+
 # f must rise on this many consecutive steps before a run counts as running away
 RUNAWAY_STEPS = 3
 # ... and end this many times its starting scale above where it started
@@ -105,19 +107,19 @@ def _lr_text(lr: Any) -> str:
     return f"lr={lr:g}" if isinstance(lr, (int, float)) else "its learning rate"
 
 
-def advised_lr(status: str, info: dict[str, Any]) -> tuple[float, str] | None:
+def advised_lr(status: Status, info: dict[str, Any]) -> tuple[float, str] | None:
     """The learning rate to try after a diverged or stalled run, and its text.
 
     The measured suggestion (1/L, see :func:`suggest_lr`) where there is one;
     otherwise a tenth (diverged) or a thousand times (stalled) a constant
     learning rate; None when neither is known.
 
-    >>> advised_lr("diverged", {"suggested_lr": 0.5})
+    >>> advised_lr(Status.DIVERGED, {"suggested_lr": 0.5})
     (0.5, '0.5')
-    >>> advised_lr("stalled", {"lr": 1e-10})
+    >>> advised_lr(Status.STALLED, {"lr": 1e-10})
     (1e-07, '1e-07')
     """
-    if status not in ("diverged", "stalled"):
+    if status not in (Status.DIVERGED, Status.STALLED):
         return None
     suggestion = info.get("suggested_lr")
     if suggestion is not None:
@@ -125,14 +127,14 @@ def advised_lr(status: str, info: dict[str, Any]) -> tuple[float, str] | None:
     lr = info.get("lr")
     if not isinstance(lr, (int, float)):
         return None
-    value = lr / 10 if status == "diverged" else lr * 1000
+    value = lr / 10 if status is Status.DIVERGED else lr * 1000
     return value, f"{value:g}"
 
 
-def message(status: str, info: dict[str, Any]) -> str:
+def message(status: Status, info: dict[str, Any]) -> str:
     """One plain sentence (or two) saying what happened and what to try."""
     nit, lr = info["nit"], info.get("lr")
-    if status == "converged":
+    if status is Status.CONVERGED:
         if info["reason"] == "budget":
             return (
                 f"Converged after {nit} steps: the gradient norm fell from "
@@ -149,10 +151,10 @@ def message(status: str, info: dict[str, Any]) -> str:
             f"(relative) in the last step, with the gradient norm down to "
             f"{_fmt(info['grad_norm'])} from {_fmt(info['grad_norm0'])}."
         )
-    if status == "stopped":
+    if status is Status.STOPPED:
         return f"Stopped by the callback after {nit} steps."
     advised = advised_lr(status, info)
-    if status == "diverged":
+    if status is Status.DIVERGED:
         if advised is not None:
             advice = f"try lr={advised[1]}"
         else:
@@ -175,7 +177,7 @@ def message(status: str, info: dict[str, Any]) -> str:
             f"({_lr_text(lr)}) is too large; {advice}. The answer is the best finite "
             f"iterate seen (step {info['best']})."
         )
-    if status == "stalled":
+    if status is Status.STALLED:
         if advised is not None:
             advice = f"try lr={advised[1]}"
         else:
@@ -203,7 +205,7 @@ def message(status: str, info: dict[str, Any]) -> str:
 
 
 def suggest_lr(
-    status: str,
+    status: Status,
     lr: float,
     path: np.ndarray,
     first_step: tuple[np.ndarray, np.ndarray] | None,
@@ -211,9 +213,9 @@ def suggest_lr(
     g_last: np.ndarray,
 ) -> float | None:
     """1/L from the curvature L seen along the path, for plain gradient descent."""
-    if status == "diverged" and first_step is not None:
+    if status is Status.DIVERGED and first_step is not None:
         dx, dg = first_step
-    elif status == "stalled" and g0 is not None and len(path) > 1:
+    elif status is Status.STALLED and g0 is not None and len(path) > 1:
         dx, dg = path[-1] - path[0], g_last - g0
     else:
         return None
@@ -221,6 +223,6 @@ def suggest_lr(
     if curvature is None:
         return None
     suggestion = 1.0 / curvature
-    if status == "diverged":  # 1/L when the path saw a curvature that explains the blow-up
+    if status is Status.DIVERGED:  # 1/L when the path saw a curvature that explains the blow-up
         return suggestion if suggestion < lr else lr / 10
     return suggestion if suggestion > lr else None

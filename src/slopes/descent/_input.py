@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._util.pytree import flatten, is_leaf, ravel
+from ..differentiate._engine.evaluate_block import describe_point
 from ..differentiate._engine.gradient_steps import GradientStep, check_gradient_step
 from ..differentiate._numerical_gradient import numerical_gradient
 from ..optim import Optimizer, sgd
@@ -112,14 +113,6 @@ def start_point(x0: Any) -> tuple[Any, np.ndarray, Callable[[np.ndarray], Any], 
     return x, flat, unravel, leaf
 
 
-def _describe(x: Any) -> str:
-    """A short picture of a point for an error message (long arrays are elided)."""
-    with np.printoptions(threshold=6, edgeitems=2, precision=6):
-        if isinstance(x, np.ndarray):
-            return repr(x.item()) if x.ndim == 0 else np.array2string(x)
-        return repr(x)
-
-
 def reraise_at(name: str, error: Exception, x: Any) -> None:
     """Raise ``error`` again naming the point where ``name`` (f or grad) failed.
 
@@ -129,7 +122,7 @@ def reraise_at(name: str, error: Exception, x: Any) -> None:
     RuntimeError otherwise), and is chained from the original, whose
     traceback shows where in f it happened.
     """
-    message = f"{name} raised {type(error).__name__} at x={_describe(x)}: {error}"
+    message = f"{name} raised {type(error).__name__} at x={describe_point(x)}: {error}"
     try:
         new = type(error)(message)
     except Exception:  # a constructor that wants more than a message

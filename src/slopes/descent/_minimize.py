@@ -10,9 +10,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._util.callback import call_callback
 from .._util.progress import NullBar, progress_bar
 from .._util.pytree import ravel
 from .._util.result import Result
+from .._util.status import Status
 from ..differentiate._engine.gradient_steps import GradientStep
 from ..optim import Optimizer, apply_updates
 from . import _diagnose as _diagnose
@@ -33,7 +35,8 @@ _FIRST_ROWS_ITEMS = 2**16
 
 
 class StepState(NamedTuple):
-    """What a callback sees at each iterate: ``callback(step, state)``.
+    """What a callback sees at each iterate: ``callback(nit, state)``, ``nit`` the
+    number of updates made so far (0 at x0).
 
     ``x`` is the current iterate (do not modify it), ``f`` its value, ``grad``
     the gradient there, ``grad_norm`` its Euclidean norm and ``opt_state`` the
@@ -71,15 +74,18 @@ class MinimizeResult(Result):
     grad : array or pytree
         The gradient at ``x``.
     nit : int
-        Number of steps (updates) taken.
+        Number of iterations: the updates made (``history`` holds ``nit + 1``
+        iterates, x0 included).
     nfev : int
-        Number of evaluations of f, numerical-gradient evaluations included.
+        Number of points at which f was evaluated in all, numerical-gradient
+        evaluations included (the same meaning as every slopes result's ``nfev``).
     ngev : int
         Number of calls of the analytic gradient (0 without one).
-    status : str
-        ``"converged"``, ``"max_steps"``, ``"diverged"``, ``"stalled"`` or ``"stopped"``.
+    status : Status
+        ``Status.CONVERGED``, ``MAX_STEPS``, ``DIVERGED``, ``STALLED`` or
+        ``STOPPED`` (see :class:`slopes.Status`); prints as its word.
     success : bool
-        ``status == "converged"``.
+        ``status.success``: True exactly when the run converged.
     message : str
         What happened, and what to try.
     history : History
@@ -87,7 +93,7 @@ class MinimizeResult(Result):
     optimizer : Optimizer
         The optimiser used (its repr names it, e.g. for a plot legend).
     suggested_lr : float or None
-        For a ``"diverged"`` or ``"stalled"`` run of plain gradient descent, the
+        For a ``DIVERGED`` or ``STALLED`` run of plain gradient descent, the
         learning rate ``1/L`` measured along the path that ``message`` suggests
         (see ``slopes.descent._diagnose.advised_lr`` for the rule); None otherwise.
     """
@@ -95,7 +101,7 @@ class MinimizeResult(Result):
     def __repr__(self) -> str:
         with np.printoptions(precision=8, threshold=8, edgeitems=2):
             return (
-                f"MinimizeResult(status={self['status']!r}, x={self['x']!r}, "
+                f"MinimizeResult(status=Status.{self['status'].name}, x={self['x']!r}, "
                 f"fun={self['fun']!r}, nit={self['nit']}, nfev={self['nfev']},\n"
                 f"    message={self['message']!r})"
             )
@@ -117,7 +123,7 @@ def minimize(
     gradient_step: GradientStep = "cube-root",
     tol: float = 1e-9,
     ftol: float = 1e-12,
-    callback: Callable[[int, StepState], Any] | None = None,
+    callback: Callable[[int, StepState], bool | None] | None = None,
     workers: Any = None,
     progress: bool | str = False,
 ) -> MinimizeResult:
@@ -155,12 +161,16 @@ def minimize(
         rate too small to move f is reported as ``stalled``, not converged).
         ``tol=0, ftol=0`` always runs all the steps.
     callback : callable, optional
-        ``callback(step, state)`` at every iterate (step 0 is x0), ``state`` a
-        :class:`StepState`; returning True stops the run (status ``"stopped"``).
+        ``callback(nit, state)`` at every iterate, ``nit`` the updates made so
+        far (0 at x0) and ``state`` a :class:`StepState`; returning True (or
+        raising StopIteration) stops the run with status ``Status.STOPPED``
+        (the contract :func:`slopes.fit`'s callbacks share; any other truthy
+        return still stops it for one release, with a DeprecationWarning).
     workers : int, Executor, map-like or dask Client, optional
         Spread the numerical gradient's evaluations (see :func:`slopes.gradient`).
-    progress : bool or "always"
-        Show a progress bar (only on a terminal unless "always").
+    progress : bool or "always", default False
+        Show a progress bar (only on a terminal unless "always"); off by
+        default, as in every slopes function.
 
     Returns
     -------
@@ -206,8 +216,8 @@ def minimize(
     Examples
     --------
     >>> res = minimize(lambda x: x[0]**2 + x[1]**2, [-3.0, 4.0], lr=1e-10)
-    >>> res.status
-    'stalled'
+    >>> print(res.status)
+    stalled
     >>> print(res.message)  # doctest: +ELLIPSIS
     Stalled: after 100 steps f moved by only 1e-06, ... far too small; try lr=0.5.
 
@@ -245,7 +255,7 @@ def minimize(
     g0_flat: np.ndarray | None = None
     first_step: tuple[np.ndarray, np.ndarray] | None = None
     extra_nfev = rises = 0  # extra_nfev: the numerical gradient's evaluations
-    status, info = "max_steps", {}
+    status, info = Status.MAX_STEPS, {}
     k = 0
     one_d = leaf and len(shape) == 1
     # plain gradient descent with a constant rate on a float64 array (the default
@@ -317,7 +327,9 @@ def minimize(
             else:
                 if plain_step:  # no buffers: the state its update would have made
                     opt_state = opt_state._replace(count=k)
-                stop = callback(k, StepState(x, fx, g, grad_norm, opt_state))
+                stop = call_callback(
+                    callback, k, StepState(x, fx, g, grad_norm, opt_state), old_truthy_stops=True
+                )
 
             if not finite:
                 if x_bad:
@@ -326,19 +338,19 @@ def minimize(
                     what, value = "f", fx
                 else:
                     what, value = "the gradient", grad_norm
-                status, info = "diverged", dict(reason="nonfinite", what=what, value=value)
+                status, info = Status.DIVERGED, dict(reason="nonfinite", what=what, value=value)
             elif stop:
-                status = "stopped"
+                status = Status.STOPPED
             elif grad_norm <= tol:
-                status, info = "converged", dict(reason="grad")
+                status, info = Status.CONVERGED, dict(reason="grad")
             elif (
                 grad_norm <= f_gate  # a cheap first filter, part of the f-change test
                 and k > 0
                 and _diagnose.f_converged(prev_f, fx, grad_norm, grad_norm0, ftol)
             ):
-                status, info = "converged", dict(reason="f")
+                status, info = Status.CONVERGED, dict(reason="f")
             elif rises >= _diagnose.RUNAWAY_STEPS and _diagnose.runaway(rises, fx, hist_f[0]):
-                status, info = "diverged", dict(reason="runaway")
+                status, info = Status.DIVERGED, dict(reason="runaway")
             elif k < steps:
                 if plain_step:
                     x = x - lr_value * g
@@ -380,19 +392,19 @@ def minimize(
         f=f_hist[-1],
         f0=f_hist[0],
     )
-    if status == "max_steps" and _diagnose.converged_at_budget(
+    if status is Status.MAX_STEPS and _diagnose.converged_at_budget(
         f_hist[0], f_hist[-1], grad_norm0, g_hist[-1]
     ):
-        status, info["reason"] = "converged", "budget"
+        status, info["reason"] = Status.CONVERGED, "budget"
     if (
-        status == "max_steps"
+        status is Status.MAX_STEPS
         and nit > 0
         and f_hist[-1] <= f_hist[0]  # a run that went up has another problem
         and _diagnose.stalled(f_hist[0], best_f, grad_norm0, float(np.linalg.norm(flat0)))
     ):
-        status = "stalled"
+        status = Status.STALLED
         info["decrease"] = f_hist[0] - best_f
-    if plain_descent and status in ("diverged", "stalled") and not callable(lr_used):
+    if plain_descent and status in (Status.DIVERGED, Status.STALLED) and not callable(lr_used):
         info["suggested_lr"] = _diagnose.suggest_lr(
             status, lr_used, path, first_step, g0_flat, g_flat
         )
@@ -405,7 +417,7 @@ def minimize(
         nfev=nfev,
         ngev=ngev,
         status=status,
-        success=status == "converged",
+        success=status.success,
         message=_diagnose.message(status, info),
         history=History(
             x=path.reshape((nit + 1, *shape)) if leaf else [unravel(v) for v in path],

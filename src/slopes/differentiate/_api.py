@@ -135,8 +135,12 @@ def derivative(
         The derivative, with ``x``'s shape (a numpy scalar for a scalar
         ``x``). With ``full_output=True`` a :class:`DiffResult` with the same
         ``value``, and ``error``, ``step``, ``status``, ``success`` and
-        ``nfev`` (evaluations) per element, and ``message``; the status
-        codes are listed in the module docstring.
+        ``nfev_per_element`` (the points at which f was evaluated for each
+        element) per element, ``nfev`` (their total, the points at which f was
+        evaluated in all: the meaning ``nfev`` has in every slopes result) and
+        ``message``; the status codes are :class:`slopes.Status`'s, listed in
+        the module docstring. Before this release ``nfev`` was the per-element
+        array; for a scalar ``x`` the two are the same number.
 
     Raises
     ------
@@ -236,6 +240,7 @@ def derivative(
                 value=value,
                 error=np.float64(first.error),
                 nfev=np.int64(first.nfev),
+                nfev_per_element=np.int64(first.nfev),
                 step=np.float64(first.step),
                 success=np.True_,
                 status=np.int64(first.status),
@@ -252,10 +257,12 @@ def derivative(
         warn_nonfinite(value, "derivative")
         return value[()]
     success = success_of(out.value, out.status)
+    nfev_per_element = np.asarray(out.nfev).reshape(shape)
     return DiffResult(
         value=value[()],
         error=out.error.reshape(shape)[()],
-        nfev=np.asarray(out.nfev).reshape(shape)[()],
+        nfev=np.int64(nfev_per_element.sum()),
+        nfev_per_element=nfev_per_element[()],
         step=np.asarray(out.step).reshape(shape)[()],
         success=success.reshape(shape)[()],
         status=out.status.reshape(shape)[()],

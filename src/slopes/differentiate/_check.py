@@ -27,6 +27,9 @@ class GradCheck(Result):
     ----------
     passed : bool
         Every component within ``atol + rtol * |numerical| + numerical error``.
+    success : bool
+        The same as ``passed``: the check did what was asked, under the name
+        every slopes result uses.
     abs_error, rel_error : ndarray or pytree
         Per-component ``|analytic - numerical|`` and that over ``|numerical|``.
     worst_index : tuple or (str/int path, tuple)
@@ -183,6 +186,7 @@ def check_grad(
     worst = int(np.argmax(excess)) if excess.size else 0
     return GradCheck(
         passed=bool(np.all(abs_error <= allowed)),
+        success=bool(np.all(abs_error <= allowed)),
         worst_index=_locate(worst, x) if excess.size else (),
         max_abs_error=float(np.max(abs_error, initial=0.0)),
         max_rel_error=float(np.max(rel_error, initial=0.0)),

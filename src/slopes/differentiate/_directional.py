@@ -31,6 +31,7 @@ import numpy as np
 
 from .._util.pytree import flatten
 from .._util.result import Result
+from .._util.status import Status
 from . import gradient
 from ._api import line_jacobian
 from ._directional_input import (
@@ -48,9 +49,9 @@ from ._engine.validate import check_vectorized
 
 __all__ = ["DirectionalResult", "hvp", "jvp"]
 
-# the engine's own status codes, repeated for the zero direction (no evaluation needed)
-_CONVERGED = 0
-_UNRELIABLE = -1
+# the engine's own status codes, for the zero direction (no evaluation needed)
+_CONVERGED = Status.CONVERGED
+_UNRELIABLE = Status.UNRELIABLE
 # hvp from f alone: inner gradient stencil (order, step / scale) and outer step (t units)
 _INNER_ORDER = 4
 _INNER_STEP = 1e-2

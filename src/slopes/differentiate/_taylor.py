@@ -46,13 +46,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._util.result import Result
+from .._util.status import Status
 from ..parallel._pool import parallel_map
 from ._engine.validate import check_vectorized
 
 __all__ = ["TaylorResult", "taylor"]
 
-CONVERGED = 0
-UNRELIABLE = -1
+CONVERGED = Status.CONVERGED
+UNRELIABLE = Status.UNRELIABLE
 _MESSAGES = {
     CONVERGED: "converged: f is a power series on the chosen circle to within the error",
     UNRELIABLE: (

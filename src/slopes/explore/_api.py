@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from .. import functions, optim
+from .._util.status import Status
 from ..descent import minimize
 from ..differentiate import derivative
 from ._limits import LR_RANGE, MAX_GRID, MAX_STEPS, STEP_RANGE, TIME_LIMIT_S
@@ -220,7 +221,7 @@ def minimize_payload(query_text: str) -> dict[str, Any]:
         except (ValueError, TypeError, ArithmeticError) as error:
             raise ApiError(f"`function`: {' '.join(str(error).split())}") from None
     message = res.message
-    if res.status == "stopped" and deadline.reached:
+    if res.status is Status.STOPPED and deadline.reached:
         message = (
             f"Stopped after {res.nit} steps: the explorer computes for at most "
             f"{TIME_LIMIT_S:g} s per request; ask for fewer steps."
@@ -234,7 +235,7 @@ def minimize_payload(query_text: str) -> dict[str, Any]:
         "steps": steps,
         "hyperparameters": hyper,
         "gradient": "numerical" if grad is None else "analytic",
-        "status": res.status,
+        "status": str(res.status),  # the word: JSON would write the enum's int
         "message": message,
         "path": _finite_list(np.reshape(history.x, (len(history.f), -1))),
         "values": _finite_list(history.f),

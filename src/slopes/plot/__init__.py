@@ -22,6 +22,22 @@ Examples
 >>> plt.close(ax.figure)
 """
 
-from ._figures import animate, function, gradient_field, learning_rates, training, trajectory
+from ._figures import (
+    LearningRates,
+    animate,
+    function,
+    gradient_field,
+    learning_rates,
+    training,
+    trajectory,
+)
 
-__all__ = ["animate", "function", "gradient_field", "learning_rates", "training", "trajectory"]
+__all__ = [
+    "LearningRates",
+    "animate",
+    "function",
+    "gradient_field",
+    "learning_rates",
+    "training",
+    "trajectory",
+]

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._common import clip_path, extract_path, field, fit_figure, path_window
+from ._common import clip_path, extract_path, field, fit_figure, path_window, status_word
 from ._descent import draw_contours, square_up
 
 __all__ = ["animate"]
@@ -87,7 +87,7 @@ def animate(
         )
     points = extract_path(res)
     values = field(field(res, "history"), "f")
-    xlim, ylim = path_window([points], [field(res, "status")])
+    xlim, ylim = path_window([points], [status_word(res)])
     drawn = clip_path(points, xlim, ylim)
     frames = np.unique(np.linspace(0, len(drawn) - 1, min(len(drawn), int(max_frames))).round())
 

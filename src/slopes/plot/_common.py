@@ -46,6 +46,18 @@ def field(obj: Any, name: str, default: Any = None) -> Any:
     return getattr(obj, name, default)
 
 
+def status_word(obj: Any) -> str | None:
+    """A run's status as its word: a :class:`slopes.Status` prints as one, and a
+    plain dict (a result saved as JSON) holds the word itself; None without one.
+
+    >>> from slopes._util.status import Status
+    >>> status_word({"status": Status.DIVERGED}), status_word({"status": "stalled"})
+    ('diverged', 'stalled')
+    """
+    status = field(obj, "status")
+    return None if status is None else str(status)
+
+
 def new_axes(ax: Any, figsize: tuple[float, float] = (6.0, 4.5)) -> Any:
     """The caller's Axes, or the Axes of a new pyplot figure (shown inline in notebooks)."""
     if ax is not None:

@@ -6,7 +6,7 @@ Public through :mod:`slopes.plot` as :func:`trajectory` and :func:`learning_rate
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -19,10 +19,12 @@ from ._common import (
     fit_figure,
     new_axes,
     path_window,
+    status_word,
 )
 
 __all__ = [
     "STATUS_WORDS",
+    "LearningRates",
     "draw_contours",
     "draw_values",
     "known_minima",
@@ -43,6 +45,30 @@ STATUS_WORDS = {
     "stalled": "stalled",
     "stopped": "stopped by the callback",
 }
+
+
+class LearningRates(NamedTuple):
+    """What ``learning_rates(..., full_output=True)`` returns.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure, one panel per learning rate (and the f-per-step panel).
+    results : list of MinimizeResult
+        The :func:`slopes.minimize` runs behind the panels, in ``lrs``'s order.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, results = learning_rates(lambda x: x[0] ** 2 + x[1] ** 2, [-3.0, 4.0],
+    ...                               lrs=(0.1,), full_output=True)
+    >>> print(results[0].status, len(fig.axes))
+    converged 2
+    >>> plt.close(fig)
+    """
+
+    figure: Any
+    results: list[Any]
 
 
 def draw_contours(
@@ -252,7 +278,7 @@ def trajectory(
     if colors is not None and len(colors) != len(runs):
         raise ValueError(f"`colors` has {len(colors)} entries for {len(runs)} paths")
     paths = [extract_path(run, "res") for run in runs]
-    statuses = [field(run, "status") for run in runs]
+    statuses = [status_word(run) for run in runs]
     include = None
     if statuses and all(status == "diverged" for status in statuses):
         minima = known_minima(f)
@@ -370,6 +396,7 @@ def learning_rates(
     optimizer: Any = None,
     grad: Callable | None = None,
     values: bool = True,
+    full_output: bool = False,
 ) -> Any:
     """Run :func:`slopes.minimize` once per learning rate and draw the runs side by side.
 
@@ -398,14 +425,20 @@ def learning_rates(
     values : bool
         Add a last panel with f at every step of every run on a log scale:
         a run that diverges is seen to climb, one that stalls to stay flat.
+    full_output : bool, default False
+        Return the runs with the figure, as a :class:`LearningRates` pair
+        ``(figure, results)``.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.figure.Figure or LearningRates
         One Axes per learning rate, titled ``"lr = <lr>"`` and, below, what
         happened in words (``"diverged at step 3: f grew from 25 to
-        1.2e+09"``), then the f-per-step panel when ``values``. The minimize
-        results are kept on the figure as ``fig.slopes_results``.
+        1.2e+09"``), then the f-per-step panel when ``values``. With
+        ``full_output=True``, ``(figure, results)``: the figure and the
+        :func:`slopes.minimize` results, one per learning rate in ``lrs``'s
+        order. (``fig.slopes_results``, where earlier releases kept them, still
+        answers for one release, with a DeprecationWarning.)
 
     Raises
     ------
@@ -427,6 +460,11 @@ def learning_rates(
     >>> fig.axes[3].get_title()
     'f at each step'
     >>> plt.close(fig)
+    >>> fig, results = learning_rates(lambda x: x[0] ** 2 + x[1] ** 2, [-3.0, 4.0],
+    ...                               full_output=True)
+    >>> [str(res.status) for res in results]
+    ['stalled', 'converged', 'diverged']
+    >>> plt.close(fig)
     """
     from ..descent import minimize
 
@@ -441,15 +479,22 @@ def learning_rates(
         else:
             results.append(minimize(f, x0, optimizer=opt, steps=steps, grad=grad))
     paths = [extract_path(result) for result in results]
-    xlim, ylim = path_window(paths, [field(result, "status") for result in results])
+    xlim, ylim = path_window(paths, [status_word(result) for result in results])
 
     import matplotlib.pyplot as plt
+
+    from ._runs_figure import RunsFigure
 
     ratio = (ylim[1] - ylim[0]) / (xlim[1] - xlim[0])
     panel_width = float(np.clip(3.4 / (ratio if 0.25 <= ratio <= 4.0 else 0.8) + 0.9, 2.8, 5.0))
     panels = len(lrs) + (1 if values else 0)
     fig, axes = plt.subplots(
-        1, panels, figsize=(panel_width * panels, 4.6), layout="constrained", squeeze=False
+        1,
+        panels,
+        figsize=(panel_width * panels, 4.6),
+        layout="constrained",
+        squeeze=False,
+        FigureClass=RunsFigure,
     )
     for index, (ax, lr, result) in enumerate(zip(axes[0], lrs, results)):
         # each run keeps its colour in its panel and in the f-per-step panel
@@ -467,8 +512,9 @@ def learning_rates(
     if values:
         draw_values(axes[0][-1], results, [f"lr = {lr:g}" for lr in lrs])
     fig.suptitle(f"Gradient descent from {tuple(float(v) for v in x0)}, {steps} steps")
-    fig.slopes_results = results  # the runs behind the panels, for whoever wants numbers
-    return fig
+    if isinstance(fig, RunsFigure):  # always: for the deprecated fig.slopes_results
+        fig.runs = results
+    return LearningRates(fig, results) if full_output else fig
 
 
 def outcome(result: Any) -> str:
@@ -476,7 +522,7 @@ def outcome(result: Any) -> str:
 
     For example ``"diverged at step 3:"`` over ``"f grew from 25 to 1.2e+09"``.
     """
-    status = field(result, "status")
+    status = status_word(result) or ""
     f_hist = np.asarray(field(field(result, "history"), "f"), dtype=float)
     nit = field(result, "nit")
     if status == "diverged":
@@ -496,7 +542,7 @@ def draw_values(ax: Any, results: Sequence[Any], labels: Sequence[str]) -> None:
         shown = np.where(np.isfinite(f_hist) & (f_hist > 0), f_hist, np.nan)
         steps = np.arange(len(f_hist))
         ax.plot(steps, shown, "-", marker=".", markersize=3, color=f"C{index}", label=label)
-        if field(result, "status") == "diverged" and np.isfinite(shown[-1]):
+        if status_word(result) == "diverged" and np.isfinite(shown[-1]):
             ax.plot(steps[-1], shown[-1], "x", color="black", markersize=9, mew=2, zorder=5)
     ax.set_yscale("log")
     ax.set(xlabel="step", ylabel="f (log scale)", title="f at each step")

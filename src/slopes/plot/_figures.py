@@ -11,10 +11,18 @@ import numpy as np
 
 from ._animate import animate
 from ._common import as_window, batch_caller, new_axes
-from ._descent import draw_contours, learning_rates, square_up, trajectory
+from ._descent import LearningRates, draw_contours, learning_rates, square_up, trajectory
 from ._training import training
 
-__all__ = ["animate", "function", "gradient_field", "learning_rates", "training", "trajectory"]
+__all__ = [
+    "LearningRates",
+    "animate",
+    "function",
+    "gradient_field",
+    "learning_rates",
+    "training",
+    "trajectory",
+]
 
 
 def function(

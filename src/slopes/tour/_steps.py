@@ -62,8 +62,10 @@ class Tour:
         rule = "-" * min(max(columns(line) for line in title.split("\n")), self.width)
         print(f"\n{title}\n{rule}", file=self.stream)
 
-    def status(self, code: str) -> str:
-        """A status code as printed: bare in English, quoted and glossed elsewhere."""
+    def status(self, code: Any) -> str:
+        """A status (a :class:`slopes.Status`) as printed: its word, bare in English,
+        quoted and glossed elsewhere."""
+        code = str(code)
         names = STATUS_NAMES.get(self.lang)
         return code if names is None else f"'{code}'({names.get(code, code)})"
 
@@ -188,7 +190,7 @@ class Tour:
 
         res = minimize(_function_2, np.array([-3.0, 4.0]), lr=0.1, steps=100)
         exact = 0.8**100 * np.array([-3.0, 4.0])
-        self.numbers.update(descent_x=np.asarray(res.x), descent_status=res.status)
+        self.numbers.update(descent_x=np.asarray(res.x), descent_status=str(res.status))
         self.section("descent")
         self.say(
             "descent_body",
@@ -211,18 +213,20 @@ class Tour:
         from ..book import gradient_descent
 
         lrs = (1e-10, 0.1, 10.0)
-        fig = plot.learning_rates(_function_2, [-3.0, 4.0], lrs=lrs, steps=100)
-        small, _, big = fig.slopes_results
+        fig, results = plot.learning_rates(
+            _function_2, [-3.0, 4.0], lrs=lrs, steps=100, full_output=True
+        )
+        small, _, big = results
         # the chapter's own run of lr = 10: all 100 steps, no diagnosis
         chapter_x, _ = gradient_descent(_function_2, np.array([-3.0, 4.0]), lr=10.0, step_num=100)
-        for ax, lr, res in zip(fig.axes, lrs, fig.slopes_results):
+        for ax, lr, res in zip(fig.axes, lrs, results):
             ax.set_title(f"lr = {lr:g}\n{figure_outcome(res, self.lang)}", fontsize="medium")
         fig.suptitle(self.figure_text["rates_title"])
         self.numbers.update(
-            lr_10_status=big.status,
+            lr_10_status=str(big.status),
             lr_10_x=np.asarray(big.x),
             lr_10_chapter_x=np.asarray(chapter_x),
-            lr_1e_10_status=small.status,
+            lr_1e_10_status=str(small.status),
             lr_1e_10_x=np.asarray(small.x),
         )
         self.section("rates")
@@ -305,7 +309,9 @@ class Tour:
         train_accuracy = float(history.train_accuracy[-1])
         test_accuracy = float(history.test_accuracy[-1])
         self.numbers.update(
-            train_accuracy=train_accuracy, test_accuracy=test_accuracy, training_status=res.status
+            train_accuracy=train_accuracy,
+            test_accuracy=test_accuracy,
+            training_status=str(res.status),
         )
         self.section("training")
         self.say(

@@ -382,7 +382,7 @@ def diagnosis(res: Any, lr: float, lang: str) -> str:
 
     if lang == "en":
         return str(res.message)
-    words, status = DIAGNOSES[lang], res.status
+    words, status = DIAGNOSES[lang], str(res.status)  # the word keys the texts
     f_hist = np.asarray(res.history.f, dtype=float)
     g_hist = np.asarray(res.history.grad_norm, dtype=float)
     finite_f = np.where(np.isfinite(f_hist) & np.isfinite(g_hist), f_hist, np.inf)
@@ -422,7 +422,7 @@ def figure_outcome(res: Any, lang: str) -> str:
     """What a run of ``minimize`` did, in ``lang``, for a figure title (one or two lines)."""
     words = FIGURE_TEXT[lang]
     f_hist = np.asarray(res.history.f, dtype=float)
-    status = res.status
+    status = str(res.status)  # the word keys the texts
     if status == "diverged" and not np.isfinite(f_hist[-1]):
         status = "diverged_nonfinite"
     finite = f_hist[np.isfinite(f_hist)]

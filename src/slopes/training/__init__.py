@@ -14,12 +14,12 @@ Examples
 >>> model = SoftmaxRegression(64, 10)
 >>> res = fit(model.loss, model.params, X, y, optimizer=slopes.optim.sgd(lr=0.5),
 ...           grad=model.grad, epochs=5, eval_data=(X_test, y_test), progress=False)
->>> res.status, len(res.history.loss), len(res.history.test_accuracy)
-('completed', 75, 5)
+>>> res.status, res.success, len(res.history.loss), len(res.history.test_accuracy)
+(<Status.COMPLETED: 3>, True, 75, 5)
 >>> bool(res.history.test_accuracy[-1] > 0.9)
 True
 """
 
-from ._fit import FitResult, fit
+from ._fit import FitResult, FitStep, TrainingHistory, fit
 
-__all__ = ["FitResult", "fit"]
+__all__ = ["FitResult", "FitStep", "TrainingHistory", "fit"]

@@ -7,13 +7,16 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
+from .._util.callback import call_callback
 from .._util.progress import progress_bar
 from .._util.pytree import flatten, ravel
 from .._util.result import Result
+from .._util.status import Status
 from ..differentiate._engine.gradient_steps import GradientStep
 from ..differentiate._engine.validate import check_vectorized
 from ..optim import Optimizer
@@ -21,7 +24,34 @@ from . import _checkpoint as _checkpoint
 from ._gradient import NumericalGradient
 from ._input import Metric, fit_iv, gradient_rule
 
-__all__ = ["FitResult", "fit"]
+__all__ = ["FitResult", "FitStep", "TrainingHistory", "fit"]
+
+
+class TrainingHistory(Result):
+    """What a :func:`fit` run recorded: ``loss`` for every iteration (the minibatch
+    loss before its update); ``epoch`` and ``nit`` (iterations done) at every
+    epoch's end; ``train_<name>`` and ``test_<name>`` for each metric, one value
+    per epoch.
+
+    ``nit`` was called ``step`` before; ``history["step"]`` and ``history.step``
+    still answer for one release, with a DeprecationWarning (``step`` is the
+    finite-difference step everywhere else).
+    """
+
+    _renamed = MappingProxyType({"step": "nit"})
+
+
+class FitStep(Result):
+    """What a :func:`fit` callback receives after every iteration: ``nit`` (the
+    iterations done, resumed runs included), ``epoch`` (epochs completed),
+    ``loss`` (the minibatch loss before this iteration's update) and ``params``
+    (after it; do not modify them).
+
+    ``nit`` was called ``step`` before: ``info.step`` still answers for one
+    release, with a DeprecationWarning.
+    """
+
+    _renamed = MappingProxyType({"step": "nit"})
 
 
 class FitResult(Result):
@@ -31,17 +61,24 @@ class FitResult(Result):
     ----------
     params : pytree
         The trained parameters (the last finite ones if the run diverged).
-    history : Result
-        ``loss``: the minibatch loss of every step (before its update);
-        ``epoch`` and ``step``: epoch number and steps done at every epoch's end;
+    history : TrainingHistory
+        ``loss``: the minibatch loss of every iteration (before its update);
+        ``epoch`` and ``nit``: epoch number and iterations done at every epoch's end;
         ``train_<name>`` and ``test_<name>`` for each metric: one value per epoch.
-    status : str
-        ``"completed"``, ``"diverged"`` or ``"stopped"`` (by a callback).
+    status : Status
+        ``Status.COMPLETED`` (every epoch ran), ``DIVERGED`` or ``STOPPED`` (by a
+        callback); see :class:`slopes.Status`. Prints as its word.
+    success : bool
+        ``status.success``: True exactly when every epoch ran with a finite loss
+        (a run a callback stopped is no success, as in :func:`slopes.minimize`).
     message : str
     nit : int
-        Optimiser steps taken in all (resumed runs included).
+        Iterations (optimiser updates, one per minibatch) in all, resumed runs included.
     nfev : int
-        Loss evaluations in this call (each point of a numerical gradient counts).
+        Number of points (parameter sets) at which ``loss`` was evaluated in this
+        call: the first check, every iteration's minibatch loss, each point of a
+        numerical gradient, and the ``"loss"`` metric at every epoch's end (the
+        same meaning as every slopes result's ``nfev``).
     elapsed : float
         Seconds this call took.
     checkpoint : str or None
@@ -53,7 +90,9 @@ class FitResult(Result):
             k: float(v[-1]) for k, v in self.history.items() if k.startswith("test_") and len(v)
         }
         extra = "".join(f", {k}={v:.4g}" for k, v in last.items())
-        return f"FitResult(status={self.status!r}, nit={self.nit}, nfev={self.nfev}{extra})"
+        return (
+            f"FitResult(status=Status.{self.status.name}, nit={self.nit}, nfev={self.nfev}{extra})"
+        )
 
 
 def _all_finite(tree: Any) -> bool:
@@ -74,8 +113,10 @@ def fit(
     seed: int = 0,
     eval_data: tuple[Any, Any] | None = None,
     metrics: Any = None,
-    progress: bool | str = True,
-    callbacks: Any = None,
+    progress: bool | str = False,
+    callbacks: Callable[[FitStep], bool | None]
+    | list[Callable[[FitStep], bool | None]]
+    | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
     checkpoint_every: int = 100,
     workers: Any = None,
@@ -119,11 +160,15 @@ def fit(
         ``"loss"`` (the loss) and ``"accuracy"`` (when ``loss`` is a model's
         method, the model's accuracy) are understood. None: both of those
         that apply.
-    progress : bool or "always"
-        A progress bar with the loss and accuracy (quiet when stderr is not a terminal).
+    progress : bool or "always", default False
+        A progress bar with the loss and accuracy (quiet when stderr is not a
+        terminal unless "always"). Off by default, as in every slopes function
+        (it was on before).
     callbacks : callable or list of callables, optional
-        Called after every step with a Result ``(step, epoch, loss, params)``;
-        returning True stops the run (status ``"stopped"``).
+        Each called after every iteration with a :class:`FitStep` (``nit``,
+        ``epoch``, ``loss``, ``params``); one returning True (or raising
+        StopIteration) stops the run with status ``Status.STOPPED``, after all
+        of them have run -- the contract :func:`slopes.minimize`'s callback shares.
     checkpoint : str or path-like, optional
         A ``.npz`` file (or a folder for ``fit-checkpoint.npz``) saved every
         ``checkpoint_every`` steps and at the end. If it exists, training
@@ -148,7 +193,8 @@ def fit(
     Returns
     -------
     FitResult
-        ``params``, ``history``, ``status``, ``message``, ``nit``, ``nfev``.
+        ``params``, ``history``, ``status``, ``success``, ``message``, ``nit``,
+        ``nfev``, ``elapsed``, ``checkpoint``.
 
     Raises
     ------
@@ -162,7 +208,7 @@ def fit(
     One step on the minibatch :math:`B`:
     :math:`\\theta \\leftarrow \\theta + \\mathrm{update}(\\nabla_\\theta L_B(\\theta))`.
     A non-finite loss, gradient or parameter stops the run with status
-    ``"diverged"``; the result then holds the last finite parameters.
+    ``Status.DIVERGED``; the result then holds the last finite parameters.
 
     Examples
     --------
@@ -177,8 +223,8 @@ def fit(
     ...     return np.mean((X @ params["w"] + params["b"] - y) ** 2)
     >>> res = fit(loss, {"w": np.zeros(1), "b": 0.0}, X, y, optimizer=slopes.optim.sgd(lr=0.5),
     ...           batch_size=10, epochs=30, progress=False)
-    >>> res.status, res.nit
-    ('completed', 120)
+    >>> print(res.status, res.nit)
+    completed 120
     >>> print(np.round(res.params["w"], 6), round(float(res.params["b"]), 6))
     [3.] -1.0
     """
@@ -196,6 +242,7 @@ def fit(
         callbacks=callbacks,
         checkpoint_every=checkpoint_every,
     )
+    callback_list: list[Callable[[FitStep], Any]] = list(callbacks)
     rule = gradient_rule(gradient_step, step)
     vectorized = check_vectorized(vectorized)
     start_value = loss(params, X[:batch_size], y[:batch_size])  # also checks params fit the model
@@ -268,13 +315,17 @@ def fit(
             bar.update(1)
             postfix["loss"] = f"{value:.4f}"
             if run.batch == n_batches:
-                postfix.update(_end_epoch(run, metric_fns, X, y, test))
+                shown, loss_calls = _end_epoch(run, metric_fns, X, y, test, loss)
+                postfix.update(shown)
+                nfev += loss_calls
             bar.set_postfix(postfix, refresh=False)
             if path is not None and run.step % checkpoint_every == 0:
                 run.save(path, fingerprint)
             # callbacks run after the step is saved, so a callback sees a checkpointed state
-            info = Result(step=run.step, epoch=run.epoch, loss=value, params=run.params)
-            if any([callback(info) is True for callback in callbacks]):
+            info = FitStep(nit=run.step, epoch=run.epoch, loss=value, params=run.params)
+            # every callback runs, then any one of them may stop the run
+            asked = [call_callback(one, info, old_truthy_stops=False) for one in callback_list]
+            if any(asked):
                 run.status = "stopped"
                 run.message = f"stopped by a callback after step {run.step}"
                 if path is not None:
@@ -289,16 +340,21 @@ def fit(
         run.message += f"; resumed from {path} at step {resumed_from}"
     if numerical is not None:
         nfev += numerical.nfev
-    history = Result(
+    # the run's record keeps the checkpoint file's key "step"; the result says "nit"
+    history = TrainingHistory(
         {
-            k: np.asarray(v, dtype=int if k in ("epoch", "step") else float)
+            ("nit" if k == "step" else k): np.asarray(
+                v, dtype=int if k in ("epoch", "step") else float
+            )
             for k, v in run.history.items()
         }
     )
+    status = Status[run.status.upper()]  # the run's (and its checkpoint's) word, as a member
     return FitResult(
         params=run.params,
         history=history,
-        status=run.status,
+        status=status,
+        success=status.success,
         message=run.message,
         nit=run.step,
         nfev=nfev,
@@ -319,20 +375,23 @@ def _end_epoch(
     X: np.ndarray,
     y: Any,
     test: tuple[np.ndarray, Any] | None,
-) -> dict[str, str]:
-    """Close an epoch: record the metrics; return the accuracies for the progress bar."""
+    loss: Callable[..., Any],
+) -> tuple[dict[str, str], int]:
+    """Close an epoch: record the metrics; return the accuracies for the progress bar
+    and how many times the metrics evaluated ``loss`` itself (they count in ``nfev``)."""
     run.epoch += 1
     run.batch = 0
     run.perm = None
     run.history["epoch"].append(run.epoch)
     run.history["step"].append(run.step)
-    shown = {}
+    shown, loss_calls = {}, 0
     for part, data in (("train", (X, y)), ("test", test)):
         if data is None:
             continue
         for name, metric in metric_fns.items():
             value = float(metric(run.params, *data))
+            loss_calls += metric is loss
             run.history[f"{part}_{name}"].append(value)
             if name != "loss":
                 shown[f"{part}_{name}"[:9]] = f"{value:.4f}"  # train_acc..., test_accu...
-    return shown
+    return shown, loss_calls

@@ -27,6 +27,7 @@ __all__ = [
     "BadOutput",
     "PointError",
     "TreeSpec",
+    "describe_point",
     "evaluate_block",
     "evaluate_block_safe",
     "raise_at",
@@ -71,11 +72,20 @@ class TreeSpec:
         return pieces
 
 
-def _describe(point: Any) -> str:
+def describe_point(point: Any) -> str:
+    """A short picture of a point for an error message: ``1.5``, ``[-3.  4.]``, long
+    arrays elided, NumPy scalars as plain numbers (the one describer of points:
+    the differentiation functions and minimize word their errors alike).
+
+    >>> describe_point(np.float64(1.5)), describe_point(np.array([-3.0, 4.0]))
+    ('1.5', '[-3.  4.]')
+    >>> describe_point(np.arange(10.0))
+    '[0. 1. ... 8. 9.]'
+    """
     with np.printoptions(threshold=6, edgeitems=2, precision=6):
-        if isinstance(point, np.ndarray) and point.ndim == 0:
-            point = point[()]
-        return repr(point) if not isinstance(point, np.ndarray) else np.array2string(point)
+        if isinstance(point, (np.ndarray, np.generic)) and np.ndim(point) == 0:
+            return repr(point.item())
+        return np.array2string(point) if isinstance(point, np.ndarray) else repr(point)
 
 
 def evaluate_block(f: Any, spec: TreeSpec | None, vectorized: bool, block: np.ndarray) -> Any:
@@ -97,7 +107,8 @@ def _evaluate_block(f: Any, spec: TreeSpec | None, vectorized: bool, block: np.n
         except BadOutput:
             raise
         except Exception as exc:
-            where = f"a stack of {block.shape[0]} points from x={_describe(_point(spec, block[0]))}"
+            first = describe_point(_point(spec, block[0]))
+            where = f"a stack of {block.shape[0]} points from x={first}"
             raise PointError(where, exc) from exc
     outputs = []
     for row in block:
@@ -107,7 +118,7 @@ def _evaluate_block(f: Any, spec: TreeSpec | None, vectorized: bool, block: np.n
         except BadOutput:
             raise
         except Exception as exc:
-            raise PointError(f"x={_describe(arg)}", exc) from exc
+            raise PointError(f"x={describe_point(arg)}", exc) from exc
     return outputs
 
 
