@@ -165,7 +165,7 @@ def test_a_fit_with_a_custom_optimiser_resumes_in_a_new_process(optimisers_modul
                 callbacks=[lambda info: info.step == stop],
             )
             resumed = "resumed" in res.message
-            print(json.dumps([res.status, res.nit, resumed, res.params["w"].tolist()]))
+            print(json.dumps([str(res.status), res.nit, resumed, res.params["w"].tolist()]))
             """
         ),
         encoding="utf-8",
