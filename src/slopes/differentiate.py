@@ -50,7 +50,7 @@ array([6., 8.])
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
 import numpy as np
 
@@ -80,12 +80,101 @@ from slopes._validate import (
     with_args,
 )
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+    from slopes._pytree import ArrayInput, Container, Tree
+
 __all__ = ["DiffResult", "check_grad", "derivative", "gradient", "hessian", "jacobian"]
 
 
+@overload
 def derivative(
-    f: Callable[[Any], Any],
-    x: Any,
+    f: Callable[..., Any],
+    x: float | np.generic,
+    *,
+    n: int = ...,
+    method: str = ...,
+    order: int = ...,
+    step: Any = ...,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: Any = ...,
+    args: tuple = ...,
+    domain: Any = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> np.inexact[Any]: ...
+
+
+@overload
+def derivative(
+    f: Callable[..., Any],
+    x: ArrayLike,
+    *,
+    n: int = ...,
+    method: str = ...,
+    order: int = ...,
+    step: Any = ...,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: Any = ...,
+    args: tuple = ...,
+    domain: Any = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> NDArray[np.inexact[Any]]: ...
+
+
+@overload
+def derivative(
+    f: Callable[..., Any],
+    x: ArrayLike,
+    *,
+    n: int = ...,
+    method: str = ...,
+    order: int = ...,
+    step: Any = ...,
+    full_output: Literal[True],
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: Any = ...,
+    args: tuple = ...,
+    domain: Any = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> DiffResult: ...
+
+
+@overload
+def derivative(
+    f: Callable[..., Any],
+    x: ArrayLike,
+    *,
+    n: int = ...,
+    method: str = ...,
+    order: int = ...,
+    step: Any = ...,
+    full_output: bool,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: Any = ...,
+    args: tuple = ...,
+    domain: Any = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> NDArray[np.inexact[Any]] | np.inexact[Any] | DiffResult: ...
+
+
+def derivative(
+    f: Callable[..., Any],
+    x: ArrayLike,
     *,
     n: int = 1,
     method: str = "central",
@@ -100,7 +189,7 @@ def derivative(
     domain: Any = None,
     tolerances: dict[str, float] | None = None,
     maxiter: int | None = None,
-) -> Any:
+) -> NDArray[np.inexact[Any]] | np.inexact[Any] | DiffResult:
     """The ``n``-th derivative of a scalar function at every element of ``x``.
 
     Parameters
@@ -391,9 +480,89 @@ def _by_coordinates(
     )
 
 
+@overload
 def gradient(
-    f: Callable[[Any], Any],
-    x: Any,
+    f: Callable[..., Any],
+    x: ArrayInput,
+    *,
+    method: str = ...,
+    order: int = ...,
+    step: Any = ...,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: Any = ...,
+    args: tuple = ...,
+    domain: Any = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> NDArray[np.inexact[Any]]: ...
+
+
+@overload
+def gradient(
+    f: Callable[..., Any],
+    x: Tree,
+    *,
+    method: str = ...,
+    order: int = ...,
+    step: Any = ...,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: Any = ...,
+    args: tuple = ...,
+    domain: Any = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> Tree: ...
+
+
+@overload
+def gradient(
+    f: Callable[..., Any],
+    x: ArrayInput | Container,
+    *,
+    method: str = ...,
+    order: int = ...,
+    step: Any = ...,
+    full_output: Literal[True],
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: Any = ...,
+    args: tuple = ...,
+    domain: Any = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> DiffResult: ...
+
+
+@overload
+def gradient(
+    f: Callable[..., Any],
+    x: ArrayInput | Container,
+    *,
+    method: str = ...,
+    order: int = ...,
+    step: Any = ...,
+    full_output: bool,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: Any = ...,
+    args: tuple = ...,
+    domain: Any = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> NDArray[np.inexact[Any]] | Container | DiffResult: ...
+
+
+def gradient(
+    f: Callable[..., Any],
+    x: ArrayInput | Container,
     *,
     method: str = "central",
     order: int = 2,
@@ -407,7 +576,7 @@ def gradient(
     domain: Any = None,
     tolerances: dict[str, float] | None = None,
     maxiter: int | None = None,
-) -> Any:
+) -> NDArray[np.inexact[Any]] | Container | DiffResult:
     """The gradient of a scalar function of an array or pytree.
 
     Parameters
@@ -478,9 +647,89 @@ def gradient(
     return _by_coordinates(f, prepared, settings, full_output, scalar=True)
 
 
+@overload
 def jacobian(
-    f: Callable[[Any], Any],
-    x: Any,
+    f: Callable[..., Any],
+    x: ArrayInput,
+    *,
+    method: str = ...,
+    order: int = ...,
+    step: Any = ...,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: Any = ...,
+    args: tuple = ...,
+    domain: Any = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> NDArray[np.inexact[Any]]: ...
+
+
+@overload
+def jacobian(
+    f: Callable[..., Any],
+    x: Tree,
+    *,
+    method: str = ...,
+    order: int = ...,
+    step: Any = ...,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: Any = ...,
+    args: tuple = ...,
+    domain: Any = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> Tree: ...
+
+
+@overload
+def jacobian(
+    f: Callable[..., Any],
+    x: ArrayInput | Container,
+    *,
+    method: str = ...,
+    order: int = ...,
+    step: Any = ...,
+    full_output: Literal[True],
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: Any = ...,
+    args: tuple = ...,
+    domain: Any = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> DiffResult: ...
+
+
+@overload
+def jacobian(
+    f: Callable[..., Any],
+    x: ArrayInput | Container,
+    *,
+    method: str = ...,
+    order: int = ...,
+    step: Any = ...,
+    full_output: bool,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: Any = ...,
+    args: tuple = ...,
+    domain: Any = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> NDArray[np.inexact[Any]] | Container | DiffResult: ...
+
+
+def jacobian(
+    f: Callable[..., Any],
+    x: ArrayInput | Container,
     *,
     method: str = "central",
     order: int = 2,
@@ -494,7 +743,7 @@ def jacobian(
     domain: Any = None,
     tolerances: dict[str, float] | None = None,
     maxiter: int | None = None,
-) -> Any:
+) -> NDArray[np.inexact[Any]] | Container | DiffResult:
     """The Jacobian of an array-valued function: shape ``f(x).shape + x.shape``.
 
     Parameters

@@ -1,0 +1,54 @@
+"""The package type-checks clean, and the overloads on ``full_output`` say what comes back.
+
+mypy runs over ``src/slopes`` and ``tests/typing_cases.py`` with the configuration in
+pyproject.toml (``[tool.mypy]``), as a developer runs it: ``python -m mypy`` from the
+repository root. ``typing_cases.py`` is never run; it holds ``assert_type`` checks that
+mypy rejects when an overload promises the wrong type (``derivative(f, x)`` an array,
+``derivative(f, x, full_output=True)`` a ``DiffResult``, ...).
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_mypy(*args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, MYPY_FORCE_COLOR="0", NO_COLOR="1")
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_package_type_checks_clean():
+    result = run_mypy()
+    report = result.stdout + result.stderr
+    assert result.returncode == 0, f"mypy found problems:\n{report}"
+    assert "Success: no issues found" in report
+    # the configuration covers the package and the overload cases, not some subset
+    assert "typing_cases" in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_a_wrong_overload_is_caught(tmp_path):
+    # the cases file only proves something if assert_type fails on a wrong type:
+    # derivative(f, 1.0, full_output=True) is a DiffResult, never an array
+    case = tmp_path / "wrong_case.py"
+    case.write_text(
+        "import numpy as np\n"
+        "from typing_extensions import assert_type\n"
+        "from numpy.typing import NDArray\n"
+        "import slopes\n"
+        "assert_type(slopes.derivative(np.sin, [1.0], full_output=True), NDArray[np.float64])\n",
+        encoding="utf-8",
+    )
+    result = run_mypy("--config-file", str(ROOT / "pyproject.toml"), str(case))
+    report = result.stdout + result.stderr
+    assert result.returncode == 1, report
+    assert "assert-type" in report and "DiffResult" in report, report
