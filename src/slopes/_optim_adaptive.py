@@ -18,7 +18,7 @@ array([ 0.3, -0.3])
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -112,7 +112,7 @@ def adagrad(
     def update(grads: Any, state: AdagradState, params: Any = None) -> tuple[Any, AdagradState]:
         _check_grads(grads, state.sum if params is None else params)
         count = state.count
-        step_lr = (_lr_at(lr, count) if scheduled else lr) / (1 + count * lr_decay)
+        step_lr = (_lr_at(lr, count) if scheduled else cast(float, lr)) / (1 + count * lr_decay)
         if (
             type(grads) is np.ndarray
             and type(state.sum) is np.ndarray
@@ -216,7 +216,7 @@ def rmsprop(
     def update(grads: Any, state: RMSpropState, params: Any = None) -> tuple[Any, RMSpropState]:
         _check_grads(grads, state.square_avg if params is None else params)
         count = state.count
-        step_lr = _lr_at(lr, count) if scheduled else lr
+        step_lr = _lr_at(lr, count) if scheduled else cast(float, lr)
         if (
             type(grads) is np.ndarray
             and type(state.square_avg) is np.ndarray
@@ -308,7 +308,7 @@ def _adam(
             exp_avg = beta1 * state.exp_avg + (1 - beta1) * g
             exp_avg_sq = beta2 * state.exp_avg_sq + (1 - beta2) * (g * g)
             max_exp_avg_sq = np.maximum(state.max_exp_avg_sq, exp_avg_sq) if amsgrad else None
-            second = max_exp_avg_sq if amsgrad else exp_avg_sq
+            second = cast(np.ndarray, max_exp_avg_sq) if amsgrad else exp_avg_sq
             updates = (
                 -step_lr * (exp_avg / (1 - beta1**t)) / (np.sqrt(second / (1 - beta2**t)) + eps)
             )

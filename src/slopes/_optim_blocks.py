@@ -95,7 +95,7 @@ class SGDState(NamedTuple):
     SGDState(count=1, momentum=array([2.]))
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count: optax's name, kept
     momentum: Any
 
 
@@ -118,7 +118,7 @@ class AdagradState(NamedTuple):
     AdagradState(count=1, sum=array([9.]))
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count: optax's name, kept
     sum: Any
 
 
@@ -147,7 +147,7 @@ class RMSpropState(NamedTuple):
     True
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count: optax's name, kept
     square_avg: Any
     grad_avg: Any
     momentum: Any
@@ -178,7 +178,7 @@ class AdamState(NamedTuple):
     True
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count: optax's name, kept
     exp_avg: Any
     exp_avg_sq: Any
     max_exp_avg_sq: Any

@@ -108,7 +108,8 @@ def animate(
     square_up(ax, xlim, ylim)
     ax.set_title(f"step {len(drawn) - 1}   f = -0.0000e+00")  # the widest title: room for it
     fit_figure(fig)  # trim what equal scales leave empty
-    writer = PillowWriter(fps=fps)
+    # matplotlib's stub says int; Pillow's frame duration is 1000 / fps, so any float works
+    writer = PillowWriter(fps=fps)  # type: ignore[arg-type]
     with writer.saving(fig, str(target), dpi=dpi):
         for k in frames.astype(int):
             line.set_data(drawn[: k + 1, 0], drawn[: k + 1, 1])

@@ -48,9 +48,9 @@ STATUS_WORDS = {
 def draw_contours(
     ax: Any,
     f: Callable,
-    xlim: Sequence[float],
-    ylim: Sequence[float],
-    levels: int | Sequence[float] | None = None,
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+    levels: Any = None,  # None, how many (an int) or the levels themselves (numbers)
     *,
     filled: bool = True,
     resolution: int | None = None,
@@ -467,7 +467,8 @@ def learning_rates(
     if values:
         draw_values(axes[0][-1], results, [f"lr = {lr:g}" for lr in lrs])
     fig.suptitle(f"Gradient descent from {tuple(float(v) for v in x0)}, {steps} steps")
-    fig.slopes_results = results  # the runs behind the panels, for whoever wants numbers
+    # the runs behind the panels, for whoever wants numbers; Figure does not declare it
+    fig.slopes_results = results  # type: ignore[attr-defined]
     return fig
 
 

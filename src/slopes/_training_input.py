@@ -8,7 +8,7 @@ the words come from the model's own ``check_data``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -152,6 +152,7 @@ def fit_iv(
         raise TypeError(f"`seed` must be a non-negative integer, got {seed!r}")
     if seed < 0:
         raise ValueError(f"`seed` must be a non-negative integer, got {seed}")
-    test = None if eval_data is None else check_data(*eval_data, owner, ("X_test", "y_test"))
+    pair = cast("tuple[Any, Any] | None", eval_data)  # checked above: None or two items
+    test = None if pair is None else check_data(*pair, owner, ("X_test", "y_test"))
     metric_fns = resolve_metrics(metrics, loss, owner)
     return X, y, test, metric_fns, callbacks

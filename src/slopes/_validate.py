@@ -396,7 +396,7 @@ def prepare_tolerances(tolerances: Any, maxiter: Any) -> tuple[Any, int]:
             "`tolerances` takes the keys 'atol' and 'rtol', got "
             + ", ".join(repr(key) for key in unknown)
         )
-    values = {}
+    values: dict[str, Any] = {}  # Any: mypy would match **values to Tolerance's bool too
     for key in ("atol", "rtol"):
         value = tolerances.get(key, 0.0)
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):

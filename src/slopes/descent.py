@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -394,7 +394,7 @@ def minimize(
         info["decrease"] = f_hist[0] - best_f
     if plain_descent and status in ("diverged", "stalled") and not callable(lr_used):
         info["suggested_lr"] = _diagnose.suggest_lr(
-            status, lr_used, path, first_step, g0_flat, g_flat
+            status, cast(float, lr_used), path, first_step, g0_flat, g_flat
         )
     best_x = path[best_k].copy()  # res.x must not alias the history
     return MinimizeResult(

@@ -36,7 +36,7 @@ array([-2.4,  3.2])
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -159,7 +159,7 @@ def sgd(
     def update(grads: Any, state: SGDState, params: Any = None) -> tuple[Any, SGDState]:
         _check_grads(grads, state.momentum if params is None else params)
         count = state.count
-        step_lr = _lr_at(lr, count) if scheduled else lr
+        step_lr = _lr_at(lr, count) if scheduled else cast(float, lr)
         if (
             type(grads) is np.ndarray
             and (not weight_decay or type(params) is np.ndarray)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -234,7 +234,7 @@ def fit(
     numerical = (
         None if grad is not None else NumericalGradient(loss, params, step, workers, vectorized)
     )
-    gradient_fn = grad if grad is not None else numerical
+    gradient_fn = grad if grad is not None else cast(NumericalGradient, numerical)
     nfev, started = 1, time.perf_counter()  # 1: the check of `loss` above
     postfix: dict[str, str] = {}
     total = epochs * n_batches
