@@ -17,6 +17,8 @@ import numpy as np
 import slopes
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
     from numpy.typing import NDArray
     from typing_extensions import assert_type
 
@@ -24,7 +26,9 @@ if TYPE_CHECKING:
     from slopes._directional import DirectionalResult
     from slopes._propagate import PropagateResult
     from slopes._taylor import TaylorResult
+    from slopes.descent import MinimizeResult
     from slopes.differentiate import DiffResult
+    from slopes.training import FitResult
 
 
 def cases(flag: bool) -> None:
@@ -78,3 +82,24 @@ def cases(flag: bool) -> None:
     assert_type(slopes.taylor(np.exp, 0.0, 4, full_output=True), TaylorResult)
     assert_type(slopes.propagate(np.sin, x, np.eye(2)), PropagateResult)
     assert_type(slopes.check_grad(f, lambda t: 2 * t, x), GradCheck)
+
+    # the chapter's functions give back what they are given: a number or an array
+    assert_type(slopes.book.numerical_diff(slopes.book.function_1, 5), float)
+    assert_type(slopes.book.numerical_diff(lambda x0: x0 * x0 + 16.0, 3.0), float)
+    assert_type(slopes.book.function_1(np.linspace(0.0, 1.0, 3)), NDArray[np.floating[Any]])
+
+    # optimisers keep the parameters' structure; MNIST comes as one part or two
+    assert_type(slopes.optim.apply_updates(x, x), NDArray[np.floating[Any]])
+    assert_type(slopes.optim.apply_updates(params, params), dict[str, NDArray[np.float64]])
+    Part = tuple[np.ndarray, np.ndarray]
+    assert_type(slopes.datasets.load_mnist("mnist"), tuple[Part, Part])
+    X, y = slopes.datasets.load_mnist("mnist", kind="t10k")
+    assert_type(X, np.ndarray)
+
+    # results and pictures are typed objects, not Any
+    assert_type(slopes.minimize(f, x, lr=0.1), MinimizeResult)
+    assert_type(slopes.plot.function(np.sin), Axes)
+    model = slopes.models.TwoLayerNet(4, 3, 2)
+    fit_result = slopes.fit(model.loss, model.params, X, y, optimizer=slopes.optim.sgd(lr=0.1))
+    assert_type(fit_result, FitResult)
+    assert_type(slopes.plot.training(fit_result), Figure)

@@ -10,11 +10,16 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 import numpy as np
 
 from slopes._pytree import tree_map
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from slopes._pytree import Container, Tree
 
 LearningRate = float | Callable[[int], float]
 
@@ -321,7 +326,15 @@ def _scale(tree: Any, factor: float) -> Any:
     return _map(lambda leaf: factor * leaf, tree)
 
 
-def apply_updates(params: Any, updates: Any) -> Any:
+@overload
+def apply_updates(params: NDArray[Any], updates: Any) -> NDArray[np.floating[Any]]: ...
+
+
+@overload
+def apply_updates(params: Tree, updates: Any) -> Tree: ...
+
+
+def apply_updates(params: Any, updates: Any) -> NDArray[np.floating[Any]] | Container:
     """Return ``params + updates`` leaf by leaf, as new arrays.
 
     Floating-point parameters keep their dtype (float32 stays float32);

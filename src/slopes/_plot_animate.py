@@ -8,12 +8,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from slopes._plot_common import clip_path, extract_path, field, fit_figure, path_window
 from slopes._plot_descent import draw_contours, square_up
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["animate"]
 
@@ -26,7 +29,7 @@ def animate(
     fps: float = 5.0,
     max_frames: int = 150,
     dpi: int = 100,
-) -> Any:
+) -> Figure:
     """Write a descent as an animated GIF, one frame per iterate.
 
     Parameters

@@ -6,7 +6,7 @@ Public through :mod:`slopes.plot` as :func:`trajectory` and :func:`learning_rate
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,6 +20,10 @@ from slopes._plot_common import (
     new_axes,
     path_window,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "STATUS_WORDS",
@@ -174,7 +178,7 @@ def trajectory(
     legend: bool = True,
     title: str | None = None,
     colors: Sequence[str] | None = None,
-) -> Any:
+) -> Axes:
     """Draw one or several descent paths over filled contours of f.
 
     Parameters
@@ -370,7 +374,7 @@ def learning_rates(
     optimizer: Any = None,
     grad: Callable | None = None,
     values: bool = True,
-) -> Any:
+) -> Figure:
     """Run :func:`slopes.minimize` once per learning rate and draw the runs side by side.
 
     The chapter's lesson in one figure: too small a learning rate barely

@@ -6,11 +6,14 @@ Public through :mod:`slopes.plot` as :func:`training`.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from slopes._plot_common import field
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["training", "training_series"]
 
@@ -58,7 +61,7 @@ def training_series(history: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     return np.asarray(loss, dtype=float).ravel(), metrics
 
 
-def training(fit_result: Any, ax: Any = None) -> Any:
+def training(fit_result: Any, ax: Any = None) -> Figure:
     """Draw the loss of every step and the train/test accuracy of every epoch.
 
     Parameters

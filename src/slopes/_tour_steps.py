@@ -211,7 +211,8 @@ class Tour:
         from slopes.book import gradient_descent
 
         lrs = (1e-10, 0.1, 10.0)
-        fig = plot.learning_rates(_function_2, [-3.0, 4.0], lrs=lrs, steps=100)
+        # Any: the runs come back on the figure's undeclared `slopes_results`
+        fig: Any = plot.learning_rates(_function_2, [-3.0, 4.0], lrs=lrs, steps=100)
         small, _, big = fig.slopes_results
         # the chapter's own run of lr = 10: all 100 steps, no diagnosis
         chapter_x, _ = gradient_descent(_function_2, np.array([-3.0, 4.0]), lr=10.0, step_num=100)

@@ -25,7 +25,7 @@ import gzip
 import importlib.resources
 import math
 import os
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -284,13 +284,36 @@ def _load_part(
     return X, y
 
 
+@overload
+def load_mnist(
+    path: str | os.PathLike[str],
+    kind: None = None,
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot: bool = False,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]: ...
+
+
+@overload
+def load_mnist(
+    path: str | os.PathLike[str],
+    kind: Literal["train", "t10k"],
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot: bool = False,
+) -> tuple[np.ndarray, np.ndarray]: ...
+
+
 def load_mnist(
     path: str | os.PathLike[str],
     kind: Literal["train", "t10k"] | None = None,
     normalize: bool = True,
     flatten: bool = True,
     one_hot: bool = False,
-) -> Any:
+) -> (
+    tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+    | tuple[np.ndarray, np.ndarray]
+):
     """Read the MNIST handwritten digits from a folder of IDX files.
 
     Parameters

@@ -40,7 +40,7 @@ TwoLayerNet(input_size=4, hidden_size=3, output_size=2, weight_init_std=0.01, se
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -53,6 +53,9 @@ from slopes._nn import (
     softmax,
     split_stack,
 )
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 __all__ = ["SoftmaxRegression", "TwoLayerNet"]
 
@@ -111,7 +114,7 @@ class _Classifier(ClassifierChecks):
             losses[dense_rows] = cross_entropy(self._logits(dense, X), y)
         return losses
 
-    def loss(self, params: Params, X: Any, y: Any) -> Any:
+    def loss(self, params: Params, X: Any, y: Any) -> float | NDArray[np.float64]:
         """Mean cross-entropy of the model's softmax output on ``(X, y)``.
 
         Parameters

@@ -25,7 +25,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,9 @@ from slopes._plot_animate import animate
 from slopes._plot_common import as_window, batch_caller, new_axes
 from slopes._plot_descent import draw_contours, learning_rates, square_up, trajectory
 from slopes._plot_training import training
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["animate", "function", "gradient_field", "learning_rates", "training", "trajectory"]
 
@@ -45,7 +48,7 @@ def function(
     ax: Any = None,
     num: int = 200,
     label: str = "f(x)",
-) -> Any:
+) -> Axes:
     """Draw y = f(x) with its tangent lines at chosen points.
 
     Parameters
@@ -180,7 +183,7 @@ def gradient_field(
     contours: bool = True,
     normalize: bool = False,
     step: float = 1e-4,
-) -> Any:
+) -> Axes:
     """Draw the arrows of -grad f on an n-by-n grid: the way downhill everywhere.
 
     Parameters

@@ -76,7 +76,7 @@ def _all_finite(tree: Any) -> bool:
 
 
 def fit(
-    loss: Callable[[Any, np.ndarray, np.ndarray], float],
+    loss: Callable[[Any, np.ndarray, np.ndarray], float | np.ndarray],  # an array: vectorized
     params: Any,
     X: Any,
     y: Any,
