@@ -83,7 +83,16 @@ def resolve_metrics(metrics: Any, loss: Callable, owner: Any) -> dict[str, Metri
     return resolved
 
 
-def _options_iv(batch_size, epochs, step, checkpoint_every, n, optimizer, grad, callbacks):
+def _options_iv(
+    batch_size: Any,
+    epochs: Any,
+    step: Any,
+    checkpoint_every: Any,
+    n: int,
+    optimizer: Any,
+    grad: Any,
+    callbacks: Any,
+) -> list[Callable[..., Any]]:
     if not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
         raise TypeError(
             "`optimizer` must have init and update, e.g. slopes.optim.sgd(lr=0.1); "

@@ -323,7 +323,13 @@ class LokyBackend(Backend):
         _WARM_LOKY[self.n_workers] = executor
         return executor
 
-    def run(self, payload, chunks, on_done, deadline):
+    def run(
+        self,
+        payload: Payload,
+        chunks: Sequence[Sequence[Any]],
+        on_done: Callable[[int], None],
+        deadline: Deadline | None,
+    ) -> list[tuple[Any, ...]]:
         return run_futures(
             lambda: self._executor().submit,
             lambda: self._executor().submit,
@@ -348,7 +354,13 @@ class ExecutorBackend(Backend):
         self.executor = executor
         self.n_workers = int(getattr(executor, "_max_workers", None) or os.cpu_count() or 1)
 
-    def run(self, payload, chunks, on_done, deadline):
+    def run(
+        self,
+        payload: Payload,
+        chunks: Sequence[Sequence[Any]],
+        on_done: Callable[[int], None],
+        deadline: Deadline | None,
+    ) -> list[tuple[Any, ...]]:
         return run_futures(
             lambda: self.executor.submit,
             None,
@@ -379,7 +391,13 @@ class DaskBackend(Backend):
             self._n_workers = max(1, sum(self.client.nthreads().values()))
         return self._n_workers
 
-    def run(self, payload, chunks, on_done, deadline):
+    def run(
+        self,
+        payload: Payload,
+        chunks: Sequence[Sequence[Any]],
+        on_done: Callable[[int], None],
+        deadline: Deadline | None,
+    ) -> list[tuple[Any, ...]]:
         # The Client's Executor view gives concurrent.futures futures, so the
         # same retry loop serves Dask; pure=False because a chunk is not a
         # pure function of its arguments' hash (f may be random or impure).
@@ -406,7 +424,13 @@ class MapBackend(Backend):
         size = getattr(pool, "_processes", None) or getattr(pool, "_max_workers", None)
         self.n_workers = int(size or os.cpu_count() or 1)
 
-    def run(self, payload, chunks, on_done, deadline):
+    def run(
+        self,
+        payload: Payload,
+        chunks: Sequence[Sequence[Any]],
+        on_done: Callable[[int], None],
+        deadline: Deadline | None,
+    ) -> list[tuple[Any, ...]]:
         call = functools.partial(run_item, payload.key)  # picklable by plain pickle
         data = [payload.args(i < self.n_workers)[0] for i in range(len(chunks))]
         outcomes = self._map(call, data, chunks, deadline)

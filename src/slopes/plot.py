@@ -157,7 +157,9 @@ def _domain(f: Any, axis: int, default: tuple[float, float]) -> tuple[float, flo
     return low, high
 
 
-def _grid_gradients(f, grad, points, step):
+def _grid_gradients(
+    f: Callable, grad: Callable | None, points: np.ndarray, step: float
+) -> np.ndarray:
     """-grad f at each point: the given gradient, or central differences batched over f."""
     if grad is not None:
         return np.array([np.asarray(grad(p.copy()), dtype=float).reshape(2) for p in points])
