@@ -52,3 +52,21 @@ def test_a_wrong_overload_is_caught(tmp_path):
     report = result.stdout + result.stderr
     assert result.returncode == 1, report
     assert "assert-type" in report and "DiffResult" in report, report
+
+
+def test_every_lazy_name_is_seen_by_type_checkers():
+    # slopes loads its public names lazily through a module __getattr__, which type
+    # checkers read as "any name is Any"; the TYPE_CHECKING block must import each one
+    import ast
+
+    import slopes
+
+    tree = ast.parse((ROOT / "src" / "slopes" / "__init__.py").read_text(encoding="utf-8"))
+    seen = set()
+    for node in tree.body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for statement in ast.walk(node):
+                if isinstance(statement, ast.ImportFrom):
+                    seen |= {alias.asname or alias.name for alias in statement.names}
+    public = set(slopes.__all__) - {"__version__"}
+    assert public - seen == set(), "add these to the TYPE_CHECKING imports of slopes/__init__"

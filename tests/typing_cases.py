@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from slopes._check import GradCheck
     from slopes._directional import DirectionalResult
+    from slopes._parallel import WorkerError, Workers
     from slopes._propagate import PropagateResult
     from slopes._taylor import TaylorResult
     from slopes.descent import MinimizeResult
@@ -103,3 +104,7 @@ def cases(flag: bool) -> None:
     fit_result = slopes.fit(model.loss, model.params, X, y, optimizer=slopes.optim.sgd(lr=0.1))
     assert_type(fit_result, FitResult)
     assert_type(slopes.plot.training(fit_result), Figure)
+
+    # every public name of the package is typed where it is imported from (no Any)
+    assert_type(slopes.Workers, type[Workers])
+    assert_type(slopes.WorkerError, type[WorkerError])

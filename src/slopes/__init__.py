@@ -74,6 +74,7 @@ if _typing.TYPE_CHECKING:  # pragma: no cover - for static type checkers and IDE
     from slopes import book, datasets, expr, functions, models, optim, plot, tour  # noqa: F401
     from slopes._directional import hvp, jvp  # noqa: F401
     from slopes._hessdiag import hessdiag  # noqa: F401
+    from slopes._parallel import WorkerError, Workers, WorkerTimeout  # noqa: F401
     from slopes._propagate import propagate  # noqa: F401
     from slopes._taylor import taylor  # noqa: F401
     from slopes._warnings import SlopesWarning  # noqa: F401
