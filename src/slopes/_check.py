@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -11,6 +11,9 @@ from slopes._diff_core import Settings, along_coordinates
 from slopes._pytree import ravel
 from slopes._result import Result
 from slopes._validate import _check_grad_iv
+
+if TYPE_CHECKING:
+    from slopes._pytree import ArrayInput, Container
 
 __all__ = ["GradCheck", "check_grad"]
 
@@ -105,7 +108,7 @@ def _locate(flat_index: int, x: Any) -> Any:
 def check_grad(
     f: Callable[[Any], Any],
     grad: Callable[[Any], Any],
-    x: Any,
+    x: ArrayInput | Container,
     *,
     rtol: float | None = None,
     atol: float | None = None,

@@ -53,7 +53,7 @@ from slopes._steps import exact_step
 from slopes._validate import Prepared, _hessian_iv
 
 if TYPE_CHECKING:
-    from numpy.typing import NDArray
+    from numpy.typing import ArrayLike, NDArray
 
     from slopes._pytree import ArrayInput, Container
 
@@ -299,7 +299,7 @@ def hessian(
     grad: Callable[[Any], Any] | None = ...,
     method: str = ...,
     order: int = ...,
-    step: Any = ...,
+    step: ArrayLike | Container | None = ...,
     full_output: Literal[False] = ...,
     vectorized: bool | int = ...,
     workers: Any = ...,
@@ -315,7 +315,7 @@ def hessian(
     grad: Callable[[Any], Any] | None = ...,
     method: str = ...,
     order: int = ...,
-    step: Any = ...,
+    step: ArrayLike | Container | None = ...,
     full_output: Literal[True],
     vectorized: bool | int = ...,
     workers: Any = ...,
@@ -331,7 +331,7 @@ def hessian(
     grad: Callable[[Any], Any] | None = ...,
     method: str = ...,
     order: int = ...,
-    step: Any = ...,
+    step: ArrayLike | Container | None = ...,
     full_output: bool,
     vectorized: bool | int = ...,
     workers: Any = ...,
@@ -346,7 +346,7 @@ def hessian(
     grad: Callable[[Any], Any] | None = None,
     method: str = "central",
     order: int = 2,
-    step: Any = None,
+    step: ArrayLike | Container | None = None,
     full_output: bool = False,
     vectorized: bool | int = False,
     workers: Any = None,

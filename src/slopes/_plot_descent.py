@@ -171,7 +171,7 @@ def trajectory(
     f: Callable | None = None,
     *,
     labels: Sequence[str] | None = None,
-    ax: Any = None,
+    ax: Axes | None = None,
     levels: int | Sequence[float] | None = None,
     xlim: Sequence[float] | None = None,
     ylim: Sequence[float] | None = None,
@@ -334,7 +334,9 @@ def trajectory(
     if title:
         ax.set_title(title)
     if legend:
-        placement = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0)} if outside else {}
+        placement: dict[str, Any] = (
+            {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0)} if outside else {}
+        )
         handles, _ = ax.get_legend_handles_labels()
         ax.legend(
             handles=[*handles, *marker_handles(minimum)],

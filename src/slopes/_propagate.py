@@ -33,13 +33,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from slopes._result import Result
 from slopes._warnings import SlopesWarning
 from slopes.differentiate import jacobian
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["PropagateResult", "propagate"]
 
@@ -74,8 +77,8 @@ class PropagateResult(Result):
 
 def propagate(
     f: Callable[[Any], Any],
-    x: Any,
-    cov: Any,
+    x: ArrayLike,
+    cov: ArrayLike,
     *,
     vectorized: bool | int = False,
     workers: Any = None,

@@ -137,7 +137,7 @@ def function_2(x: ArrayLike) -> np.floating[Any] | NDArray[np.floating[Any]]:
     return x[0] ** 2 + x[1] ** 2
 
 
-def tangent_line(f: Callable[[Any], Any], x: Any) -> Callable[[Any], Any]:
+def tangent_line(f: Callable[[Any], Any], x: float) -> Callable[[Any], Any]:
     """The tangent of ``f`` at ``x``, as a function ``t -> d * t + y``.
 
     ``d`` is ``numerical_diff(f, x)`` and ``y = f(x) - d * x`` the intercept.
@@ -199,7 +199,7 @@ def _gradient_in_place(f: Callable[[Any], Any], x: np.ndarray) -> np.ndarray:
     return grad
 
 
-def numerical_gradient(f: Callable[[Any], Any], x: Any) -> np.ndarray:
+def numerical_gradient(f: Callable[[Any], Any], x: ArrayLike) -> np.ndarray:
     r"""The gradient of a scalar function ``f`` at ``x``, one central difference per element.
 
     Parameters
@@ -255,7 +255,7 @@ def numerical_gradient(f: Callable[[Any], Any], x: Any) -> np.ndarray:
 
 
 def gradient_descent(
-    f: Callable[[Any], Any], init_x: Any, lr: float = 0.01, step_num: int = 100
+    f: Callable[[Any], Any], init_x: ArrayLike, lr: float = 0.01, step_num: int = 100
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""The chapter's gradient descent: ``step_num`` steps of ``x -= lr * grad``.
 

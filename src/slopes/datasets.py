@@ -25,11 +25,14 @@ import gzip
 import importlib.resources
 import math
 import os
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
 
 from slopes._idx import IDXFormatError, read_idx
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["MNISTError", "MNISTNotFoundError", "load_digits", "load_mnist", "one_hot"]
 
@@ -84,7 +87,7 @@ class MNISTNotFoundError(FileNotFoundError):
     """
 
 
-def one_hot(labels: Any, n_classes: int) -> np.ndarray:
+def one_hot(labels: ArrayLike, n_classes: int) -> np.ndarray:
     """Integer class labels as one-hot rows (float64).
 
     Parameters

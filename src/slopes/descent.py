@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 
@@ -43,6 +43,9 @@ from slopes._progress import NullBar, progress_bar
 from slopes._pytree import ravel
 from slopes._result import Result
 from slopes.optim import Optimizer, SGDState, apply_updates
+
+if TYPE_CHECKING:
+    from slopes._pytree import ArrayInput, Container
 
 __all__ = ["History", "MinimizeResult", "StepState", "minimize"]
 
@@ -127,7 +130,7 @@ class MinimizeResult(Result):
 
 def minimize(
     f: Callable[[Any], Any],
-    x0: Any,
+    x0: ArrayInput | Container,
     *,
     optimizer: Optimizer | None = None,
     lr: float | Callable[[int], float] | None = None,

@@ -45,7 +45,7 @@ def function(
     xlim: Sequence[float] | None = None,
     tangent_at: Sequence[float] = (5.0, 10.0),
     *,
-    ax: Any = None,
+    ax: Axes | None = None,
     num: int = 200,
     label: str = "f(x)",
 ) -> Axes:
@@ -180,7 +180,7 @@ def gradient_field(
     ylim: Sequence[float] | None = None,
     *,
     n: int = 17,
-    ax: Any = None,
+    ax: Axes | None = None,
     grad: Callable | None = None,
     contours: bool = True,
     normalize: bool = False,

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -35,6 +35,9 @@ from slopes._pytree import flatten, ravel
 from slopes._result import Result
 from slopes._training_gradient import NumericalGradient
 from slopes._training_input import Metric, fit_iv
+
+if TYPE_CHECKING:
+    from slopes._pytree import ArrayInput, Container
 
 __all__ = ["FitResult", "fit"]
 
@@ -77,8 +80,8 @@ def _all_finite(tree: Any) -> bool:
 
 def fit(
     loss: Callable[[Any, np.ndarray, np.ndarray], float | np.ndarray],  # an array: vectorized
-    params: Any,
-    X: Any,
+    params: ArrayInput | Container,
+    X: Any,  # array_like: Any since fit re-binds the name to the checked array
     y: Any,
     *,
     optimizer: Any,
