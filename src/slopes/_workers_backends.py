@@ -385,6 +385,7 @@ class DaskBackend(Backend):
         self._n_workers: int | None = None
 
     @property
+    # a property where the base class has a plain attribute: mypy calls it an override
     def n_workers(self) -> int:  # type: ignore[override]
         # asked only when needed: it is a round trip to the scheduler (~1 ms)
         if self._n_workers is None:
