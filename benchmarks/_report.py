@@ -13,11 +13,12 @@ from pathlib import Path
 from _markdown import MB, fmt_error, fmt_mb, fmt_ratio, fmt_time
 
 ROOT = Path(__file__).resolve().parents[1]
-ENGINE = ROOT / "src" / "slopes" / "differentiate.py"
-# the differentiation engine's private modules (hashed into the results' header)
+ENGINE = ROOT / "src" / "slopes" / "differentiate" / "__init__.py"
+# the differentiation engine's modules (hashed into the results' header): the public layer
+# and the whole engine package
+ENGINE_FILES = (ENGINE, *sorted((ENGINE.parent / "_engine").glob("*.py")))
 # the n = 10,000 gradient against the textbook loop (NOTES.md: points per coordinate)
 LOOP_RATIO_TARGET = 2.25
-ENGINE_PREFIXES = ("_diff", "_richardson", "_evaluate", "_steps", "_stencils", "_validate")
 
 
 def _cpu_model() -> str:
@@ -47,9 +48,9 @@ def meta(quick: bool) -> dict:
 
     engine = ENGINE.read_bytes() if ENGINE.exists() else b""
     digest = hashlib.sha1()
-    for path in sorted(ENGINE.parent.glob("*.py")):
-        if path.name == "differentiate.py" or path.name.startswith(ENGINE_PREFIXES):
-            digest.update(path.name.encode() + path.read_bytes())
+    for path in ENGINE_FILES:
+        name = path.relative_to(ENGINE.parent).as_posix()
+        digest.update(name.encode() + path.read_bytes())
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "mode": "quick" if quick else "full",

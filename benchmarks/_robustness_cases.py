@@ -7,7 +7,8 @@ Three corpora, each a tuple of :class:`Case`:
 - ``NUMDIFFTOOLS_SUITE``: the cases of numdifftools' ``tests/test_numdifftools.py`` and
   ``tests/test_example_functions.py`` (the same 19 functions at 0.5, n = 1..7);
 - ``SWEEPS``: domain edges on both sides, one-sided n = 1..6, complex-step edge cases,
-  aliasing, flat directions, exact zeros, low-degree polynomials, log at 1e80.
+  aliasing, oscillations (sin(k t) at 200 seeded random points, k up to 5000), flat
+  directions, exact zeros, low-degree polynomials, log at 1e80.
 
 Every truth is a closed form, except the n-th derivatives of the example functions,
 which come from Cauchy's integral formula on a circle in the complex plane
@@ -1224,6 +1225,7 @@ def _sweeps() -> tuple[Case, ...]:
             tags=("tiny x",),
         )
     )
+    cases.extend(_oscillations())
     # flat directions and constants (item 6), exact zeros (item 7)
     cases.append(Case(c, "constant", "derivative", constant, 1.0, 0.0, rtol=0.0, tags=("flat",)))
     for method in ("central", "forward", "backward", "complex"):
@@ -1256,6 +1258,91 @@ def _sweeps() -> tuple[Case, ...]:
         Case(c, "log", "derivative", np.log, 1e80, -6.0 / 1e160 / 1e160, n=4, tags=("log 1e80",))
     )
     return tuple(cases)
+
+
+class _SinK:
+    """sin(k t), elementwise; its n-th derivative is k**n sin(k t + n pi / 2)."""
+
+    def __init__(self, k: float) -> None:
+        self.k = k
+
+    def __call__(self, t: Any) -> Any:
+        return np.sin(self.k * t)
+
+
+class _SumSinK(_SinK):
+    """sum(sin(k x_i)) over the first axis: a gradient of cos's."""
+
+    def __call__(self, x: Any) -> Any:
+        return np.sum(np.sin(self.k * np.asarray(x)), axis=0)
+
+
+OSCILLATION_SEED = 20261203
+OSCILLATION_CASES = 200
+OSCILLATION_K_MAX = 5000.0
+
+
+def _oscillations() -> list[Case]:
+    """sin(k t) at random (k, x, n), and the cases sweeps of them found (issue 11).
+
+    f's own rounding of ``k t`` (eps |k t| in its argument) is beyond a noise model of
+    2 eps |f|, and a step of a whole number of periods aliases; both gave successes
+    with estimates 50x to 1e15x too small before the engine's noise model took the
+    argument's rounding into account and its stencils stopped aliasing at ten periods.
+    """
+    rng = np.random.default_rng(OSCILLATION_SEED)
+    found = [  # (k, x, n): the first four found by sweeps, sin(1573 t) by hypothesis
+        (80.0, 2.0, 1),
+        (861.371815756976, -4.878557142795738, 1),
+        (904.5160726150708, -4.631269332166403, 2),
+        (1010.2742379526004, -4.146610492306733, 1),
+        (1573.0, 2.65625, 2),
+    ]
+    drawn = [
+        (
+            float(rng.uniform(1, OSCILLATION_K_MAX)),
+            float(rng.uniform(-5, 5)),
+            int(rng.integers(1, 4)),
+        )
+        for _ in range(OSCILLATION_CASES)
+    ]
+    cases = []
+    for k, x, n in found + drawn:
+        exact = k**n * sin_cos_derivative("sin", k * x, n)
+        cases.append(
+            Case(
+                "sweeps",
+                f"sin({k:.6g}t)",
+                "derivative",
+                _SinK(k),
+                x,
+                exact,
+                n=n,
+                magnitude=k**n,
+                tags=("oscillation",),
+            )
+        )
+    # the four-point first pass of large gradients (256 coordinates or more): its
+    # steps of 2.0002 and 3.0004 periods aliased at these two coordinates
+    for k, bad in (
+        (776.2395127181272, -3.2380149607283615),
+        (913.5178015909818, 4.127357590703625),
+    ):
+        x = np.random.default_rng(OSCILLATION_SEED).uniform(-5, 5, 300)
+        x[0] = bad
+        cases.append(
+            Case(
+                "sweeps",
+                f"sum(sin({k:.6g}x))",
+                "gradient",
+                _SumSinK(k),
+                x,
+                k * np.cos(k * x),
+                magnitude=k,
+                tags=("oscillation",),
+            )
+        )
+    return cases
 
 
 SWEEPS = _sweeps()

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 import slopes
-from slopes import _parallel
+from slopes.parallel import _pool as _parallel
 
 
 def sleepy_quadratic(x: np.ndarray, seconds: float) -> float:
@@ -100,8 +100,8 @@ def _rows(f: Callable, block: np.ndarray) -> list:
 
 def start_pool(k: int) -> float:
     """Start (or resize to) the reusable pool of k processes, as a first gradient would."""
-    from slopes._workers_backends import LokyBackend
-    from slopes._workers_remote import Payload, run_chunk
+    from slopes.parallel._backends import LokyBackend
+    from slopes.parallel._remote import Payload, run_chunk
 
     start = time.perf_counter()
     executor = LokyBackend(k)._executor()

@@ -35,9 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _cases
 
-from slopes._diff_quick import QUICK_FACTOR
-from slopes._diff_table import NOISE_FACTOR, RATIO_SAFETY
-from slopes._steps import initial_step
+from slopes.differentiate._engine.quick import QUICK_FACTOR
+from slopes.differentiate._engine.steps import initial_step
+from slopes.differentiate._engine.table import NOISE_FACTOR, RATIO_SAFETY
 
 EPS = float(np.finfo(float).eps)
 

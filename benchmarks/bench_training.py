@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    python benchmarks/bench_training.py [--quick] [--mnist ../shared/data/mnist]
+    python benchmarks/bench_training.py [--quick] [--mnist DIR]
                                         [--threads 1] [--json out.json]
 
 Measures, in one run on one machine:
@@ -225,7 +225,11 @@ def same_path(digits, epochs):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="one repeat of the step timing")
-    parser.add_argument("--mnist", default=str(ROOT.parent / "shared" / "data" / "mnist"))
+    parser.add_argument(
+        "--mnist",
+        default=os.environ.get("SLOPES_MNIST_DIR"),
+        help="folder with the original MNIST IDX files (default: $SLOPES_MNIST_DIR)",
+    )
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (0: leave as is)")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
@@ -261,6 +265,8 @@ def main(argv=None):
         )
         results["digits_two_layer_numerical"] = same_path(digits, 1 if args.quick else 3)
         try:
+            if args.mnist is None:
+                raise FileNotFoundError("no --mnist folder (nor SLOPES_MNIST_DIR)")
             X, y = slopes.datasets.load_mnist(args.mnist, kind="t10k")
         except FileNotFoundError as exc:
             print(f"   MNIST skipped: {exc}")

@@ -1,11 +1,23 @@
-"""Fixtures shared by the workers= test files (test_parallel*.py)."""
+"""Fixtures shared by the workers= test files (test_parallel*.py), and hypothesis's profile.
+
+Every property test sees the same examples on every run (``derandomize``, no example
+database): a run of the suite is reproducible, on any machine. ``SLOPES_FUZZ_RANDOM=1``
+explores new examples instead.
+"""
 
 from __future__ import annotations
 
-import pytest
+import os
 
-from slopes import _parallel
-from slopes._progress import NullBar
+import pytest
+from hypothesis import settings
+
+from slopes._util.progress import NullBar
+from slopes.parallel import _pool as _parallel
+
+settings.register_profile("slopes-suite", derandomize=True, database=None)
+settings.register_profile("slopes-explore", derandomize=False)
+settings.load_profile("slopes-explore" if "SLOPES_FUZZ_RANDOM" in os.environ else "slopes-suite")
 
 
 @pytest.fixture
@@ -32,7 +44,7 @@ def bars(monkeypatch):
 @pytest.fixture
 def record_dispatches(monkeypatch):
     """Call it to start recording the number of chunks each loky dispatch sends out."""
-    from slopes._workers_backends import LokyBackend
+    from slopes.parallel._backends import LokyBackend
 
     def start() -> list[int]:
         dispatched = []

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 import slopes
-from slopes import _checkpoint
 from slopes.optim import AdamState, SGDState
+from slopes.training import _checkpoint as _checkpoint
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _train_script
@@ -53,7 +53,9 @@ def test_optimizer_states_round_trip(tmp_path):
         back = _checkpoint.unpack_tree(opt.init(params), "s", arrays)
         assert type(back) is type(state) and isinstance(back, (SGDState, AdamState))
         assert meta["note"] == "x"
-        for got, want in zip(slopes._pytree.flatten(back)[0], slopes._pytree.flatten(state)[0]):
+        for got, want in zip(
+            slopes._util.pytree.flatten(back)[0], slopes._util.pytree.flatten(state)[0]
+        ):
             assert (got is None and want is None) or np.array_equal(got, want)
             assert isinstance(got, int) == isinstance(want, int)  # the step count stays an int
     assert [p.name for p in tmp_path.iterdir()] == ["state.npz"]  # no temporary files left
@@ -178,7 +180,7 @@ def test_callable_learning_rate_resumes(tmp_path):
 
 def test_fingerprint_of_a_callable_lr_is_the_same_in_another_process(tmp_path):
     code = (
-        "import slopes, slopes._checkpoint as c; "
+        "import slopes, slopes.training._checkpoint as c; "
         "print(c.describe_optimizer(slopes.optim.adam(lr=lambda t: 0.5 ** t)))"
     )
     runs = [

@@ -195,7 +195,7 @@ def test_tiny_and_huge_arguments():
 
 
 def test_workers_and_progress_give_the_same_numbers(monkeypatch):
-    import slopes._parallel
+    import slopes.parallel._pool
 
     calls = []
 
@@ -203,7 +203,7 @@ def test_workers_and_progress_give_the_same_numbers(monkeypatch):
         calls.append((workers, progress))
         return [func(task) for task in tasks]
 
-    monkeypatch.setattr(slopes._parallel, "parallel_map", parallel_map)
+    monkeypatch.setattr(slopes.parallel._pool, "parallel_map", parallel_map)
     x = np.linspace(0.1, 2.0, 7)
     serial = derivative(np.log, x)
     assert (derivative(np.log, x, workers=4) == serial).all()
@@ -407,7 +407,7 @@ def test_upper_domain_edges_converge_one_sided_like_their_mirrors(f, x, exact):
 def test_aliasing_is_not_success(x):
     # issue 11 item 9: sin(1000 x) gave 3.79 +- 4e-14 (truth -990) with success:
     # the steps span whole periods (0.044 is 14.01 pi / 1000; 0.025 and its
-    # quarter 8 pi and 2 pi): the family's widest point at 4.3 h breaks that
+    # quarter 8 pi and 2 pi): the family's widest point at 4.293 h breaks that
     res = derivative(lambda t: np.sin(1000 * t), x, full_output=True)
     truth = 1000 * np.cos(1000 * x)
     assert not res.success or abs(res.value - truth) <= res.error
@@ -474,3 +474,44 @@ def test_log_at_1e80_fourth_derivative_on_the_scalar_path():
     assert res.value == pytest.approx(-6e-320, rel=1e-3) or not res.success
     array = derivative(np.log, np.array([1e80]), n=4, full_output=True)
     assert res.status == array.status[0] and res.nfev == array.nfev[0]
+
+
+FAST_PATH_CASES = [
+    (np.exp, 1.0),
+    (np.sin, 0.7),
+    (np.log, 3.0),
+    (np.cos, -2.5),
+    (np.sqrt, 0.25),
+    (np.arctan, 1e-3),
+    (lambda t: t**3 - 2 * t, 1.5),
+    (lambda t: np.exp(-(t**2)) * np.cos(5 * t), 0.3),
+    (lambda t: 1 / (1 + t**2), -4.0),
+    (lambda t: np.sin(40 * t), 0.9),
+]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("order", [2, 4])
+def test_scalar_fast_path_is_the_engine_bit_for_bit(n, order):
+    """The scalar call's first trial runs the engine's own rules on floats
+    (the engine's arithmetic module): where it settles the derivative, the array engine
+    gives the same numbers, bit for bit. slopes controls every operation here:
+    the same points, f's same calls, numpy's einsum and power on both paths, and
+    IEEE arithmetic on the rest."""
+    from slopes.differentiate._engine.core import DERIVATIVE_LEVELS
+    from slopes.differentiate._engine.stencils import family
+
+    first_trial = len(family("central", n, order, DERIVATIVE_LEVELS)[0])  # its evaluations
+    settled = 0
+    for f, x in FAST_PATH_CASES:
+        fast = derivative(f, x, n=n, order=order, full_output=True)
+        array = derivative(f, np.array([x]), n=n, order=order, full_output=True)
+        assert (fast.value, fast.error, fast.step) == (
+            array.value[0],
+            array.error[0],
+            array.step[0],
+        ), (f, x)
+        assert (int(fast.nfev), int(fast.status)) == (int(array.nfev[0]), int(array.status[0]))
+        settled += int(fast.nfev) == first_trial
+    if n == 1:  # higher derivatives mostly need a second trial (a larger step)
+        assert settled >= 3  # the fast path does settle some of them

@@ -1,4 +1,4 @@
-"""How results look in a terminal and in Jupyter: slopes._display on every result type."""
+"""How results look in a terminal and in Jupyter: slopes._util.display on every result type."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import slopes
-from slopes._display import Row, Verdict, result_html, result_text, rows, summarize, verdict
-from slopes._result import Result
+from slopes._util.display import Row, Verdict, result_html, result_text, rows, summarize, verdict
+from slopes._util.result import Result
 from slopes.models import SoftmaxRegression
 
 GREEN, RED = "color:#1b7f3b", "color:#b00020"

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import slopes
-from slopes import _checkpoint
+from slopes.training import _checkpoint as _checkpoint
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _train_script

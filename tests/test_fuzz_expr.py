@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slopes._cli_support import CLIError, resolve_function
 from slopes.cli import main
+from slopes.cli._support import CLIError, resolve_function
 from slopes.expr import ExpressionError, compile_expression
 
 FUZZ = settings(

@@ -15,7 +15,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from slopes._idx import IDXFormatError, read_idx
+from slopes.datasets._idx import IDXFormatError, read_idx
 
 FUZZ = settings(
     max_examples=int(os.environ.get("SLOPES_FUZZ_EXAMPLES", "60")),

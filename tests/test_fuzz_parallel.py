@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 import slopes
-from slopes._parallel import WorkerError, Workers, WorkerTimeout, parallel_map
-from slopes._workers_backends import _WARM_LOKY, _pid_alive
+from slopes.parallel._backends import _WARM_LOKY, _pid_alive
+from slopes.parallel._pool import WorkerError, Workers, WorkerTimeout, parallel_map
 
 CALLER_PID = os.getpid()
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(slopes.__file__)))  # the slopes tested
@@ -151,7 +151,7 @@ SCRIPT = textwrap.dedent(
     """
     import functools, os, sys, time
     import numpy as np
-    from slopes._parallel import parallel_map
+    from slopes.parallel._pool import parallel_map
 
     def f(folder, block):
         open(os.path.join(folder, str(os.getpid())), "w").close()

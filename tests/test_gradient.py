@@ -10,9 +10,9 @@ from collections import namedtuple
 import numpy as np
 import pytest
 
-import slopes._evaluate as evaluate_module
-import slopes._parallel
-from slopes._pytree import flatten, tree_map
+import slopes.differentiate._engine.evaluate as evaluate_module
+import slopes.parallel._pool
+from slopes._util.pytree import flatten, tree_map
 from slopes.differentiate import DiffResult, gradient
 
 
@@ -154,7 +154,7 @@ def _recording_map(calls):
 
 def test_workers_route_through_parallel_map_with_picklable_blocks(monkeypatch):
     calls = []
-    monkeypatch.setattr(slopes._parallel, "parallel_map", _recording_map(calls))
+    monkeypatch.setattr(slopes.parallel._pool, "parallel_map", _recording_map(calls))
     x = np.linspace(-1, 1, 30)
     serial = gradient(sum_sq_sin, x, vectorized=True)
     spread = gradient(sum_sq_sin, x, vectorized=True, workers=3)
@@ -171,7 +171,7 @@ def test_workers_route_through_parallel_map_with_picklable_blocks(monkeypatch):
 
 
 def test_errors_on_workers_name_the_point(monkeypatch):
-    monkeypatch.setattr(slopes._parallel, "parallel_map", _recording_map([]))
+    monkeypatch.setattr(slopes.parallel._pool, "parallel_map", _recording_map([]))
 
     def f(v):
         if v[0] > 1.0:
@@ -243,7 +243,7 @@ def test_errors_from_worker_processes_name_the_point(monkeypatch, kind, raised, 
 
 def test_few_points_on_workers_are_spread_one_per_task(monkeypatch):
     calls = []
-    monkeypatch.setattr(slopes._parallel, "parallel_map", _recording_map(calls))
+    monkeypatch.setattr(slopes.parallel._pool, "parallel_map", _recording_map(calls))
     x = np.linspace(-1, 1, 8)
     assert (
         gradient(sum_sq_sin, x, step=1e-4, workers=8) == gradient(sum_sq_sin, x, step=1e-4)

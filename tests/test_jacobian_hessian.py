@@ -157,8 +157,8 @@ def test_hessian_of_non_polynomials_is_accurate_and_honest():
 
 
 def test_bound_guess_lets_the_step_model_grow_past_a_geometric_guess():
-    from slopes._diff_table import error_table
-    from slopes._stencils import family
+    from slopes.differentiate._engine.stencils import family
+    from slopes.differentiate._engine.table import error_table
 
     # g(t) = 1e3 + 500 t^2 + 100 t^4 along one line: orders 4 and 6 of the second
     # derivative are exact, so |D_1 - D_2| is rounding and d_0 = 200 h^2: the
@@ -169,10 +169,10 @@ def test_bound_guess_lets_the_step_model_grow_past_a_geometric_guess():
     values = (1e3 + 500 * t**2 + 100 * t**4)[None, :, None]
     plain = error_table(values, weights, orders, h, 2, 2.0**-52)
     bounded = error_table(values, weights, orders, h, 2, 2.0**-52, bound_guess=True)
-    assert plain["any_resolved"].all() and not plain["top_resolved"].any()
+    assert plain.any_resolved.all() and not plain.top_resolved.any()
     # the reported (measured) error is the same; only the step model differs
-    np.testing.assert_array_equal(bounded["error"], plain["error"])
-    assert 0 < bounded["truncation"][0, 0] < plain["truncation"][0, 0] / 10
+    np.testing.assert_array_equal(bounded.error, plain.error)
+    assert 0 < bounded.truncation[0, 0] < plain.truncation[0, 0] / 10
 
 
 def test_hessian_from_a_gradient():

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import slopes
-from slopes._nn import cross_entropy, log_softmax, sigmoid, softmax
 from slopes.models import SoftmaxRegression, TwoLayerNet
+from slopes.models._nn import cross_entropy, log_softmax, sigmoid, softmax
 
 
 def central_difference(f, params, h=1e-6):

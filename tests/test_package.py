@@ -13,60 +13,111 @@ import slopes
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "slopes"
 
-# Lower layers never import higher ones (DESIGN.md: stencils, steps and evaluation
-# know nothing of optimisers, training, plots or the command line).
-LAYERS = [
-    (0, r"_warnings|_pytree|_result|_display|_progress|_stencils|_steps|_parallel|_workers_.*"),
-    (0, r"_evaluate|_evaluate_.*"),
-    (1, r"differentiate|_diff_.*|_richardson|_check|_validate"),
-    (0, r"_warnings"),
-    (1, r"_directional.*|_hessdiag|_taylor|_propagate"),
-    (2, r"optim|_optim_.*|_schedules|functions|_functions_.*|book"),
-    (3, r"descent|_descent_.*|_diagnose|_history|datasets|_idx|models|_models_.*|_nn"),
-    (4, r"training|_training_.*|_checkpoint"),
-    (5, r"plot|_plot_.*|expr|_expr_.*"),
-    (6, r"tour|_tour_.*|cli|_cli_.*|__main__"),
-]
+# Lower layers never import higher ones: one row per package (or top-level module) of
+# slopes. A module may import its own package and any package of its layer or below.
+LAYERS = {
+    "_util": 0,  # warnings, pytrees, results, display, progress bars
+    "parallel": 1,  # workers=: pools, executors, Dask, errors from workers
+    "differentiate": 2,  # derivatives, with the finite-difference engine inside
+    "optim": 3,
+    "functions": 3,
+    "book": 3,
+    "descent": 4,
+    "models": 4,
+    "datasets": 4,
+    "training": 5,
+    "plot": 6,
+    "expr": 6,
+    "tour": 7,
+    "cli": 7,
+    "explore": 7,
+    "__main__": 7,
+}
+ENGINE = ("slopes", "differentiate", "_engine")
 
 
-def layer_of(module: str) -> int:
-    for layer, pattern in LAYERS:
-        if re.fullmatch(pattern, module):
-            return layer
-    raise AssertionError(f"module slopes.{module} has no layer: add it to LAYERS")
+def package_of(path: Path) -> str:
+    """The row of LAYERS a file belongs to: its top-level package, or its own name."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return parts[0]
 
 
-def slopes_imports(path: Path) -> set[str]:
-    """Names of slopes modules imported anywhere in the file (top level or inside functions)."""
+def module_parts(path: Path) -> tuple[str, ...]:
+    """The dotted name of a file, as parts: src/slopes/plot/_common.py -> slopes, plot, _common."""
+    parts = ("slopes", *path.relative_to(PACKAGE).with_suffix("").parts)
+    return parts[:-1] if parts[-1] == "__init__" else parts
+
+
+def slopes_imports(path: Path) -> set[tuple[str, ...]]:
+    """Dotted names (as parts) of the slopes modules the file imports, anywhere in it."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    own = module_parts(path)
+    package = own if path.name == "__init__.py" else own[:-1]
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
+            names = [tuple(alias.name.split(".")) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:  # relative import inside the package
-                base = "slopes." + base if base else "slopes"
-            names = [base] if base != "slopes" else [f"slopes.{a.name}" for a in node.names]
+            if node.level:  # relative: from the file's package, one level up per extra dot
+                base = package[: len(package) - node.level + 1]
+                base = (*base, *node.module.split(".")) if node.module else base
+            else:
+                base = tuple((node.module or "").split("."))
+            # `from slopes import functions` imports slopes.functions
+            names = [(*base, alias.name) for alias in node.names] if len(base) == 1 else [base]
         else:
             continue
-        for name in names:
-            module = name.split(".")[1] if name.startswith("slopes.") else ""
-            if (PACKAGE / f"{module}.py").exists():  # skip `from slopes import __version__`
-                found.add(module)
-    return found
+        found |= {name for name in names if name[0] == "slopes" and len(name) > 1}
+    # `from slopes import __version__` and the like name no module
+    return {name for name in found if name[1] in LAYERS}
 
 
-MODULES = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
+FILES = sorted(p for p in PACKAGE.rglob("*.py") if p != PACKAGE / "__init__.py")
+PACKAGES = sorted(
+    {p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+    | {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+)
 
 
-@pytest.mark.parametrize("module", MODULES)
-def test_lower_layers_never_import_higher_ones(module):
-    own = layer_of(module)
-    for imported in slopes_imports(PACKAGE / f"{module}.py"):
-        assert layer_of(imported) <= own, (
-            f"slopes.{module} (layer {own}) imports slopes.{imported} (layer {layer_of(imported)})"
+def test_every_package_has_a_layer():
+    assert set(PACKAGES) == set(LAYERS), "add each package of slopes to LAYERS (and no other)"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_lower_layers_never_import_higher_ones(path):
+    own = package_of(path)
+    for name in slopes_imports(path):
+        imported = name[1]
+        assert LAYERS[imported] <= LAYERS[own], (
+            f"{'.'.join(module_parts(path))} (layer {LAYERS[own]}) imports "
+            f"{'.'.join(name)} (layer {LAYERS[imported]})"
         )
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((PACKAGE / "differentiate" / "_engine").glob("*.py")),
+    ids=lambda p: p.name,
+)
+def test_the_engine_never_imports_the_public_layer(path):
+    for name in slopes_imports(path):
+        if name[:2] == ENGINE[:2]:
+            assert name[:3] == ENGINE, f"the engine's {path.name} imports {'.'.join(name)}"
+
+
+def test_the_layering_test_sees_relative_imports():
+    # a check that can fail: the parser resolves `from .._util.pytree import ...`
+    core = PACKAGE / "differentiate" / "_engine" / "core.py"
+    assert ("slopes", "_util", "pytree") in slopes_imports(core)
+    assert ("slopes", "parallel", "_pool") in slopes_imports(PACKAGE / "parallel" / "__init__.py")
+
+
+@pytest.mark.parametrize(
+    "init", sorted(PACKAGE.glob("**/__init__.py")), ids=lambda p: str(p.relative_to(PACKAGE))
+)
+def test_every_package_says_what_it_offers(init):
+    docstring = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
+    assert docstring and len(docstring.split()) >= 10, f"{init} needs a docstring"
 
 
 def test_every_public_name_resolves():
@@ -140,7 +191,7 @@ def test_licence_metadata_is_pep_639():
     assert project["license"] == "MIT AND CC-BY-4.0"
     for path in project["license-files"]:
         assert (ROOT / path).is_file(), path
-    assert "src/slopes/data/DIGITS-LICENSE.txt" in project["license-files"]
+    assert "src/slopes/datasets/data/DIGITS-LICENSE.txt" in project["license-files"]
     # setuptools refuses "License ::" classifiers next to an SPDX expression (PEP 639
     # deprecates them): the expression is the one statement of the licence
     assert not [c for c in project["classifiers"] if c.startswith("License ::")]
@@ -164,7 +215,7 @@ def test_no_scikit_learn_and_the_digits_ship_as_package_data():
     names = [re.split(r"[<>=!~\[; ]", d)[0].lower() for d in config["project"]["dependencies"]]
     assert "scikit-learn" not in names and "sklearn" not in names
     shipped = config["tool"]["setuptools"]["package-data"]["slopes"]
-    for name in ("py.typed", "data/digits.csv.gz", "data/DIGITS-LICENSE.txt"):
+    for name in ("py.typed", "datasets/data/digits.csv.gz", "datasets/data/DIGITS-LICENSE.txt"):
         assert name in shipped and (PACKAGE / name).is_file()
     code = (
         "import sys, slopes; slopes.datasets.load_digits();"

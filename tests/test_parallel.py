@@ -15,10 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slopes import _parallel
-from slopes._parallel import WorkerError, parallel_map, resolve_workers
-from slopes._warnings import SlopesWarning
-from slopes._workers_backends import (
+from slopes._util.warnings import SlopesWarning
+from slopes.parallel import _pool as _parallel
+from slopes.parallel._backends import (
     _THREAD_VARIABLES,
     _WARM_LOKY,
     Backend,
@@ -26,6 +25,7 @@ from slopes._workers_backends import (
     cpu_count,
     worker_thread_env,
 )
+from slopes.parallel._pool import WorkerError, parallel_map, resolve_workers
 
 CALLER_PID = os.getpid()
 
@@ -328,7 +328,7 @@ def test_importing_parallel_loads_no_dask_and_starts_no_pool():
     import sys
 
     code = (
-        "import sys, slopes._parallel; "
+        "import sys, slopes.parallel._pool; "
         "print(sorted(m for m in ('dask', 'distributed', 'loky') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -373,8 +373,9 @@ def test_worker_side_module_imports_only_what_a_worker_needs():
     import sys
 
     code = (
-        "import sys, slopes._workers_remote; print(sorted(m for m in ('hashlib', 'numpy', "
-        "'slopes._parallel', 'slopes._evaluate', 'slopes.differentiate') if m in sys.modules))"
+        "import sys, slopes.parallel._remote; print(sorted(m for m in ('hashlib', 'numpy', "
+        "'slopes.parallel._pool', 'slopes.differentiate._engine.evaluate', "
+        "'slopes.differentiate') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

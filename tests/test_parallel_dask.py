@@ -10,8 +10,8 @@ import time
 import numpy as np
 import pytest
 
-from slopes import _parallel
-from slopes._parallel import parallel_map
+from slopes.parallel import _pool as _parallel
+from slopes.parallel._pool import parallel_map
 
 distributed = pytest.importorskip("distributed")
 

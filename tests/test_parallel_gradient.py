@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import slopes
-from slopes._workers_backends import _WARM_LOKY
+from slopes.parallel._backends import _WARM_LOKY
 
 
 def list_map(fn, items):

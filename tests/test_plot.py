@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 from PIL import Image
 
 from slopes import plot
-from slopes._plot_common import batch_caller, clip_path, path_window
+from slopes.plot._common import batch_caller, clip_path, path_window
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 
 import slopes
 from slopes import functions, plot
-from slopes._plot_common import path_window
+from slopes.plot._common import path_window
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from slopes._pytree import flatten, ravel, tree_map, unflatten
+from slopes._util.pytree import flatten, ravel, tree_map, unflatten
 
 Pair = namedtuple("Pair", "left right")
 

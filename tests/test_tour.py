@@ -17,11 +17,11 @@ matplotlib.use("Agg")  # tests only
 from PIL import Image
 
 from slopes import tour
-from slopes._plot_fonts import missing_glyphs
-from slopes._tour_layout import columns, wrap
-from slopes._tour_text import LANGUAGES, TEXT, diagnosis
 from slopes.book import gradient_descent
 from slopes.descent import minimize
+from slopes.plot._fonts import missing_glyphs
+from slopes.tour._layout import columns, wrap
+from slopes.tour._text import LANGUAGES, TEXT, diagnosis
 
 # numbers the chapter prints, to the last digit
 CHAPTER_NUMBERS = [
@@ -356,7 +356,7 @@ def test_korean_figures_speak_korean_with_a_font_that_has_every_glyph(english, k
 def test_the_shipped_font_has_every_hangul_syllable_of_ks_x_1001_and_its_licence():
     from matplotlib.ft2font import FT2Font
 
-    from slopes._plot_fonts import FONT_FILE
+    from slopes.plot._fonts import FONT_FILE
 
     charmap = FT2Font(str(FONT_FILE)).get_charmap()
     syllables = set()

@@ -22,13 +22,13 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
     from typing_extensions import assert_type
 
-    from slopes._check import GradCheck
-    from slopes._directional import DirectionalResult
-    from slopes._parallel import WorkerError, Workers
-    from slopes._propagate import PropagateResult
-    from slopes._taylor import TaylorResult
     from slopes.descent import MinimizeResult
     from slopes.differentiate import DiffResult
+    from slopes.differentiate._check import GradCheck
+    from slopes.differentiate._directional import DirectionalResult
+    from slopes.differentiate._propagate import PropagateResult
+    from slopes.differentiate._taylor import TaylorResult
+    from slopes.parallel import WorkerError, Workers
     from slopes.training import FitResult
 
 

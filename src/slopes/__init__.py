@@ -30,11 +30,11 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "jacobian": ("slopes.differentiate", "jacobian"),
     "hessian": ("slopes.differentiate", "hessian"),
     "check_grad": ("slopes.differentiate", "check_grad"),
-    "jvp": ("slopes._directional", "jvp"),
-    "hvp": ("slopes._directional", "hvp"),
-    "hessdiag": ("slopes._hessdiag", "hessdiag"),
-    "taylor": ("slopes._taylor", "taylor"),
-    "propagate": ("slopes._propagate", "propagate"),
+    "jvp": ("slopes.differentiate", "jvp"),
+    "hvp": ("slopes.differentiate", "hvp"),
+    "hessdiag": ("slopes.differentiate", "hessdiag"),
+    "taylor": ("slopes.differentiate", "taylor"),
+    "propagate": ("slopes.differentiate", "propagate"),
     "minimize": ("slopes.descent", "minimize"),
     "fit": ("slopes.training", "fit"),
     "book": ("slopes.book", None),
@@ -45,10 +45,10 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "plot": ("slopes.plot", None),
     "expr": ("slopes.expr", None),
     "tour": ("slopes.tour", None),
-    "SlopesWarning": ("slopes._warnings", "SlopesWarning"),
-    "Workers": ("slopes._parallel", "Workers"),
-    "WorkerError": ("slopes._parallel", "WorkerError"),
-    "WorkerTimeout": ("slopes._parallel", "WorkerTimeout"),
+    "SlopesWarning": ("slopes._util.warnings", "SlopesWarning"),
+    "Workers": ("slopes.parallel", "Workers"),
+    "WorkerError": ("slopes.parallel", "WorkerError"),
+    "WorkerTimeout": ("slopes.parallel", "WorkerTimeout"),
 }
 
 __all__ = sorted([*_LAZY, "__version__"])
@@ -71,19 +71,19 @@ def __dir__() -> list[str]:
 
 
 if _typing.TYPE_CHECKING:  # pragma: no cover - for static type checkers and IDEs only
-    from slopes import book, datasets, expr, functions, models, optim, plot, tour  # noqa: F401
-    from slopes._directional import hvp, jvp  # noqa: F401
-    from slopes._hessdiag import hessdiag  # noqa: F401
-    from slopes._parallel import WorkerError, Workers, WorkerTimeout  # noqa: F401
-    from slopes._propagate import propagate  # noqa: F401
-    from slopes._taylor import taylor  # noqa: F401
-    from slopes._warnings import SlopesWarning  # noqa: F401
-    from slopes.descent import minimize  # noqa: F401
-    from slopes.differentiate import (  # noqa: F401
+    from . import book, datasets, expr, functions, models, optim, plot, tour  # noqa: F401
+    from ._util.warnings import SlopesWarning  # noqa: F401
+    from .descent import minimize  # noqa: F401
+    from .differentiate import (  # noqa: F401
         check_grad,
         derivative,
         gradient,
         hessian,
         jacobian,
     )
-    from slopes.training import fit  # noqa: F401
+    from .differentiate._directional import hvp, jvp  # noqa: F401
+    from .differentiate._hessdiag import hessdiag  # noqa: F401
+    from .differentiate._propagate import propagate  # noqa: F401
+    from .differentiate._taylor import taylor  # noqa: F401
+    from .parallel import WorkerError, Workers, WorkerTimeout  # noqa: F401
+    from .training import fit  # noqa: F401

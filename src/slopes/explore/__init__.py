@@ -47,7 +47,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from slopes.explore._command import add_arguments, command, serve
+from ._command import add_arguments, command, serve
 
 # the server and the API import the library (minimize, derivative): loaded on first use,
 # so that registering `slopes explore` on the command line costs nothing
@@ -78,6 +78,6 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from slopes.explore._api import OPTIMIZERS
-    from slopes.explore._problem import ApiError
-    from slopes.explore._server import ExploreServer, make_server
+    from ._api import OPTIMIZERS
+    from ._problem import ApiError
+    from ._server import ExploreServer, make_server

@@ -28,12 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from slopes import functions, optim
-from slopes.descent import minimize
-from slopes.differentiate import derivative
-from slopes.explore._limits import LR_RANGE, MAX_GRID, MAX_STEPS, STEP_RANGE, TIME_LIMIT_S
-from slopes.explore._problem import ApiError, Problem, resolve
-from slopes.explore._query import Query, parse_query
+from .. import functions, optim
+from ..descent import minimize
+from ..differentiate import derivative
+from ._limits import LR_RANGE, MAX_GRID, MAX_STEPS, STEP_RANGE, TIME_LIMIT_S
+from ._problem import ApiError, Problem, resolve
+from ._query import Query, parse_query
 
 __all__ = [
     "ENDPOINTS",

@@ -15,11 +15,11 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from slopes._warnings import SlopesWarning
-from slopes.explore._limits import LOOPBACK_HOSTS
+from .._util.warnings import SlopesWarning
+from ._limits import LOOPBACK_HOSTS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from slopes.explore._server import ExploreServer
+    from ._server import ExploreServer
 
 __all__ = ["add_arguments", "command", "serve"]
 
@@ -122,7 +122,7 @@ def serve(
             SlopesWarning,
             stacklevel=2,
         )
-    from slopes.explore._server import make_server  # the library, only when serving
+    from ._server import make_server  # the library, only when serving
 
     server = make_server(host, port)
     url = _page_url(server, lang)

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slopes import functions
-from slopes.expr import Expression, ExpressionError, compile_expression
+from .. import functions
+from ..expr import Expression, ExpressionError, compile_expression
 
 __all__ = ["ApiError", "Problem", "resolve"]
 

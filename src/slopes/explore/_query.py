@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from slopes.explore._limits import MAX_COORDINATES
-from slopes.explore._problem import ApiError
+from ._limits import MAX_COORDINATES
+from ._problem import ApiError
 
 __all__ = ["Query", "parse_query"]
 

@@ -25,9 +25,9 @@ from importlib import resources
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from slopes.explore._api import ENDPOINTS
-from slopes.explore._limits import LOOPBACK_HOSTS, MAX_COMPUTING, MAX_REQUEST_BYTES, TIME_LIMIT_S
-from slopes.explore._problem import ApiError
+from ._api import ENDPOINTS
+from ._limits import LOOPBACK_HOSTS, MAX_COMPUTING, MAX_REQUEST_BYTES, TIME_LIMIT_S
+from ._problem import ApiError
 
 __all__ = ["ExploreServer", "make_server"]
 
