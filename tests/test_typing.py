@@ -70,3 +70,36 @@ def test_every_lazy_name_is_seen_by_type_checkers():
                     seen |= {alias.asname or alias.name for alias in statement.names}
     public = set(slopes.__all__) - {"__version__"}
     assert public - seen == set(), "add these to the TYPE_CHECKING imports of slopes/__init__"
+
+
+def test_overloads_list_the_implementations_parameters():
+    # an overload is a copy of its function's signature with other types; a parameter
+    # added to the function but not to its overloads would be refused by type checkers
+    # (mypy checks that the implementation accepts the overloads, not the converse)
+    import ast
+
+    def names(node: ast.FunctionDef) -> list[str]:
+        arguments = node.args
+        return [a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs]
+
+    drifted, overloaded = [], 0
+    for path in sorted((ROOT / "src" / "slopes").rglob("*.py")):
+        functions: dict[str, list[ast.FunctionDef]] = {}
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef):
+                functions.setdefault(node.name, []).append(node)
+        for name, nodes in functions.items():
+            stubs = [
+                n for n in nodes if any(ast.unparse(d) == "overload" for d in n.decorator_list)
+            ]
+            if not stubs:
+                continue
+            overloaded += 1
+            implementation = names([n for n in nodes if n not in stubs][-1])
+            drifted += [
+                f"{path.name}:{stub.lineno} {name}"
+                for stub in stubs
+                if names(stub) != implementation
+            ]
+    assert overloaded >= 9  # derivative ... taylor, load_mnist, apply_updates
+    assert drifted == [], drifted
