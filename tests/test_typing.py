@@ -103,3 +103,41 @@ def test_overloads_list_the_implementations_parameters():
             ]
     assert overloaded >= 9  # derivative ... taylor, load_mnist, apply_updates
     assert drifted == [], drifted
+
+
+def test_no_public_function_returns_any():
+    # a public function says what it gives: an array, a result type, a figure...
+    import importlib
+    import inspect
+    import types
+
+    import slopes
+
+    modules = [getattr(slopes, name) for name in slopes.__all__ if name != "__version__"]
+    modules = [m for m in modules if isinstance(m, types.ModuleType)]
+    modules += [importlib.import_module(f"slopes.{name}") for name in _PACKAGES]
+    functions = [getattr(slopes, name) for name in slopes.__all__ if name != "__version__"]
+    for module in modules:
+        functions += [getattr(module, name) for name in module.__all__]
+    checked, untyped = set(), []
+    for obj in functions:
+        members = [obj] if inspect.isfunction(obj) else []
+        if inspect.isclass(obj) and obj.__module__.startswith("slopes"):
+            members = [
+                member
+                for key, member in vars(obj).items()
+                if inspect.isfunction(member) and (not key.startswith("_") or key == "__call__")
+            ]
+        for function in members:
+            if function in checked or not function.__module__.startswith("slopes"):
+                continue
+            checked.add(function)
+            annotations = function.__annotations__
+            parameters = [p for p in inspect.signature(function).parameters if p != "self"]
+            if annotations.get("return", "Any") == "Any" or set(parameters) - set(annotations):
+                untyped.append(f"{function.__module__}.{function.__qualname__}")
+    assert len(checked) >= 40  # 49 when written
+    assert untyped == []
+
+
+_PACKAGES = ["differentiate", "descent", "training", "parallel"]
