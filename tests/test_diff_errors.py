@@ -165,7 +165,10 @@ def test_f_returning_complex_or_no_numbers_names_f():
     assert gradient(lambda v: np.float32(v[0] * 3), np.array([1.0]))[0] == pytest.approx(3, 1e-5)
 
 
-def test_hessian_grad_of_the_wrong_size_is_named():
+@pytest.mark.parametrize("workers", [None, 2])
+def test_hessian_grad_of_the_wrong_size_is_named(workers):
+    # the message as the check words it, not wrapped as "f raised ... at x=", also
+    # when grad runs on worker processes
     for vectorized in (False, True):
         with pytest.raises(ValueError, match=r"^`grad` must return one number per entry of x \(2"):
             hessian(
@@ -173,7 +176,57 @@ def test_hessian_grad_of_the_wrong_size_is_named():
                 np.array([3.0, 4.0]),
                 grad=lambda v: 2 * v[..., :1],
                 vectorized=vectorized,
+                workers=workers,
             )
+
+
+# -- an f that writes into its input, told from an f that raises ValueError --------------
+
+
+def sum_sq_sin_rows(X):
+    return np.sum(X**2 + np.sin(X), axis=-1)
+
+
+def test_an_f_that_writes_into_its_input_is_found_by_what_it_does_not_by_the_message():
+    # the points reach a vectorized f read-only; this f reports the failed write in
+    # words of its own (no "read-only" in them): it still gets writeable copies
+    def scratch_in_place(X):
+        try:
+            X *= 1.0
+        except ValueError:
+            raise ValueError("the solver needs a scratch buffer") from None
+        return sum_sq_sin_rows(X)
+
+    x = np.linspace(-1.0, 1.0, 40)
+    before = x.copy()
+    got = gradient(scratch_in_place, x, vectorized=True, full_output=True)
+    expected = gradient(sum_sq_sin_rows, x, vectorized=True, full_output=True)
+    np.testing.assert_array_equal(got.value, expected.value)  # slopes does every op
+    assert got.nfev == expected.nfev  # the chunk done again is counted once
+    np.testing.assert_array_equal(x, before)
+
+
+def test_a_value_error_of_f_itself_on_the_read_only_points_is_raised_at_the_point():
+    # a ValueError that writing did not cause (here one that even says "read-only")
+    # is raised, naming the points, chained from f's own exception
+    def picky(X):
+        if np.any(X[..., 0] > 0.5):
+            raise ValueError("read-only file system")
+        return sum_sq_sin_rows(X)
+
+    with pytest.raises(
+        ValueError, match=r"f raised ValueError at a stack of .*read-only file"
+    ) as info:
+        gradient(picky, np.array([0.5, 0.0, 1.0]), step=1e-3, vectorized=True)
+    assert type(info.value.__cause__) is ValueError
+    assert str(info.value.__cause__) == "read-only file system"
+
+    # and f's other errors are raised at once, as before
+    def broken(X):
+        raise KeyError("no such column")
+
+    with pytest.raises(KeyError, match=r"f raised KeyError at a stack of"):
+        gradient(broken, np.zeros(3), vectorized=True)
 
 
 def test_check_grad_compares_structures_and_aligns_dict_keys():

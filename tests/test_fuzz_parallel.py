@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import slopes
-from slopes.parallel._backends import _WARM_LOKY, _pid_alive
+from slopes.parallel._backends import _pid_alive
 from slopes.parallel._pool import WorkerError, Workers, WorkerTimeout, parallel_map
 
 CALLER_PID = os.getpid()
@@ -59,11 +59,20 @@ EXPECTED = {
 }
 
 
-def run_case(kind, workers):
+def worker_pid(block):
+    return os.getpid()
+
+
+def run_case(kind, workers, started=None):
+    """Run f of this ``kind`` on ``workers``; ``started`` collects the worker pids
+    seen before a "hang" (the processes that the timeout must end, for a pool)."""
     f = functools.partial(misbehave, kind, CALLER_PID)
     spec = workers
     if kind == "hang":
-        parallel_map(abs, [1.0, 2.0], workers=workers)  # started: the timeout is f's alone
+        # started: the timeout is f's alone
+        pids = parallel_map(worker_pid, tasks(4), workers=workers)
+        if started is not None:
+            started.extend(pids)
         spec = Workers(workers, timeout=0.5)
     return parallel_map(f, tasks(), workers=spec)
 
@@ -71,10 +80,11 @@ def run_case(kind, workers):
 @pytest.mark.parametrize("kind", ["raise", "exit", "hang"])
 def test_loky(kind):
     error, match = EXPECTED[kind]
+    started = []
     with pytest.raises(error, match=match):
-        run_case(kind, 2)
+        run_case(kind, 2, started)
     if kind == "hang":  # the pool that ran the hung f was killed, not left running it
-        assert not _WARM_LOKY
+        assert started and wait_gone(started) == []
     assert parallel_map(abs, [-1.0, 2.0], workers=2) == [1.0, 2.0]  # a fresh pool works
 
 

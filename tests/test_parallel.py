@@ -19,13 +19,14 @@ from slopes._util.warnings import SlopesWarning
 from slopes.parallel import _pool as _parallel
 from slopes.parallel._backends import (
     _THREAD_VARIABLES,
-    _WARM_LOKY,
     Backend,
     LokyBackend,
     cpu_count,
+    is_dask_client,
     worker_thread_env,
 )
-from slopes.parallel._pool import WorkerError, parallel_map, resolve_workers
+from slopes.parallel._errors import PointError, RemoteTraceback, raise_at
+from slopes.parallel._pool import WorkerError, Workers, parallel_map, resolve_workers
 
 CALLER_PID = os.getpid()
 
@@ -71,10 +72,45 @@ def test_resolve_workers_kinds():
     assert resolve_workers(None) is None
     assert resolve_workers(1) is None  # one process: just serial
     assert type(resolve_workers(np.int32(3))).__name__ == "LokyBackend"
+    assert resolve_workers(3).n_workers == 3
     with cf.ThreadPoolExecutor(2) as executor:
-        assert resolve_workers(executor).n_workers == 2
+        # an Executor does not say its size: Workers(size=) does, else the CPUs
+        assert resolve_workers(executor).n_workers == cpu_count()
+        assert resolve_workers(Workers(executor, size=2)).n_workers == 2
     assert resolve_workers(map) is None  # the builtin map: serial
-    assert type(resolve_workers(lambda fn, xs: list(map(fn, xs)))).__name__ == "MapBackend"
+    mapper = resolve_workers(lambda fn, xs: list(map(fn, xs)))
+    assert type(mapper).__name__ == "MapBackend" and mapper.n_workers == cpu_count()
+    assert resolve_workers(Workers(list_map, size=5)).n_workers == 5
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.0, True, "2"])
+def test_size_must_be_a_positive_integer(bad):
+    with pytest.raises(ValueError, match=r"`size` must be a positive integer or None"):
+        Workers(list_map, size=bad)
+
+
+@pytest.mark.parametrize("workers", [2, None, map])
+def test_size_is_refused_where_the_workers_say_it(workers):
+    with pytest.raises(ValueError, match=r"`size` is for an Executor or a map-like `workers`"):
+        Workers(workers, size=2)
+
+
+def test_local_pool_runs_its_size_in_processes(force_dispatch):
+    # observed, not read from loky: the distinct processes that ran f; each of the
+    # 3 workers holds its task until all 3 have started, so all must take part
+    def hold_until_three(folder, block):
+        open(os.path.join(folder, str(os.getpid())), "w").close()
+        end = time.monotonic() + 60
+        while len(os.listdir(folder)) < 3 and time.monotonic() < end:
+            time.sleep(0.01)
+        return os.getpid()
+
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        f = functools.partial(hold_until_three, folder)
+        pids = parallel_map(f, [np.zeros((1, 1))] * 3, workers=3)
+    assert len(set(pids)) == 3 and CALLER_PID not in pids
 
 
 # -- same results as serial ---------------------------------------------------------------
@@ -191,7 +227,7 @@ def test_large_closure_is_sent_about_once_per_worker(force_dispatch, monkeypatch
     f = big_closure(1)
     tasks = blocks(20, seed=6)
     with RecordingExecutor(2) as executor:
-        got = parallel_map(f, tasks, workers=executor)
+        got = parallel_map(f, tasks, workers=Workers(executor, size=2))
     assert_bit_identical(got, [f(task) for task in tasks])
     n_chunks = len(executor.carried_bytes)
     assert n_chunks >= 10 and sum(executor.carried_bytes) <= 3  # not once per chunk
@@ -248,6 +284,75 @@ def test_unpicklable_exception_keeps_type_name_and_message(force_dispatch):
         parallel_map(lambda b: b if b[0, 0] < 2 else raise_two_arg(b), tasks, workers=2)
 
 
+def test_the_worker_traceback_is_shown_as_the_cause(force_dispatch):
+    tasks = [np.full((1, 2), float(i)) for i in range(6)]
+    with pytest.raises(ValueError, match=r"f failed at x = \[5.0, 5.0\]") as info:
+        parallel_map(fail_on_large, tasks, workers=2)
+    cause = info.value.__cause__
+    assert isinstance(cause, RemoteTraceback)
+    assert "in fail_on_large" in str(cause) and "ValueError: f failed" in str(cause)
+
+
+def raise_at_the_point(block):
+    if block[0, 0] >= 1:
+        raise PointError(f"x={block[0].tolist()}", ZeroDivisionError("pole"))
+    return block.sum()
+
+
+@pytest.mark.parametrize("workers", [None, 2, list_map, "threads"])
+def test_a_point_error_comes_back_as_fs_type_naming_the_point_on_every_path(workers):
+    # PointError is how a func names the point where f failed: the caller gets f's
+    # type and the same words whether it ran here, in threads or in processes
+    tasks = [np.full((1, 2), float(i)) for i in range(4)]
+    expected = r"^f raised ZeroDivisionError at x=\[1.0, 1.0\]: pole$"
+    with pytest.raises(ZeroDivisionError, match=expected) as info:
+        if workers == "threads":
+            with cf.ThreadPoolExecutor(2) as executor:
+                parallel_map(raise_at_the_point, tasks, workers=executor)
+        else:
+            parallel_map(raise_at_the_point, tasks, workers=workers)
+    assert type(info.value.__cause__) is ZeroDivisionError  # chained from f's own
+    assert str(info.value.__cause__) == "pole"
+
+
+def test_a_point_error_round_trip_keeps_what_can_travel():
+    import pickle
+
+    class LocalError(Exception):  # plain pickle cannot find it by name; cloudpickle copies it
+        pass
+
+    try:
+        raise LocalError("no")
+    except LocalError as exc:
+        error = PointError("x=1.0", exc, function="grad")
+    back = pickle.loads(pickle.dumps(error))
+    assert (back.where, back.type_name, back.message, back.function) == (
+        "x=1.0",
+        "LocalError",
+        "no",
+        "grad",
+    )
+    assert type(back.original).__name__ == "LocalError" and str(back.original) == "no"
+    assert "in test_a_point_error_round_trip" in back.remote_traceback  # where f raised
+    with pytest.raises(Exception, match=r"^grad raised LocalError at x=1.0: no$") as info:
+        raise_at(back)
+    assert isinstance(info.value.__cause__.__cause__, RemoteTraceback)
+
+
+def test_worker_errors_are_public_and_one_family():
+    import slopes
+
+    assert slopes.WorkerError is WorkerError and issubclass(WorkerError, RuntimeError)
+    assert issubclass(slopes.WorkerTimeout, WorkerError)
+    assert issubclass(slopes.WorkerTimeout, TimeoutError)
+    assert "catch" in WorkerError.__doc__.lower()  # says when users catch it
+
+
+def test_only_a_real_dask_client_is_one():
+    lookalike = type("Client", (), {"__module__": "distributed.client"})()
+    assert not is_dask_client(lookalike)  # named like one, but not dask's class
+
+
 def test_earliest_failure_wins_even_when_it_comes_last(force_dispatch):
     def f(block):
         if block[0, 0] == 0:
@@ -287,8 +392,8 @@ def sleepy(block, seconds=0.1):
 
 
 def test_killed_loky_worker_is_replaced_and_result_is_whole(force_dispatch):
-    parallel_map(stencil_block, blocks(4), workers=2)  # make sure the pool is up
-    victim = next(iter(_WARM_LOKY[2]._processes))
+    # the pool is up, and one of its processes (the pool is reused) is the victim
+    victim = parallel_map(lambda block: os.getpid(), blocks(4), workers=2)[0]
     killer = threading.Timer(0.25, os.kill, (victim, signal.SIGKILL))
     tasks = blocks(12, seed=4)
     killer.start()

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import slopes
-from slopes.parallel._backends import _WARM_LOKY
+from slopes.parallel._pool import parallel_map
 
 
 def list_map(fn, items):
@@ -101,6 +101,10 @@ def test_error_in_f_on_a_worker_names_the_point(force_dispatch):
     with pytest.raises(ValueError, match=r"negative pressure") as info:
         slopes.gradient(picky, np.array([0.0, 0.1, 0.25, 0.3]), step=1e-3, workers=2)
     assert "x=" in str(info.value) and "0.251" in str(info.value)
+    # chained from f's own error, whose cause shows the worker's traceback through f
+    original = info.value.__cause__
+    assert type(original) is ValueError and str(original) == "negative pressure"
+    assert "in picky" in str(original.__cause__)
 
 
 def test_check_grad_with_workers(force_dispatch):
@@ -132,7 +136,8 @@ def test_killed_loky_worker_during_a_gradient(force_dispatch):
     x = np.linspace(-1.0, 1.0, 24)
     serial = slopes.gradient(cos_sum, x, step=1e-4)  # same arithmetic, no sleep
     slopes.gradient(cos_sum, x[:8], step=1e-4, workers=2)  # the pool is up and warm
-    victim = next(iter(_WARM_LOKY[2]._processes))
+    # one of its processes (the pool is reused) is the victim
+    victim = parallel_map(lambda block: os.getpid(), [x[:1]] * 4, workers=2)[0]
     killer = threading.Timer(0.3, os.kill, (victim, signal.SIGKILL))
     killer.start()
     with pytest.warns(RuntimeWarning, match="died"):

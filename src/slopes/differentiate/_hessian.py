@@ -45,7 +45,7 @@ from ._engine.core import (
     summarise,
     warn_nonfinite,
 )
-from ._engine.evaluate import Evaluator, NotScalar, TreeSpec
+from ._engine.evaluate import BadOutput, Evaluator, NotScalar, TreeSpec
 from ._engine.richardson import CONVERGED, FIXED_STEP, UNRELIABLE, Estimates
 from ._engine.stencils import family, stencil
 from ._engine.steps import exact_step
@@ -252,10 +252,6 @@ def _vector_from_values(f: Any, prepared: Prepared, settings: Settings, found: i
     )
 
 
-class _GradShapeError(ValueError):
-    """grad's output does not fit x (re-raised without the evaluator's "f raised")."""
-
-
 class _FlatGradient:
     """A user's gradient function seen as flat vector -> flat vector (picklable)."""
 
@@ -283,7 +279,7 @@ class _FlatGradient:
     @staticmethod
     def _sized(flat: np.ndarray, size: int) -> np.ndarray:
         if flat.shape[-1] != size:
-            raise _GradShapeError(
+            raise BadOutput(
                 f"`grad` must return one number per entry of x ({size}), got {flat.shape[-1]}"
             )
         return flat
@@ -450,12 +446,7 @@ def hessian(
     else:
         inner = _FlatGradient(grad, prepared.spec, vectorized)
         outer = Prepared(flat, None, None, None, prepared.step, flat.dtype)
-        try:
-            out = along_coordinates(inner, outer, settings, scalar=False)
-        except ValueError as exc:
-            if isinstance(exc.__cause__, _GradShapeError):
-                raise ValueError(str(exc.__cause__)) from None
-            raise
+        out = along_coordinates(inner, outer, settings, scalar=False)
         jac = out.value.reshape(size, size).T  # J[i, j] = d grad_i / d x_j
         value = (jac + jac.T) / 2
         err = np.asarray(out.error, dtype=float).reshape(size, size).T

@@ -31,17 +31,22 @@ import concurrent.futures as cf
 import functools
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .._util.warnings import SlopesWarning
+from ._errors import WorkerError, WorkerTimeout
 from ._remote import (
+    ChunkFailed,
+    FuncMissing,
+    Outcome,
     Payload,
-    WorkerError,
     describe_task,
     run_chunk,
     run_item,
@@ -56,8 +61,6 @@ __all__ = [
     "ExecutorBackend",
     "LokyBackend",
     "MapBackend",
-    "WorkerError",
-    "WorkerTimeout",
     "cpu_count",
     "is_dask_client",
     "run_futures",
@@ -70,33 +73,18 @@ _LOKY_IDLE_TIMEOUT_S = 60  # keep an idle pool this long, so repeated gradients 
 # native thread pools a worker's f may start (numpy's BLAS, OpenMP code)
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
-# The reusable loky pool this process started, by size (one at a time).
-_WARM_LOKY: dict[int, Any] = {}
+
+@dataclass(frozen=True)
+class StartedPool:
+    """The reusable loky pool this process started, and its size (slopes' record of it)."""
+
+    size: int
+    executor: Any
 
 
-class WorkerTimeout(WorkerError, TimeoutError):
-    """The work did not finish within ``Workers(..., timeout=)``.
-
-    Its message names the points still unfinished. A local pool
-    (``workers=k``) is killed when the time runs out; an executor or a dask
-    client is left to its owner. It is a :class:`WorkerError` and a
-    :class:`TimeoutError`.
-
-    Examples
-    --------
-    >>> import time
-    >>> from concurrent.futures import ThreadPoolExecutor
-    >>> from slopes import WorkerTimeout, Workers, derivative
-    >>> def slow(x):
-    ...     time.sleep(0.2)
-    ...     return x * x
-    >>> with ThreadPoolExecutor(1) as pool:
-    ...     try:
-    ...         derivative(slow, 1.0, workers=Workers(pool, timeout=0.05))
-    ...     except WorkerTimeout as error:
-    ...         print(error)  # doctest: +ELLIPSIS
-    f did not finish within the timeout (0.05 s) on the executor ThreadPoolExecutor; ...
-    """
+# The reusable loky pool this process started (loky keeps one at a time: asking
+# for another size replaces it); None before the first and after abandon().
+_started_pool: StartedPool | None = None
 
 
 class Deadline(NamedTuple):
@@ -114,18 +102,25 @@ class Deadline(NamedTuple):
 
 
 def is_dask_client(obj: Any) -> bool:
-    """True for a ``dask.distributed.Client`` (checked without importing dask)."""
-    return any(
-        cls.__name__ == "Client" and cls.__module__.split(".")[0] == "distributed"
-        for cls in type(obj).__mro__
-    )
+    """True for a ``dask.distributed.Client`` (checked without importing dask).
+
+    A Client exists only once ``distributed`` is imported, so an object is one
+    exactly when that module is loaded and the object is an instance of its class.
+    """
+    distributed = sys.modules.get("distributed")
+    return distributed is not None and isinstance(obj, distributed.Client)
 
 
 def _retryable(exc: BaseException) -> bool:
     """Does ``exc`` mean the worker (not f) failed, so the chunk may succeed elsewhere?"""
     if isinstance(exc, (cf.BrokenExecutor, cf.CancelledError)):
         return True  # loky TerminatedWorkerError / BrokenProcessPool; dask lost futures
-    return type(exc).__name__ in {"KilledWorker", "CommClosedError"}
+    # Dask gave up on a chunk whose worker died, or lost its connection: its
+    # errors can only come from a loaded distributed (never imported here)
+    distributed = sys.modules.get("distributed")
+    return distributed is not None and isinstance(
+        exc, (distributed.KilledWorker, distributed.comm.CommClosedError)
+    )
 
 
 def _timeout_error(where: str, deadline: Deadline, chunk: Sequence[Any]) -> WorkerTimeout:
@@ -148,7 +143,7 @@ class Backend:
         chunks: Sequence[Sequence[Any]],
         on_done: Callable[[int], None],
         deadline: Deadline | None,
-    ) -> list[tuple[Any, ...]]:
+    ) -> list[Outcome]:
         """One outcome per chunk (up to the first chunk in which f raised)."""
         raise NotImplementedError
 
@@ -165,14 +160,14 @@ def run_futures(
     deadline: Deadline | None,
     where: str,
     n_inline: int,
-) -> list[tuple[Any, ...]]:
+) -> list[Outcome]:
     """Run ``chunks`` through futures with retries, until ``deadline`` (``time.monotonic``).
 
     ``submitter()`` gives the current ``submit``; ``renew()`` (if any) gives a
     ``submit`` on a fresh pool after the old one broke. The first ``n_inline``
     chunks carry a large payload in full, the others its key only.
     """
-    outcomes: list[tuple[Any, ...] | None] = [None] * len(chunks)
+    outcomes: list[Outcome | None] = [None] * len(chunks)
     attempts = [0] * len(chunks)
     pending: dict[cf.Future, int] = {}
     first_error = len(chunks)  # index of the earliest chunk in which f raised
@@ -225,12 +220,11 @@ def run_futures(
                         ) from exc
                     lost.append(index)
                     continue
-                status = _status(outcome)
-                if status == "missing":
+                if isinstance(outcome, FuncMissing):
                     missing.append(index)  # the key came before the bytes: send them
                     continue
                 outcomes[index] = outcome
-                if status == "error":
+                if isinstance(outcome, ChunkFailed):
                     first_error = min(first_error, index)
                 elif index < first_error:
                     on_done(index)
@@ -312,6 +306,7 @@ class LokyBackend(Backend):
     def _executor(self) -> Any:
         from loky import get_reusable_executor
 
+        global _started_pool
         executor = get_reusable_executor(
             max_workers=self.n_workers,
             timeout=_LOKY_IDLE_TIMEOUT_S,
@@ -319,8 +314,7 @@ class LokyBackend(Backend):
             initargs=(os.getpid(),),
             env=worker_thread_env(self.n_workers),
         )
-        _WARM_LOKY.clear()  # one reusable pool: asking for another size resizes it
-        _WARM_LOKY[self.n_workers] = executor
+        _started_pool = StartedPool(self.n_workers, executor)
         return executor
 
     def run(
@@ -329,7 +323,7 @@ class LokyBackend(Backend):
         chunks: Sequence[Sequence[Any]],
         on_done: Callable[[int], None],
         deadline: Deadline | None,
-    ) -> list[tuple[Any, ...]]:
+    ) -> list[Outcome]:
         return run_futures(
             lambda: self._executor().submit,
             lambda: self._executor().submit,
@@ -342,17 +336,23 @@ class LokyBackend(Backend):
         )
 
     def abandon(self) -> None:
-        for executor in list(_WARM_LOKY.values()):
-            executor.shutdown(wait=False, kill_workers=True)
-        _WARM_LOKY.clear()
+        global _started_pool
+        if _started_pool is not None:
+            _started_pool.executor.shutdown(wait=False, kill_workers=True)
+        _started_pool = None
 
 
 class ExecutorBackend(Backend):
-    """``workers=executor``: any :class:`concurrent.futures.Executor`."""
+    """``workers=executor``: any :class:`concurrent.futures.Executor`.
 
-    def __init__(self, executor: cf.Executor) -> None:
+    An Executor does not say how many tasks it runs at once: ``size`` (from
+    ``Workers(executor, size=k)``) does, else the CPUs of this machine are
+    taken as its size (:func:`cpu_count`).
+    """
+
+    def __init__(self, executor: cf.Executor, size: int | None = None) -> None:
         self.executor = executor
-        self.n_workers = int(getattr(executor, "_max_workers", None) or os.cpu_count() or 1)
+        self.n_workers = cpu_count() if size is None else size
 
     def run(
         self,
@@ -360,7 +360,7 @@ class ExecutorBackend(Backend):
         chunks: Sequence[Sequence[Any]],
         on_done: Callable[[int], None],
         deadline: Deadline | None,
-    ) -> list[tuple[Any, ...]]:
+    ) -> list[Outcome]:
         return run_futures(
             lambda: self.executor.submit,
             None,
@@ -398,7 +398,7 @@ class DaskBackend(Backend):
         chunks: Sequence[Sequence[Any]],
         on_done: Callable[[int], None],
         deadline: Deadline | None,
-    ) -> list[tuple[Any, ...]]:
+    ) -> list[Outcome]:
         # The Client's Executor view gives concurrent.futures futures, so the
         # same retry loop serves Dask; pure=False because a chunk is not a
         # pure function of its arguments' hash (f may be random or impure).
@@ -417,13 +417,14 @@ class DaskBackend(Backend):
 
 
 class MapBackend(Backend):
-    """``workers=mapper``: any map-like callable, ``mapper(fn, iterable)`` (``pool.map``)."""
+    """``workers=mapper``: any map-like callable, ``mapper(fn, iterable)`` (``pool.map``).
 
-    def __init__(self, mapper: Callable[..., Any]) -> None:
+    Sized as :class:`ExecutorBackend` is: ``size``, else the CPUs of this machine.
+    """
+
+    def __init__(self, mapper: Callable[..., Any], size: int | None = None) -> None:
         self.mapper = mapper
-        pool = getattr(mapper, "__self__", None)  # pool.map: size it from its pool
-        size = getattr(pool, "_processes", None) or getattr(pool, "_max_workers", None)
-        self.n_workers = int(size or os.cpu_count() or 1)
+        self.n_workers = cpu_count() if size is None else size
 
     def run(
         self,
@@ -431,11 +432,11 @@ class MapBackend(Backend):
         chunks: Sequence[Sequence[Any]],
         on_done: Callable[[int], None],
         deadline: Deadline | None,
-    ) -> list[tuple[Any, ...]]:
+    ) -> list[Outcome]:
         call = functools.partial(run_item, payload.key)  # picklable by plain pickle
         data = [payload.args(i < self.n_workers)[0] for i in range(len(chunks))]
         outcomes = self._map(call, data, chunks, deadline)
-        missing = [i for i, outcome in enumerate(outcomes) if _status(outcome) == "missing"]
+        missing = [i for i, outcome in enumerate(outcomes) if isinstance(outcome, FuncMissing)]
         if missing:  # processes that got only the key: send them the bytes
             again = self._map(
                 call, [payload.data] * len(missing), [chunks[i] for i in missing], deadline
@@ -443,7 +444,7 @@ class MapBackend(Backend):
             for i, outcome in zip(missing, again):
                 outcomes[i] = outcome
         for index, outcome in enumerate(outcomes):
-            if _status(outcome) == "error":
+            if isinstance(outcome, ChunkFailed):
                 return outcomes[: index + 1]
             on_done(index)
         return outcomes
@@ -457,13 +458,13 @@ class MapBackend(Backend):
     ) -> list[Any]:
         folder = tempfile.mkdtemp(prefix="slopes-map-")
         items = [(d, chunk, folder, i) for i, (d, chunk) in enumerate(zip(data, chunks))]
-        box: dict[str, Any] = {}
+        mapped: cf.Future[list[Any]] = cf.Future()  # handed from the map's thread
 
         def work() -> None:
             try:
-                box["outcomes"] = list(self.mapper(call, items))
-            except BaseException as exc:  # handed to the caller's thread
-                box["error"] = exc
+                mapped.set_result(list(self.mapper(call, items)))
+            except BaseException as exc:  # raised in the caller's thread, below
+                mapped.set_exception(exc)
 
         # The map runs on a daemon thread so that the caller can watch it: a
         # map that never returns (its process died) must not hold the caller.
@@ -493,12 +494,12 @@ class MapBackend(Backend):
                     raise _timeout_error(where, deadline, chunks[index])
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-        if "error" in box:
-            exc = box["error"]
+        exc = mapped.exception()
+        if exc is not None:
             raise WorkerError(
                 f"the map-like `workers` {self.mapper!r} failed: {type(exc).__name__}: {exc}"
             ) from exc
-        outcomes = box["outcomes"]
+        outcomes = mapped.result()
         if len(outcomes) != len(items):
             raise WorkerError(
                 f"the map-like `workers` returned {len(outcomes)} results for "
@@ -543,8 +544,3 @@ def _dead_markers(folder: str) -> list[tuple[int, int]]:
         for index, pid in _markers(folder)
         if not _pid_alive(pid) and os.path.exists(os.path.join(folder, f"{index}.{pid}"))
     ]
-
-
-def _status(outcome: Any) -> Any:
-    """The status word of a chunk's outcome (None for anything malformed)."""
-    return outcome[0] if isinstance(outcome, tuple) and outcome else None

@@ -34,7 +34,10 @@ backend allows, and a task already running on it runs on.
 Failures
 --------
 An exception raised by ``func`` comes back as the same type and message (the
-earliest failing task wins, as in a serial loop). A worker process that dies
+earliest failing task wins, as in a serial loop); a ``func`` that names the
+point where f failed raises a :class:`~slopes.parallel._errors.PointError`,
+which comes back, serially or from the workers, as f's type with a message
+naming the point (:func:`~slopes.parallel._errors.raise_at`). A worker process that dies
 has its chunks re-run, on a fresh pool where possible, at most
 ``MAX_RETRIES`` times each, with a :class:`~slopes.SlopesWarning`; after that
 a :class:`WorkerError` is raised. A user's Executor cannot be replaced: its
@@ -79,12 +82,11 @@ from ._backends import (
     ExecutorBackend,
     LokyBackend,
     MapBackend,
-    WorkerError,
-    WorkerTimeout,
     cpu_count,
     is_dask_client,
 )
-from ._remote import Payload
+from ._errors import PointError, WorkerError, WorkerTimeout, raise_at
+from ._remote import ChunkDone, ChunkFailed, Payload
 
 __all__ = [
     "MAX_RETRIES",
@@ -102,7 +104,7 @@ AMORTIZE = 10  # a chunk should hold >= AMORTIZE times the per-chunk overhead of
 
 @dataclass(frozen=True)
 class Workers:
-    """``workers=`` with options: where to evaluate, and how long a call may take.
+    """``workers=`` with options: where to evaluate, how long a call may take, how many at once.
 
     Parameters
     ----------
@@ -116,21 +118,41 @@ class Workers:
         this limit), start-up of the workers included. When it runs out a
         :class:`WorkerTimeout` names the unfinished points, and a local pool
         (``workers=k``) is killed. None: no limit.
+    size : int, optional
+        How many tasks an Executor or a map-like ``workers`` runs at once
+        (its processes or threads), which they do not say themselves: the
+        work is cut into about four chunks per worker, and a large f is sent
+        in full to about this many. None: the CPUs of this machine. Not for
+        ``workers=k`` (k is the size) nor a Dask client (it says its own).
 
     Examples
     --------
     >>> Workers(2, timeout=30.0)
-    Workers(workers=2, timeout=30.0)
+    Workers(workers=2, timeout=30.0, size=None)
     >>> Workers(2, timeout=0)
     Traceback (most recent call last):
     ...
     ValueError: `timeout` must be a positive number of seconds or None, got 0
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> with ThreadPoolExecutor(3) as pool:
+    ...     print(parallel_map(abs, [-1, 2, -3], workers=Workers(pool, size=3)))
+    [1, 2, 3]
+    >>> Workers(3, size=4)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: `size` is for an Executor or a map-like `workers`, ...; workers=3 says it
     """
 
     workers: Any
     timeout: float | None = None
+    size: int | None = None
 
     def __post_init__(self) -> None:
+        size = self.size
+        if size is not None and (
+            isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1
+        ):
+            raise ValueError(f"`size` must be a positive integer or None, got {size!r}")
         timeout = self.timeout
         if timeout is not None and (
             isinstance(timeout, bool)
@@ -142,7 +164,12 @@ class Workers:
             )
         if isinstance(self.workers, Workers):
             raise TypeError("`workers` of a Workers must not be another Workers")
-        backend = resolve_workers(self.workers)  # refuse a bad `workers` when it is made
+        backend = resolve_workers(self)  # refuse a bad `workers` when it is made
+        if size is not None and not isinstance(backend, (ExecutorBackend, MapBackend)):
+            raise ValueError(
+                "`size` is for an Executor or a map-like `workers`, which do not say how "
+                f"many tasks they run at once; workers={self.workers!r} says it"
+            )
         if backend is None and timeout is not None:
             raise ValueError(
                 f"`timeout` needs workers that run f outside this process, but "
@@ -160,8 +187,9 @@ def resolve_workers(workers: Any) -> Backend | None:
     TypeError
         If ``workers`` is of any type not listed in :func:`parallel_map`.
     """
+    size = None
     if isinstance(workers, Workers):
-        workers = workers.workers
+        workers, size = workers.workers, workers.size
     if workers is None:
         return None
     if isinstance(workers, bool) or (
@@ -182,11 +210,11 @@ def resolve_workers(workers: Any) -> Backend | None:
     if workers is map:
         return None  # the builtin map is serial
     if isinstance(workers, cf.Executor):
-        return ExecutorBackend(workers)
+        return ExecutorBackend(workers, size)
     if is_dask_client(workers):
         return DaskBackend(workers)
     if callable(workers):
-        return MapBackend(workers)
+        return MapBackend(workers, size)
     raise TypeError(
         "`workers` must be None, a positive integer, an Executor, a map-like callable "
         f"or a dask Client, got an object of type {type(workers).__name__}"
@@ -282,7 +310,10 @@ def parallel_map(
     with progress_bar(total=sum(sizes), desc="f evaluations", progress=progress) as bar:
         if backend is None or not tasks:
             for index, task in enumerate(tasks):
-                results[index] = func(task)
+                try:
+                    results[index] = func(task)
+                except PointError as error:  # as it would come back from a worker
+                    raise_at(error)
                 bar.update(sizes[index])
             return results
         deadline = None if timeout is None else Deadline.after(timeout)
@@ -315,23 +346,25 @@ def _run_spread(
 
     outcomes = backend.run(Payload(func), chunks, on_done, deadline)
     for (lo, hi), outcome in zip(bounds, outcomes):
-        _check_outcome(outcome, hi - lo)
-        if outcome[0] == "error":
-            raise outcome[2].rebuild()
-        results[lo:hi] = outcome[1]
+        results[lo:hi] = _chunk_results(outcome, hi - lo)
     if len(outcomes) != len(bounds):  # guarded by the backends; never a partial result
         raise WorkerError("the workers returned fewer results than tasks")
 
 
-def _check_outcome(outcome: Any, n_expected: int) -> None:
-    """Refuse anything that is not a whole chunk's results (never a partial gradient)."""
-    ok = isinstance(outcome, tuple) and len(outcome) >= 2
-    if ok and outcome[0] == "ok":
-        ok = isinstance(outcome[1], list) and len(outcome[1]) == n_expected
-    elif ok:
-        ok = outcome[0] == "error" and len(outcome) == 3
-    if not ok:
-        raise WorkerError(
-            f"the workers returned {type(outcome).__name__} for a chunk of {n_expected} "
-            "tasks, not its results; refusing to build a partial result"
-        )
+def _chunk_results(outcome: object, n_expected: int) -> list[Any]:
+    """A whole chunk's results; f's error raised again; anything else refused.
+
+    Never a partial gradient: a map-like ``workers`` may hand back anything.
+    """
+    if isinstance(outcome, ChunkFailed) and isinstance(outcome.error, PointError):
+        raise_at(outcome.error)
+    if (
+        isinstance(outcome, ChunkDone)
+        and isinstance(outcome.results, list)
+        and len(outcome.results) == n_expected
+    ):
+        return outcome.results
+    raise WorkerError(
+        f"the workers returned {type(outcome).__name__} for a chunk of {n_expected} "
+        "tasks, not its results; refusing to build a partial result"
+    )

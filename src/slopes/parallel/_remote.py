@@ -4,11 +4,12 @@ The caller pickles ``func`` once with cloudpickle (so lambdas and closures
 travel); the worker unpickles it once and keeps a small cache, so a pool that
 runs many chunks pays for it once (see :class:`Payload` for large closures).
 
-An exception raised by ``func`` is *returned*, not raised: the caller must be
-able to tell "f failed at this point" (re-raise it, exactly as serial code
-would) from "the worker process died" (retry the chunk elsewhere). Exceptions
-that cannot be pickled come back as their type name, message and traceback;
-``sys.exit`` in ``func`` comes back as a :class:`WorkerError` at its task.
+An exception raised by ``func`` is *returned*, not raised, as a
+:class:`~slopes.parallel._errors.PointError`: the caller must be able to tell
+"f failed at this point" (re-raise it, exactly as serial code would) from "the
+worker process died" (retry the chunk elsewhere). Exceptions that cannot be
+pickled come back as their type name, message and traceback; ``sys.exit`` in
+``func`` comes back as a :class:`WorkerError` at its task.
 
 Two helpers watch workers from outside: :func:`watch_parent` (a pool's
 initializer) ends a worker whose caller is gone, and :func:`run_item` leaves a
@@ -19,12 +20,12 @@ Examples
 --------
 >>> payload = Payload(lambda block: [2 * v for v in block])
 >>> run_chunk(*payload.args(inline=True), [[1, 2], [3]])
-('ok', [[2, 4], [6]])
->>> status, index, failure = run_chunk(*Payload(lambda b: 1 / b).args(True), [1.0, 0.0])
->>> status, index, failure.type_name
-('error', 1, 'ZeroDivisionError')
+ChunkDone(results=[[2, 4], [6]])
+>>> failed = run_chunk(*Payload(lambda b: 1 / b).args(True), [1.0, 0.0])
+>>> failed.position, failed.error.type_name
+(1, 'ZeroDivisionError')
 >>> run_chunk(None, b"never seen", [1.0])
-('missing',)
+FuncMissing()
 """
 
 from __future__ import annotations
@@ -34,18 +35,20 @@ import os
 import reprlib
 import threading
 import time
-import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import cloudpickle
 
+from ._errors import PointError, WorkerError
+
 __all__ = [
+    "ChunkDone",
+    "ChunkFailed",
+    "FuncMissing",
+    "Outcome",
     "Payload",
-    "RemoteFailure",
-    "RemoteTraceback",
-    "WorkerError",
     "describe_task",
     "load_func",
     "run_chunk",
@@ -57,27 +60,6 @@ __all__ = [
 # one gradient (several stencils) without holding many large closures alive.
 _CACHE_SIZE = 4
 _FUNC_CACHE: OrderedDict[bytes, Callable[[Any], Any]] = OrderedDict()
-
-
-class WorkerError(RuntimeError):
-    """Work could not be completed on the workers: f ended its process, a pool broke.
-
-    slopes raises it rather than return a result built from part of the
-    points: a worker that died three times on the same points, an executor
-    that no longer takes work, a map-like ``workers`` that lost results.
-    :class:`WorkerTimeout` is the subclass for a call that ran out of time.
-
-    Examples
-    --------
-    >>> from slopes import WorkerError, gradient
-    >>> def lossy_map(fn, items):   # drops the last result
-    ...     return list(map(fn, items))[:-1]
-    >>> try:
-    ...     gradient(lambda x: x @ x, [1.0, 2.0], workers=lossy_map)
-    ... except WorkerError as error:
-    ...     print(error)  # doctest: +ELLIPSIS
-    the map-like `workers` returned ... results for ... inputs; refusing to build a partial result
-    """
 
 
 def describe_task(task: Any) -> str:
@@ -111,50 +93,12 @@ def watch_parent(parent_pid: int, period_s: float = 0.5) -> None:
     threading.Thread(target=watch, daemon=True, name="slopes-watch-parent").start()
 
 
-class RemoteTraceback(Exception):
-    """The traceback of an exception raised in a worker, shown as its cause."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.text = text
-
-    def __str__(self) -> str:
-        return self.text
-
-
-class RemoteFailure:
-    """An exception raised by ``func`` in a worker, in a form that always pickles."""
-
-    def __init__(self, exc: BaseException) -> None:
-        self.type_name = type(exc).__qualname__
-        self.message = str(exc)
-        self.traceback = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        try:
-            self.pickled: bytes | None = cloudpickle.dumps(exc)
-            cloudpickle.loads(self.pickled)  # some exceptions pickle but cannot be rebuilt
-        except Exception:
-            self.pickled = None
-
-    def __repr__(self) -> str:
-        return f"RemoteFailure({self.type_name}: {self.message})"
-
-    def rebuild(self) -> BaseException:
-        """The original exception (same type and message), with the remote traceback attached."""
-        exc: BaseException
-        if self.pickled is not None:
-            exc = cloudpickle.loads(self.pickled)
-        else:
-            exc = RuntimeError(f"{self.type_name}: {self.message}")
-        exc.__cause__ = RemoteTraceback(f'\n"""\n{self.traceback}"""')
-        return exc
-
-
 class Payload:
     """``func`` pickled once per call, with the key workers cache it under.
 
     A large payload (a closure over a data set) is sent inline only with the
     first few chunks; the others carry just the key, and a worker that has not
-    seen it yet answers ``("missing",)`` so the chunk is sent again in full.
+    seen it yet answers :class:`FuncMissing` so the chunk is sent again in full.
     That way each worker process receives the bytes about once, not once per
     chunk.
     """
@@ -193,36 +137,59 @@ def load_func(data: bytes | None, key: bytes) -> Callable[[Any], Any] | None:
     return func
 
 
-def run_chunk(data: bytes | None, key: bytes, chunk: Sequence[Any]) -> tuple[Any, ...]:
+class ChunkDone(NamedTuple):
+    """A chunk ran: ``func``'s result for each of its tasks, in order."""
+
+    results: list[Any]
+
+
+class ChunkFailed(NamedTuple):
+    """``func`` raised at the task at ``position`` in the chunk; later tasks were not run."""
+
+    position: int
+    error: PointError
+
+
+class FuncMissing(NamedTuple):
+    """Only the key came, and this process has no copy of ``func``: send the bytes."""
+
+
+# what running a chunk gives, sent back from the worker
+Outcome = ChunkDone | ChunkFailed | FuncMissing
+
+
+def run_chunk(data: bytes | None, key: bytes, chunk: Sequence[Any]) -> Outcome:
     """Apply the pickled function to each task of ``chunk`` in order.
 
-    Returns ``("ok", results)``; ``("error", index, RemoteFailure)`` for the
-    first task that raised (later tasks are not run, as in a serial loop); or
-    ``("missing",)`` when only the key came and this process has no copy.
+    Returns :class:`ChunkDone`; :class:`ChunkFailed` for the first task that
+    raised (later tasks are not run, as in a serial loop); or
+    :class:`FuncMissing` when only the key came and this process has no copy.
+    A ``func`` that names the point itself raises a :class:`PointError`, which
+    is returned as it is; any other exception is wrapped in one without a point.
     """
     func = load_func(data, key)
     if func is None:
-        return ("missing",)
+        return FuncMissing()
     results = []
     for index, task in enumerate(chunk):
         try:
             results.append(func(task))
+        except PointError as error:
+            return ChunkFailed(index, error)
         except Exception as exc:
-            return ("error", index, RemoteFailure(exc))
+            return ChunkFailed(index, PointError(None, exc))
         except SystemExit as exc:
             # sys.exit in f must not end the worker (a pool may wait for its task
             # forever, or a Dask worker thread die): it is an error at this task
-            error = WorkerError(
+            exit_error = WorkerError(
                 f"f called sys.exit({exc.code!r}) in a worker process at the points "
                 f"{describe_task(task)}; a function evaluated by slopes must return a value"
             )
-            return ("error", index, RemoteFailure(error))
-    return ("ok", results)
+            return ChunkFailed(index, PointError(None, exit_error))
+    return ChunkDone(results)
 
 
-def run_item(
-    key: bytes, item: tuple[bytes | None, Sequence[Any], str | None, int]
-) -> tuple[Any, ...]:
+def run_item(key: bytes, item: tuple[bytes | None, Sequence[Any], str | None, int]) -> Outcome:
     """:func:`run_chunk` for map-like workers: ``item`` is ``(data, chunk, folder, index)``.
 
     With a ``folder`` (on this machine), the worker leaves a marker

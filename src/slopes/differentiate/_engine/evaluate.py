@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .evaluate_block import (
+    BadOutput,
     PointError,
     TreeSpec,
     _evaluate_block,
@@ -42,6 +43,7 @@ from .evaluate_block import (
 __all__ = [
     "BLOCK_ELEMENTS",
     "CHUNK_ELEMENTS",
+    "BadOutput",
     "Evaluator",
     "PointError",
     "TreeSpec",
@@ -83,15 +85,32 @@ def points_per_call(vectorized: bool | int) -> int | None:
     return int(vectorized)
 
 
+class Replay(NamedTuple):
+    """f's raw output at the points ``(lines[k], offsets[k])`` of one whole call."""
+
+    lines: np.ndarray
+    offsets: np.ndarray
+    raw: Any
+
+    def answers(self, lines: np.ndarray, offsets: np.ndarray) -> bool:
+        """Does it hold exactly the points asked for?"""
+        return (
+            self.lines.shape == lines.shape
+            and np.array_equal(self.lines, lines)
+            and np.array_equal(self.offsets, offsets)
+        )
+
+
 class ComplexValues(TypeError):
     """f returned complex values to an evaluator that expected real ones.
 
     ``points`` is how many points were evaluated in the call that found them,
     and ``lines`` their lines (None where unknown): a rerun that splits real and
     imaginary parts (``split_complex``) counts them in its evaluations. Where
-    that call was evaluated whole in one block, ``replay`` holds its lines,
-    offsets and f's raw output: the rerun, whose first call asks for the same
-    points, takes them from there instead (:meth:`Evaluator.replay`).
+    that call was evaluated whole in one block, ``raw`` is f's output for the
+    block, and ``replay`` (set by :class:`Evaluator`) adds the call's points to
+    it: the rerun, whose first call asks for the same points, takes them from
+    there instead (:meth:`Evaluator.replay`).
     """
 
     def __init__(
@@ -99,11 +118,13 @@ class ComplexValues(TypeError):
         message: str,
         points: int = 1,
         lines: np.ndarray | None = None,
-        replay: tuple | None = None,
+        raw: Any = None,
+        replay: Replay | None = None,
     ) -> None:
         super().__init__(message)
         self.points = points
         self.lines = lines
+        self.raw = raw
         self.replay = replay
 
 
@@ -155,7 +176,7 @@ class Evaluator:
         self.split_complex = split_complex
         self.nfev = 0
         self._base_value: np.ndarray | None = None
-        self._replay: tuple | None = None  # see replay()
+        self._replay: Replay | None = None  # see replay()
         self._stack: np.ndarray | None = None  # reused rows of x (see _in_place)
         self._reuse = True
 
@@ -183,6 +204,13 @@ class Evaluator:
         gradient (pyinstrument): the rows are filled with x once, each chunk
         writes its moved entries and puts x back after f returns. An f that
         writes into its input turns this off (fresh copies, as before).
+
+        Writing into a read-only array raises ``ValueError`` (numpy's only
+        signal; its message is no contract). So a ``ValueError`` from f here
+        is put to the test: the same points go to f again as a fresh, writeable
+        copy, and so do all later points (:meth:`_fresh_after_write`). If f
+        succeeds there, the read-only input was the cause; if not, the error
+        is f's own and is raised, naming the point.
         """
         count = lines.shape[0]
         dtype = np.result_type(self.x, offsets)
@@ -196,6 +224,7 @@ class Evaluator:
         view = stack.view()
         view.flags.writeable = False
         pieces: list[np.ndarray] = []
+        failed_at = None  # the first point of a chunk where f raised ValueError
         # one errstate for all chunks (evaluate_block enters one per chunk, which
         # cost a few us each at one point per chunk)
         with np.errstate(all="ignore"):
@@ -216,11 +245,10 @@ class Evaluator:
                     if np.may_share_memory(values, stack):  # f returned a view of its input
                         values = values.copy()
                 except PointError as error:
-                    if "read-only" not in error.message:
+                    if not isinstance(error.original, ValueError):
                         raise_at(error)
-                    self._reuse, self._stack = False, None  # f writes into its input
-                    self.nfev -= count - start  # counted again by the call below
-                    return [*pieces, self._call(lines[start:], offsets[start:])]
+                    failed_at = start  # did f try to write into its input? (see below)
+                    break
                 finally:
                     if single:
                         block[0, j] = self.x[j]
@@ -228,6 +256,23 @@ class Evaluator:
                         for moved in chunk:
                             block[rows, moved] = self.x[moved]
                 pieces.append(values)
+        if failed_at is None:
+            return pieces
+        first = min(per_task, count - failed_at)
+        rest = self._fresh_after_write(lines[failed_at:], offsets[failed_at:], first)
+        return [*pieces, *rest]
+
+    def _fresh_after_write(self, lines: np.ndarray, offsets: np.ndarray, first: int) -> list:
+        """The points from a chunk where f raised ValueError on the read-only stack, on
+        fresh writeable copies: the first ``first`` points (that chunk) decide.
+
+        They are already counted in ``nfev`` (by the caller), and counted once.
+        """
+        self.nfev -= lines.shape[0]  # counted again by the calls below
+        self._reuse, self._stack = False, None  # fresh copies from now on
+        pieces = [self._call(lines[:first], offsets[:first])]  # f's own error: raised here
+        if first < lines.shape[0]:
+            pieces.append(self._call(lines[first:], offsets[first:]))
         return pieces
 
     def _row_size(self) -> int:
@@ -353,17 +398,17 @@ class Evaluator:
     def __call__(self, lines: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """f at the points (lines[k], offsets[k]); returns (p,) + out_shape."""
         replay, self._replay = self._replay, None
-        if replay is not None and _same_points(replay, lines, offsets):
+        if replay is not None and replay.answers(lines, offsets):
             self.nfev += lines.shape[0]  # evaluated once, in the call that found complex values
-            return self._check(replay[2], lines.shape[0])
+            return self._check(replay.raw, lines.shape[0])
         try:
             return self._call(lines, offsets)
         except ComplexValues as found:
             # the points evaluated up to the block that returned them (found.points)
             done = found.points
-            whole = found.replay is not None and done == lines.shape[0]
-            replay = (lines.copy(), offsets.copy(), found.replay) if whole else None
-            raise ComplexValues(str(found), done, lines[:done], replay) from None
+            whole = found.raw is not None and done == lines.shape[0]
+            replay = Replay(lines.copy(), offsets.copy(), found.raw) if whole else None
+            raise ComplexValues(str(found), done, lines[:done], replay=replay) from None
 
     def replay(self, found: ComplexValues) -> bool:
         """Answer the first call from the points ``found`` holds, if it holds them
@@ -410,10 +455,8 @@ class Evaluator:
                     self._points(lines[s : s + per_task], offsets[s : s + per_task])
                     for s in starts[wave : wave + per_wave]
                 ]
-                try:
-                    raws = parallel_map(func, tasks, workers=self.workers, progress=self.progress)
-                except PointError as error:
-                    raise_at(error)
+                # f's errors come back from parallel_map naming the point
+                raws = parallel_map(func, tasks, workers=self.workers, progress=self.progress)
                 done = min(count, (wave + per_wave) * per_task)  # this wave's points were evaluated
                 pieces.extend(
                     _checked(self._check, raw, len(task), done) for raw, task in zip(raws, tasks)
@@ -438,15 +481,7 @@ def _checked(check: Any, raw: Any, count: int, evaluated: int) -> np.ndarray:
         return check(raw, count)
     except ComplexValues as found:
         # a call evaluated whole in this one block can be replayed (see ComplexValues)
-        replay = raw if evaluated == count else None
-        raise ComplexValues(str(found), points=evaluated, replay=replay) from None
+        whole = raw if evaluated == count else None
+        raise ComplexValues(str(found), points=evaluated, raw=whole) from None
     except NotScalar as found:
         raise NotScalar(str(found), points=evaluated) from None
-
-
-def _same_points(replay: tuple, lines: np.ndarray, offsets: np.ndarray) -> bool:
-    return (
-        replay[0].shape == lines.shape
-        and np.array_equal(replay[0], lines)
-        and np.array_equal(replay[1], offsets)
-    )

@@ -2,58 +2,45 @@
 
 This is the part of :mod:`evaluate` that runs on workers: a block of
 points (an ndarray) goes in, f's raw outputs come out, and everything here
-pickles (:class:`TreeSpec` rebuilds x's structure, :class:`PointError`
-carries f's error across processes). Choosing blocks, checking outputs and
-counting evaluations stay with :class:`evaluate.Evaluator`.
+pickles (:class:`TreeSpec` rebuilds x's structure, and f's error travels as
+a :class:`slopes.parallel._errors.PointError` naming the point). Choosing
+blocks, checking outputs and counting evaluations stay with
+:class:`evaluate.Evaluator`.
 
 When f raises, the error is raised again in the caller naming the point
-(``f raised ValueError at x=[...]: ...``), chained from the original.
+(``f raised ValueError at x=[...]: ...``), chained from the original, by
+:func:`slopes.parallel._errors.raise_at`, whether f ran here or on a worker.
 """
 
 from __future__ import annotations
 
 import math
-import pickle
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..._util.pytree import TreeDef, unflatten
+from ...parallel._errors import PointError, raise_at
 
-__all__ = ["PointError", "TreeSpec", "evaluate_block", "evaluate_block_safe", "raise_at"]
+__all__ = [
+    "BadOutput",
+    "PointError",
+    "TreeSpec",
+    "evaluate_block",
+    "evaluate_block_safe",
+    "raise_at",
+]
 
 
-class PointError(Exception):
-    """f raised at a point; carries a description of the point and the original error.
+class BadOutput(ValueError):
+    """A function that slopes puts around the user's (hessian's ``grad``) found its output unusable.
 
-    It crosses processes (``workers=``) by pickling, with the original's type
-    name and message as strings: an original that cannot be pickled or rebuilt
-    (it holds a lock) arrives as None, and the point is still named.
+    Its message is for the user as it stands (``"`grad` must return one
+    number per entry of x (3), got 1"``): evaluation passes it through
+    unchanged, here and from workers, instead of wrapping it as f's failure
+    at a point (:class:`PointError`).
     """
-
-    def __init__(
-        self,
-        where: str,
-        original: BaseException | None,
-        type_name: str | None = None,
-        message: str | None = None,
-    ) -> None:
-        type_name = type(original).__name__ if type_name is None else type_name
-        message = str(original) if message is None else message
-        super().__init__(where, type_name, message)
-        self.where = where
-        self.original = original
-        self.type_name = type_name
-        self.message = message
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        original = self.original
-        try:  # keep the original only where it survives the round trip
-            pickle.loads(pickle.dumps(original))
-        except Exception:
-            original = None
-        return (PointError, (self.where, original, self.type_name, self.message))
 
 
 @dataclass(frozen=True)
@@ -107,6 +94,8 @@ def _evaluate_block(f: Any, spec: TreeSpec | None, vectorized: bool, block: np.n
         arg = block if spec is None else spec.batch(block)
         try:
             return np.asarray(f(arg))
+        except BadOutput:
+            raise
         except Exception as exc:
             where = f"a stack of {block.shape[0]} points from x={_describe(_point(spec, block[0]))}"
             raise PointError(where, exc) from exc
@@ -115,6 +104,8 @@ def _evaluate_block(f: Any, spec: TreeSpec | None, vectorized: bool, block: np.n
         arg = _point(spec, row)
         try:
             outputs.append(f(arg))
+        except BadOutput:
+            raise
         except Exception as exc:
             raise PointError(f"x={_describe(arg)}", exc) from exc
     return outputs
@@ -126,19 +117,6 @@ def _point(spec: TreeSpec | None, row: np.ndarray) -> Any:
     if spec.treedef is None and len(spec.shapes[0]) == 1:
         return row  # already x's shape
     return spec.single(row)
-
-
-def raise_at(error: PointError) -> None:
-    """Raise f's error again, naming the point, chained from the original."""
-    original = error.original
-    message = f"f raised {error.type_name} at {error.where}: {error.message}"
-    if original is None:  # lost on the way back from a worker: its type name stays
-        raise RuntimeError(message) from error.__cause__
-    try:
-        new = type(original)(message)
-    except Exception:  # exotic constructors: fall back to a plain RuntimeError
-        new = RuntimeError(message)
-    raise new from original
 
 
 def evaluate_block_safe(f: Any, spec: TreeSpec | None, vectorized: bool, block: np.ndarray) -> Any:
