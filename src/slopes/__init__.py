@@ -87,4 +87,5 @@ if _typing.TYPE_CHECKING:  # pragma: no cover - for static type checkers and IDE
     from .differentiate._hessdiag import hessdiag  # noqa: F401
     from .differentiate._propagate import propagate  # noqa: F401
     from .differentiate._taylor import taylor  # noqa: F401
+    from .parallel import WorkerError, Workers, WorkerTimeout  # noqa: F401
     from .training import fit  # noqa: F401

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -42,6 +42,12 @@ __all__ = [
     "tangent_line",
 ]
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+#: A number or an array of them: the chapter's functions give back what they are given.
+Number = TypeVar("Number", float, "NDArray[np.floating[Any]]")
+
 _H = 1e-4  # the chapter's step: small, but not so small that rounding swamps the difference
 
 
@@ -50,7 +56,7 @@ def _check_callable(f: Any) -> None:
         raise TypeError(f"`f` must be callable, got {type(f).__name__}")
 
 
-def numerical_diff(f: Callable[[Any], Any], x: Any) -> Any:
+def numerical_diff(f: Callable[[Number], Number], x: Number) -> Number:
     r"""The derivative of ``f`` at ``x`` by the central difference with ``h = 1e-4``.
 
     Parameters
@@ -84,7 +90,7 @@ def numerical_diff(f: Callable[[Any], Any], x: Any) -> Any:
     return (f(x + h) - f(x - h)) / (2 * h)
 
 
-def function_1(x: Any) -> Any:
+def function_1(x: Number) -> Number:
     r"""The chapter's first example, :math:`y = 0.01 x^2 + 0.1 x`.
 
     Parameters
@@ -105,7 +111,7 @@ def function_1(x: Any) -> Any:
     return 0.01 * x**2 + 0.1 * x
 
 
-def function_2(x: Any) -> Any:
+def function_2(x: ArrayLike) -> np.floating[Any] | NDArray[np.floating[Any]]:
     r"""The chapter's two-variable example, :math:`f(x_0, x_1) = x_0^2 + x_1^2`.
 
     For a stack ``np.array([X, Y])`` of coordinate grids it returns the grid
@@ -131,7 +137,7 @@ def function_2(x: Any) -> Any:
     return x[0] ** 2 + x[1] ** 2
 
 
-def tangent_line(f: Callable[[Any], Any], x: Any) -> Callable[[Any], Any]:
+def tangent_line(f: Callable[[Any], Any], x: float) -> Callable[[Any], Any]:
     """The tangent of ``f`` at ``x``, as a function ``t -> d * t + y``.
 
     ``d`` is ``numerical_diff(f, x)`` and ``y = f(x) - d * x`` the intercept.
@@ -193,7 +199,7 @@ def _gradient_in_place(f: Callable[[Any], Any], x: np.ndarray) -> np.ndarray:
     return grad
 
 
-def numerical_gradient(f: Callable[[Any], Any], x: Any) -> np.ndarray:
+def numerical_gradient(f: Callable[[Any], Any], x: ArrayLike) -> np.ndarray:
     r"""The gradient of a scalar function ``f`` at ``x``, one central difference per element.
 
     Parameters
@@ -249,7 +255,7 @@ def numerical_gradient(f: Callable[[Any], Any], x: Any) -> np.ndarray:
 
 
 def gradient_descent(
-    f: Callable[[Any], Any], init_x: Any, lr: float = 0.01, step_num: int = 100
+    f: Callable[[Any], Any], init_x: ArrayLike, lr: float = 0.01, step_num: int = 100
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""The chapter's gradient descent: ``step_num`` steps of ``x -= lr * grad``.
 

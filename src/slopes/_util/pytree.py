@@ -25,9 +25,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from numpy.typing import NDArray
+
+    #: What slopes takes as one array, never a pytree: a number, an array, a list
+    #: of numbers or a list of such lists (the public signatures' ``x: ArrayInput``).
+    ArrayInput: TypeAlias = (
+        float | np.generic | NDArray[Any] | Sequence[float] | Sequence[Sequence[float]]
+    )
+    #: A pytree that is a container: a dict, list or tuple of leaves or pytrees.
+    Container: TypeAlias = dict[Any, Any] | list[Any] | tuple[Any, ...]
+
+#: A container pytree in a signature ``(x: Tree) -> Tree``: the result comes back in
+#: the caller's structure (a gradient of a dict of arrays is a dict of arrays).
+Tree = TypeVar("Tree", bound="dict[Any, Any] | list[Any] | tuple[Any, ...]")
 
 __all__ = [
     "TreeDef",
@@ -131,6 +148,7 @@ def _unflatten_from(treedef: TreeDef, iterator: Any) -> Any:
             return dict(zip(treedef.keys, children))
         return treedef.node_type(zip(treedef.keys, children))
     if treedef.kind == "list":
+        assert treedef.node_type is not None
         return children if treedef.node_type is list else treedef.node_type(children)
     node_type = treedef.node_type
     if node_type is not None and node_type is not tuple and hasattr(node_type, "_fields"):

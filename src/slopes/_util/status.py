@@ -113,7 +113,7 @@ class Status(enum.IntEnum):
                 stacklevel=3,  # _equals, then __eq__ or __ne__, then the caller
             )
             return self.word == other
-        return int.__eq__(self, other)  # type: ignore[no-any-return]
+        return int.__eq__(self, other)
 
     __hash__ = int.__hash__
 

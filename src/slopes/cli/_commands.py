@@ -11,7 +11,7 @@ import argparse
 import io
 import math
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -28,6 +28,9 @@ from ._support import (
     table,
     vector_text,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 Output = tuple[dict[str, Any], str]
 
@@ -321,8 +324,9 @@ def _minimize_figures(args: argparse.Namespace, res: Any, objective: Objective) 
     if args.plot is not None:
         title = f"{objective.label[:60]}: {args.optimizer}, lr={number(args.lr)}"
         ax = plot.trajectory(res, f=objective.vector, labels=[args.optimizer], title=title)
-        ax.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
-        plt.close(ax.figure)
+        figure = cast("Figure", ax.figure)  # the Axes of a whole figure, not of a SubFigure
+        figure.savefig(args.plot, dpi=120, bbox_inches="tight")
+        plt.close(figure)
         written.append(args.plot)
     if args.animate is not None:
         figure = plot.animate(res, args.animate, f=objective.vector)

@@ -124,7 +124,7 @@ def _build_parser() -> argparse.ArgumentParser:
             name,
             help=help_text,
             description=help_text,
-            parents=[common],
+            parents=[common],  # type: ignore[list-item]  # typeshed: parents of _Parser's class
             formatter_class=_HelpFormatter,
         )
 

@@ -27,14 +27,14 @@ import gzip
 import math
 import os
 import zlib
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
 __all__ = ["IDXFormatError", "read_idx"]
 
 # IDX type code -> big-endian numpy dtype
-_IDX_DTYPES = {
+_IDX_DTYPES: dict[int, np.dtype[Any]] = {
     0x08: np.dtype(">u1"),
     0x09: np.dtype(">i1"),
     0x0B: np.dtype(">i2"),
@@ -52,17 +52,17 @@ class IDXFormatError(ValueError):
 _CHUNK = 1 << 20  # bytes decompressed per read: memory stays at the size the header announces
 
 
-def _open(path: str) -> BinaryIO:
+def _open(path: str) -> BinaryIO | gzip.GzipFile:
     """The file's byte stream: decompressed on the fly when it is gzip (by its magic bytes)."""
     handle = open(path, "rb")  # noqa: SIM115 - returned, closed by the caller
     if handle.read(2) != _GZIP_MAGIC:
         handle.seek(0)
         return handle
     handle.seek(0)
-    return gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[return-value]
+    return gzip.GzipFile(fileobj=handle, mode="rb")
 
 
-def _read_exactly(path: str, stream: BinaryIO, count: int, what: str) -> bytes:
+def _read_exactly(path: str, stream: BinaryIO | gzip.GzipFile, count: int, what: str) -> bytes:
     """``count`` bytes of ``stream`` (or an error naming the file), read in bounded pieces."""
     pieces, got = [], 0
     try:

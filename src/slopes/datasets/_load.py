@@ -9,11 +9,14 @@ import gzip
 import importlib.resources
 import math
 import os
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
 
 from ._idx import IDXFormatError, read_idx
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["MNISTError", "MNISTNotFoundError", "load_digits", "load_mnist", "one_hot"]
 
@@ -68,7 +71,7 @@ class MNISTNotFoundError(FileNotFoundError):
     """
 
 
-def one_hot(labels: Any, n_classes: int) -> np.ndarray:
+def one_hot(labels: ArrayLike, n_classes: int) -> np.ndarray:
     """Integer class labels as one-hot rows (float64).
 
     Parameters
@@ -268,13 +271,36 @@ def _load_part(
     return X, y
 
 
+@overload
+def load_mnist(
+    path: str | os.PathLike[str],
+    kind: None = None,
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot: bool = False,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]: ...
+
+
+@overload
+def load_mnist(
+    path: str | os.PathLike[str],
+    kind: Literal["train", "t10k"],
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot: bool = False,
+) -> tuple[np.ndarray, np.ndarray]: ...
+
+
 def load_mnist(
     path: str | os.PathLike[str],
     kind: Literal["train", "t10k"] | None = None,
     normalize: bool = True,
     flatten: bool = True,
     one_hot: bool = False,
-) -> Any:
+) -> (
+    tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+    | tuple[np.ndarray, np.ndarray]
+):
     """Read the MNIST handwritten digits from a folder of IDX files.
 
     Parameters

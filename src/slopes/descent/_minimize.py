@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 
@@ -26,6 +26,9 @@ from ._input import (
     scalar_value,
     start_point,
 )
+
+if TYPE_CHECKING:
+    from .._util.pytree import ArrayInput, Container
 
 __all__ = ["History", "MinimizeResult", "StepState", "minimize"]
 
@@ -114,7 +117,7 @@ class MinimizeResult(Result):
 
 def minimize(
     f: Callable[[Any], Any],
-    x0: Any,
+    x0: ArrayInput | Container,
     *,
     optimizer: Optimizer | None = None,
     lr: float | Callable[[int], float] | None = None,
@@ -406,7 +409,7 @@ def minimize(
         info["decrease"] = f_hist[0] - best_f
     if plain_descent and status in (Status.DIVERGED, Status.STALLED) and not callable(lr_used):
         info["suggested_lr"] = _diagnose.suggest_lr(
-            status, lr_used, path, first_step, g0_flat, g_flat
+            status, cast(float, lr_used), path, first_step, g0_flat, g_flat
         )
     best_x = path[best_k].copy()  # res.x must not alias the history
     return MinimizeResult(

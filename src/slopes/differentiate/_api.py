@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
 import numpy as np
 
@@ -37,27 +37,116 @@ from ._engine.validate import (
 )
 from ._hessian import hessian
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+    from .._util.pytree import ArrayInput, Container, Tree
+
 __all__ = ["DiffResult", "check_grad", "derivative", "gradient", "hessian", "jacobian"]
 
 
+@overload
 def derivative(
-    f: Callable[[Any], Any],
-    x: Any,
+    f: Callable[..., Any],
+    x: float | np.generic,
+    *,
+    n: int = ...,
+    method: str = ...,
+    order: int = ...,
+    step: ArrayLike | None = ...,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: ArrayLike | None = ...,
+    args: tuple = ...,
+    domain: tuple[ArrayLike, ArrayLike] | None = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> np.inexact[Any]: ...
+
+
+@overload
+def derivative(
+    f: Callable[..., Any],
+    x: ArrayLike,
+    *,
+    n: int = ...,
+    method: str = ...,
+    order: int = ...,
+    step: ArrayLike | None = ...,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: ArrayLike | None = ...,
+    args: tuple = ...,
+    domain: tuple[ArrayLike, ArrayLike] | None = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> NDArray[np.inexact[Any]]: ...
+
+
+@overload
+def derivative(
+    f: Callable[..., Any],
+    x: ArrayLike,
+    *,
+    n: int = ...,
+    method: str = ...,
+    order: int = ...,
+    step: ArrayLike | None = ...,
+    full_output: Literal[True],
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: ArrayLike | None = ...,
+    args: tuple = ...,
+    domain: tuple[ArrayLike, ArrayLike] | None = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> DiffResult: ...
+
+
+@overload
+def derivative(
+    f: Callable[..., Any],
+    x: ArrayLike,
+    *,
+    n: int = ...,
+    method: str = ...,
+    order: int = ...,
+    step: ArrayLike | None = ...,
+    full_output: bool,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: ArrayLike | None = ...,
+    args: tuple = ...,
+    domain: tuple[ArrayLike, ArrayLike] | None = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> NDArray[np.inexact[Any]] | np.inexact[Any] | DiffResult: ...
+
+
+def derivative(
+    f: Callable[..., Any],
+    x: ArrayLike,
     *,
     n: int = 1,
     method: str = "central",
     order: int = 2,
-    step: Any = None,
+    step: ArrayLike | None = None,
     full_output: bool = False,
     vectorized: bool | int = False,
     workers: Any = None,
     progress: bool | str = False,
-    max_step: Any = None,
+    max_step: ArrayLike | None = None,
     args: tuple = (),
-    domain: Any = None,
+    domain: tuple[ArrayLike, ArrayLike] | None = None,
     tolerances: dict[str, float] | None = None,
     maxiter: int | None = None,
-) -> Any:
+) -> NDArray[np.inexact[Any]] | np.inexact[Any] | DiffResult:
     """The ``n``-th derivative of a scalar function at every element of ``x``.
 
     Parameters
@@ -358,23 +447,103 @@ def _by_coordinates(
     )
 
 
+@overload
 def gradient(
-    f: Callable[[Any], Any],
-    x: Any,
+    f: Callable[..., Any],
+    x: ArrayInput,
+    *,
+    method: str = ...,
+    order: int = ...,
+    step: ArrayLike | Container | None = ...,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: ArrayLike | Container | None = ...,
+    args: tuple = ...,
+    domain: tuple[ArrayLike | Container, ArrayLike | Container] | None = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> NDArray[np.inexact[Any]]: ...
+
+
+@overload
+def gradient(
+    f: Callable[..., Any],
+    x: Tree,
+    *,
+    method: str = ...,
+    order: int = ...,
+    step: ArrayLike | Container | None = ...,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: ArrayLike | Container | None = ...,
+    args: tuple = ...,
+    domain: tuple[ArrayLike | Container, ArrayLike | Container] | None = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> Tree: ...
+
+
+@overload
+def gradient(
+    f: Callable[..., Any],
+    x: ArrayInput | Container,
+    *,
+    method: str = ...,
+    order: int = ...,
+    step: ArrayLike | Container | None = ...,
+    full_output: Literal[True],
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: ArrayLike | Container | None = ...,
+    args: tuple = ...,
+    domain: tuple[ArrayLike | Container, ArrayLike | Container] | None = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> DiffResult: ...
+
+
+@overload
+def gradient(
+    f: Callable[..., Any],
+    x: ArrayInput | Container,
+    *,
+    method: str = ...,
+    order: int = ...,
+    step: ArrayLike | Container | None = ...,
+    full_output: bool,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: ArrayLike | Container | None = ...,
+    args: tuple = ...,
+    domain: tuple[ArrayLike | Container, ArrayLike | Container] | None = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> NDArray[np.inexact[Any]] | Container | DiffResult: ...
+
+
+def gradient(
+    f: Callable[..., Any],
+    x: ArrayInput | Container,
     *,
     method: str = "central",
     order: int = 2,
-    step: Any = None,
+    step: ArrayLike | Container | None = None,
     full_output: bool = False,
     vectorized: bool | int = False,
     workers: Any = None,
     progress: bool | str = False,
-    max_step: Any = None,
+    max_step: ArrayLike | Container | None = None,
     args: tuple = (),
-    domain: Any = None,
+    domain: tuple[ArrayLike | Container, ArrayLike | Container] | None = None,
     tolerances: dict[str, float] | None = None,
     maxiter: int | None = None,
-) -> Any:
+) -> NDArray[np.inexact[Any]] | Container | DiffResult:
     """The gradient of a scalar function of an array or pytree.
 
     Parameters
@@ -446,23 +615,103 @@ def gradient(
     return _by_coordinates(f, prepared, settings, full_output, scalar=True)
 
 
+@overload
 def jacobian(
-    f: Callable[[Any], Any],
-    x: Any,
+    f: Callable[..., Any],
+    x: ArrayInput,
+    *,
+    method: str = ...,
+    order: int = ...,
+    step: ArrayLike | Container | None = ...,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: ArrayLike | Container | None = ...,
+    args: tuple = ...,
+    domain: tuple[ArrayLike | Container, ArrayLike | Container] | None = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> NDArray[np.inexact[Any]]: ...
+
+
+@overload
+def jacobian(
+    f: Callable[..., Any],
+    x: Tree,
+    *,
+    method: str = ...,
+    order: int = ...,
+    step: ArrayLike | Container | None = ...,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: ArrayLike | Container | None = ...,
+    args: tuple = ...,
+    domain: tuple[ArrayLike | Container, ArrayLike | Container] | None = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> Tree: ...
+
+
+@overload
+def jacobian(
+    f: Callable[..., Any],
+    x: ArrayInput | Container,
+    *,
+    method: str = ...,
+    order: int = ...,
+    step: ArrayLike | Container | None = ...,
+    full_output: Literal[True],
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: ArrayLike | Container | None = ...,
+    args: tuple = ...,
+    domain: tuple[ArrayLike | Container, ArrayLike | Container] | None = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> DiffResult: ...
+
+
+@overload
+def jacobian(
+    f: Callable[..., Any],
+    x: ArrayInput | Container,
+    *,
+    method: str = ...,
+    order: int = ...,
+    step: ArrayLike | Container | None = ...,
+    full_output: bool,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+    max_step: ArrayLike | Container | None = ...,
+    args: tuple = ...,
+    domain: tuple[ArrayLike | Container, ArrayLike | Container] | None = ...,
+    tolerances: dict[str, float] | None = ...,
+    maxiter: int | None = ...,
+) -> NDArray[np.inexact[Any]] | Container | DiffResult: ...
+
+
+def jacobian(
+    f: Callable[..., Any],
+    x: ArrayInput | Container,
     *,
     method: str = "central",
     order: int = 2,
-    step: Any = None,
+    step: ArrayLike | Container | None = None,
     full_output: bool = False,
     vectorized: bool | int = False,
     workers: Any = None,
     progress: bool | str = False,
-    max_step: Any = None,
+    max_step: ArrayLike | Container | None = None,
     args: tuple = (),
-    domain: Any = None,
+    domain: tuple[ArrayLike | Container, ArrayLike | Container] | None = None,
     tolerances: dict[str, float] | None = None,
     maxiter: int | None = None,
-) -> Any:
+) -> NDArray[np.inexact[Any]] | Container | DiffResult:
     """The Jacobian of an array-valued function: shape ``f(x).shape + x.shape``.
 
     Parameters

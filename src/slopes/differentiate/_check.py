@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -11,6 +11,9 @@ from .._util.pytree import ravel
 from .._util.result import Result
 from ._engine.core import Settings, along_coordinates
 from ._engine.validate import _check_grad_iv, check_vectorized
+
+if TYPE_CHECKING:
+    from .._util.pytree import ArrayInput, Container
 
 __all__ = ["GradCheck", "check_grad"]
 
@@ -108,7 +111,7 @@ def _locate(flat_index: int, x: Any) -> Any:
 def check_grad(
     f: Callable[[Any], Any],
     grad: Callable[[Any], Any],
-    x: Any,
+    x: ArrayInput | Container,
     *,
     rtol: float | None = None,
     atol: float | None = None,

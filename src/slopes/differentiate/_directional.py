@@ -25,7 +25,7 @@ array([6., 2.])
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
@@ -46,6 +46,11 @@ from ._directional_input import (
     warn_if_not_finite,
 )
 from ._engine.validate import check_vectorized
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from .._util.pytree import ArrayInput, Container, Tree
 
 __all__ = ["DirectionalResult", "hvp", "jvp"]
 
@@ -92,15 +97,51 @@ class DirectionalResult(Result):
     """
 
 
+@overload
 def jvp(
     f: Callable[[Any], Any],
-    x: Any,
-    v: Any,
+    x: ArrayInput | Container,
+    v: ArrayInput | Container,
+    *,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+) -> NDArray[np.inexact[Any]] | np.inexact[Any]: ...
+
+
+@overload
+def jvp(
+    f: Callable[[Any], Any],
+    x: ArrayInput | Container,
+    v: ArrayInput | Container,
+    *,
+    full_output: Literal[True],
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+) -> DirectionalResult: ...
+
+
+@overload
+def jvp(
+    f: Callable[[Any], Any],
+    x: ArrayInput | Container,
+    v: ArrayInput | Container,
+    *,
+    full_output: bool,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+) -> NDArray[np.inexact[Any]] | np.inexact[Any] | DirectionalResult: ...
+
+
+def jvp(
+    f: Callable[[Any], Any],
+    x: ArrayInput | Container,
+    v: ArrayInput | Container,
     *,
     full_output: bool = False,
     vectorized: bool | int = False,
     workers: Any = None,
-) -> Any:
+) -> NDArray[np.inexact[Any]] | np.inexact[Any] | DirectionalResult:
     """The Jacobian-vector product ``J(x) v``: the derivative of f at x along v.
 
     Parameters
@@ -225,16 +266,68 @@ def _jvp_flat(
     )
 
 
+@overload
 def hvp(
     f: Callable[[Any], Any],
-    x: Any,
-    v: Any,
+    x: ArrayInput,
+    v: ArrayInput | Container,
+    *,
+    grad: Callable[[Any], Any] | None = ...,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+) -> NDArray[np.inexact[Any]]: ...
+
+
+@overload
+def hvp(
+    f: Callable[[Any], Any],
+    x: Tree,
+    v: ArrayInput | Container,
+    *,
+    grad: Callable[[Any], Any] | None = ...,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+) -> Tree: ...
+
+
+@overload
+def hvp(
+    f: Callable[[Any], Any],
+    x: ArrayInput | Container,
+    v: ArrayInput | Container,
+    *,
+    grad: Callable[[Any], Any] | None = ...,
+    full_output: Literal[True],
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+) -> DirectionalResult: ...
+
+
+@overload
+def hvp(
+    f: Callable[[Any], Any],
+    x: ArrayInput | Container,
+    v: ArrayInput | Container,
+    *,
+    grad: Callable[[Any], Any] | None = ...,
+    full_output: bool,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+) -> NDArray[np.inexact[Any]] | Container | DirectionalResult: ...
+
+
+def hvp(
+    f: Callable[[Any], Any],
+    x: ArrayInput | Container,
+    v: ArrayInput | Container,
     *,
     grad: Callable[[Any], Any] | None = None,
     full_output: bool = False,
     vectorized: bool | int = False,
     workers: Any = None,
-) -> Any:
+) -> NDArray[np.inexact[Any]] | Container | DirectionalResult:
     """The Hessian-vector product ``H(x) v`` of a scalar function.
 
     Parameters

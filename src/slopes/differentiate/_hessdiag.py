@@ -29,7 +29,7 @@ array([ 1.      , -0.479426])
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
 import numpy as np
 
@@ -46,6 +46,11 @@ from ._directional_input import (
 from ._engine.core import Settings, along_coordinates, summarise
 from ._engine.validate import _jacobian_iv, check_vectorized
 
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from .._util.pytree import ArrayInput, Container, Tree
+
 __all__ = ["hessdiag"]
 
 
@@ -59,14 +64,58 @@ class _ResultInU(NamedTuple):
     message: str
 
 
+@overload
 def hessdiag(
     f: Callable[[Any], Any],
-    x: Any,
+    x: ArrayInput,
+    *,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+) -> NDArray[np.inexact[Any]]: ...
+
+
+@overload
+def hessdiag(
+    f: Callable[[Any], Any],
+    x: Tree,
+    *,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+) -> Tree: ...
+
+
+@overload
+def hessdiag(
+    f: Callable[[Any], Any],
+    x: ArrayInput | Container,
+    *,
+    full_output: Literal[True],
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+) -> DirectionalResult: ...
+
+
+@overload
+def hessdiag(
+    f: Callable[[Any], Any],
+    x: ArrayInput | Container,
+    *,
+    full_output: bool,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+) -> NDArray[np.inexact[Any]] | Container | DirectionalResult: ...
+
+
+def hessdiag(
+    f: Callable[[Any], Any],
+    x: ArrayInput | Container,
     *,
     full_output: bool = False,
     vectorized: bool | int = False,
     workers: Any = None,
-) -> Any:
+) -> NDArray[np.inexact[Any]] | Container | DirectionalResult:
     """The diagonal of the Hessian of a scalar function, ``d^2 f / d x_j^2``.
 
     Parameters

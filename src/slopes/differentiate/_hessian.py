@@ -31,7 +31,7 @@ For Rosenbrock at ``n = 50`` that is about 21,000 evaluations (numdifftools:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast, overload
 
 import numpy as np
 
@@ -51,6 +51,11 @@ from ._engine.stencils import family, stencil
 from ._engine.steps import exact_step
 from ._engine.table import error_table
 from ._engine.validate import Prepared, _hessian_iv, check_vectorized
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+    from .._util.pytree import ArrayInput, Container
 
 __all__ = ["HESSIAN_MARGIN", "hessian"]
 
@@ -189,18 +194,24 @@ class _Component:
     evaluate f once per point between them; it counts the real calls.
     """
 
-    def __init__(self, f: Any, index: tuple, vectorized: bool, shared: Any = None) -> None:
+    def __init__(
+        self, f: Any, index: tuple[int, ...], vectorized: bool, shared: Any = None
+    ) -> None:
         self.f, self.index, self.vectorized, self.shared = f, index, vectorized, shared
 
     def __call__(self, x: Any) -> Any:
         if self.vectorized:
-            return np.asarray(self.f(x))[(slice(None), *self.index)]
+            # named first: mypy reads `[(slice(None), *index)]` as 3.11's star in a subscript
+            batch_and_output: tuple[slice | int, ...] = (slice(None), *self.index)
+            return np.asarray(self.f(x))[batch_and_output]
         value = self.shared(x) if self.shared is not None else self.f(x)
         return np.asarray(value)[self.index]
 
 
 class _Shared:
     """f with a memory of its values, keyed by the point's bytes; ``calls`` counts f's calls."""
+
+    values: dict[bytes, Any]
 
     def __init__(self, f: Any) -> None:
         self.f, self.values, self.calls = f, {}, 0
@@ -244,7 +255,7 @@ def _vector_from_values(f: Any, prepared: Prepared, settings: Settings, found: i
 class _FlatGradient:
     """A user's gradient function seen as flat vector -> flat vector (picklable)."""
 
-    def __init__(self, grad: Any, spec: TreeSpec | None, vectorized: bool) -> None:
+    def __init__(self, grad: Any, spec: TreeSpec | None, vectorized: bool | int) -> None:
         self.grad, self.spec, self.vectorized = grad, spec, vectorized
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
@@ -274,19 +285,67 @@ class _FlatGradient:
         return flat
 
 
+@overload
 def hessian(
     f: Callable[[Any], Any],
-    x: Any,
+    x: ArrayInput | Container,
+    *,
+    grad: Callable[[Any], Any] | None = ...,
+    method: str = ...,
+    order: int = ...,
+    step: ArrayLike | Container | None = ...,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+) -> NDArray[np.inexact[Any]]: ...
+
+
+@overload
+def hessian(
+    f: Callable[[Any], Any],
+    x: ArrayInput | Container,
+    *,
+    grad: Callable[[Any], Any] | None = ...,
+    method: str = ...,
+    order: int = ...,
+    step: ArrayLike | Container | None = ...,
+    full_output: Literal[True],
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+) -> DiffResult: ...
+
+
+@overload
+def hessian(
+    f: Callable[[Any], Any],
+    x: ArrayInput | Container,
+    *,
+    grad: Callable[[Any], Any] | None = ...,
+    method: str = ...,
+    order: int = ...,
+    step: ArrayLike | Container | None = ...,
+    full_output: bool,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+    progress: bool | str = ...,
+) -> NDArray[np.inexact[Any]] | DiffResult: ...
+
+
+def hessian(
+    f: Callable[[Any], Any],
+    x: ArrayInput | Container,
     *,
     grad: Callable[[Any], Any] | None = None,
     method: str = "central",
     order: int = 2,
-    step: Any = None,
+    step: ArrayLike | Container | None = None,
     full_output: bool = False,
     vectorized: bool | int = False,
     workers: Any = None,
     progress: bool | str = False,
-) -> Any:
+) -> NDArray[np.inexact[Any]] | DiffResult:
     """The Hessian: shape ``x.shape + x.shape`` (``f(x).shape + x.shape + x.shape``
     for a vector-valued f), symmetric.
 
@@ -382,7 +441,7 @@ def hessian(
             out = _from_values(f, prepared, settings)
         except NotScalar as found:  # a vector-valued f: one Hessian per output
             out = _vector_from_values(f, prepared, settings, found.points)
-            out_shape = out.out_shape
+            out_shape = cast("tuple[int, ...]", out.out_shape)  # set for a vector f
         value, error, status = out.value, HESSIAN_MARGIN * out.error, out.status
     else:
         inner = _FlatGradient(grad, prepared.spec, vectorized)

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,6 +41,9 @@ from .._util.result import Result
 from .._util.warnings import SlopesWarning
 from . import jacobian
 from ._engine.validate import check_vectorized
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["PropagateResult", "propagate"]
 
@@ -75,8 +78,8 @@ class PropagateResult(Result):
 
 def propagate(
     f: Callable[[Any], Any],
-    x: Any,
-    cov: Any,
+    x: ArrayLike,
+    cov: ArrayLike,
     *,
     vectorized: bool | int = False,
     workers: Any = None,

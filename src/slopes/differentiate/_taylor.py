@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
 import numpy as np
 
@@ -49,6 +49,10 @@ from .._util.result import Result
 from .._util.status import Status
 from ..parallel._pool import parallel_map
 from ._engine.validate import check_vectorized
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
 
 __all__ = ["TaylorResult", "taylor"]
 
@@ -87,15 +91,51 @@ class TaylorResult(Result):
     """
 
 
+@overload
 def taylor(
     f: Callable[[Any], Any],
-    x: Any,
+    x: ArrayLike,
+    n: int,
+    *,
+    full_output: Literal[False] = ...,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+) -> NDArray[np.inexact[Any]]: ...
+
+
+@overload
+def taylor(
+    f: Callable[[Any], Any],
+    x: ArrayLike,
+    n: int,
+    *,
+    full_output: Literal[True],
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+) -> TaylorResult: ...
+
+
+@overload
+def taylor(
+    f: Callable[[Any], Any],
+    x: ArrayLike,
+    n: int,
+    *,
+    full_output: bool,
+    vectorized: bool | int = ...,
+    workers: Any = ...,
+) -> NDArray[np.inexact[Any]] | TaylorResult: ...
+
+
+def taylor(
+    f: Callable[[Any], Any],
+    x: ArrayLike,
     n: int,
     *,
     full_output: bool = False,
     vectorized: bool | int = False,
     workers: Any = None,
-) -> Any:
+) -> NDArray[np.inexact[Any]] | TaylorResult:
     """The Taylor coefficients ``f^(k)(x) / k!`` for ``k = 0..n`` of an analytic f.
 
     Parameters

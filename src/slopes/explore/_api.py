@@ -70,7 +70,8 @@ def _finite_list(values: Any) -> list[Any]:
     array = np.asarray(values, dtype=float)
     if np.isfinite(array).all():
         return array.tolist()
-    return np.where(np.isfinite(array), array, None).tolist()
+    # None fills an object array (JSON's null); numpy's stubs expect numbers there
+    return np.where(np.isfinite(array), array, None).tolist()  # type: ignore[call-overload]
 
 
 # --- functions ------------------------------------------------------------------------
@@ -125,7 +126,7 @@ _MINIMIZE_PARAMETERS = (
 
 def _optimizer(query: Query, lr: float) -> tuple[str, optim.Optimizer, dict[str, float]]:
     name = query.choice("optimizer", OPTIMIZERS, "sgd")
-    below_one = {"low": 0.0, "high": 0.999999}
+    below_one: dict[str, Any] = {"low": 0.0, "high": 0.999999}  # Any: not Query.number's bool
     if name in ("momentum", "nesterov"):
         momentum = query.number("momentum", 0.9, **below_one)
         if momentum == 0.0:
@@ -376,6 +377,7 @@ def derivative_payload(query_text: str) -> dict[str, Any]:
             auto = derivative(g, x, full_output=True, vectorized=True)
         except (ValueError, ArithmeticError) as error:
             raise ApiError(f"`function`: {' '.join(str(error).split())}") from None
+        reference: dict[str, Any]  # "value": a float, or None where not finite
         if problem.elementwise and problem.grad is not None:
             reference = {"value": float(problem.grad(np.array(x))), "kind": "analytic"}
         else:

@@ -22,7 +22,7 @@ import traceback
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from ._api import ENDPOINTS
@@ -99,7 +99,7 @@ class ExploreServer(ThreadingHTTPServer):
         # one thread per request, but only so many computing at once (a flood of
         # requests must not starve the learner's own page)
         self.computing = threading.BoundedSemaphore(MAX_COMPUTING)
-        bound_host, bound_port = self.server_address[:2]
+        bound_host, bound_port = cast("tuple[str, int]", self.server_address[:2])  # AF_INET(6)
         shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
         self.url = f"http://{shown}:{bound_port}/"
         self.loopback_only = host in LOOPBACK_HOSTS

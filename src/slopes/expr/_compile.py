@@ -70,8 +70,9 @@ class Compiler:
         return ExpressionError(reason, self.text, column + self.shift)
 
     def operator_column(self, node: ast.BinOp, symbol: str) -> int:
-        between = self.source[node.left.end_col_offset : node.right.col_offset]  # type: ignore[misc]
+        between = self.source[node.left.end_col_offset : node.right.col_offset]
         found = between.find(symbol)
+        # end_col_offset is `int | None` in typeshed; a parsed node always has it
         return node.left.end_col_offset + found + 1 if found >= 0 else node.col_offset + 1  # type: ignore[operator]
 
     def emit(self, node: ast.AST) -> bool:

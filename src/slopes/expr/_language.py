@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,6 +21,9 @@ from ._vocabulary import (
     ExpressionError,
     Op,
 )
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "CONSTANTS",
@@ -87,7 +90,7 @@ class Expression:
         self.n_vars = n_vars
         self.elementwise = not variables or variables == ("x",)
 
-    def __call__(self, x: Any) -> Any:
+    def __call__(self, x: ArrayLike) -> np.inexact[Any] | NDArray[np.inexact[Any]]:
         """Evaluate at ``x``.
 
         Parameters

@@ -7,11 +7,14 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from . import _formulas as _formulas
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "Minimum",
@@ -131,7 +134,7 @@ class TestFunction:
             )
         return point
 
-    def __call__(self, x: Any) -> Any:
+    def __call__(self, x: ArrayLike) -> np.inexact[Any] | NDArray[np.inexact[Any]]:
         """Value at ``x``: shape ``x.shape[:-1]`` (``x.shape`` when ``dim == 1``)."""
         return np.asarray(self._f(self._point(x)))[()]
 

@@ -4,7 +4,7 @@ minibatch training: softmax regression and the chapter's two-layer net.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,6 +17,9 @@ from ._nn import (
     softmax,
     split_stack,
 )
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 __all__ = ["SoftmaxRegression", "TwoLayerNet"]
 
@@ -94,7 +97,7 @@ class _Classifier:
             losses[dense_rows] = cross_entropy(self._logits(dense, X), y)
         return losses
 
-    def loss(self, params: Params, X: Any, y: Any) -> Any:
+    def loss(self, params: Params, X: Any, y: Any) -> float | NDArray[np.float64]:
         """Mean cross-entropy of the model's softmax output on ``(X, y)``.
 
         Parameters

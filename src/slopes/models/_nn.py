@@ -132,7 +132,7 @@ def split_stack(
     (array([1., 2.]), (array([1, 0]), array([0, 1]), array([0.5, 0.5])), array([4]))
     """
     reference: dict[str, np.ndarray] = {}
-    flat: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    flat: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     count = np.zeros(k, dtype=np.intp)
     for name, array in arrays.items():
         rows = array.reshape(k, -1)
@@ -154,7 +154,7 @@ def split_stack(
         flat[name] = (rows, which, index)
         count += np.bincount(which, minlength=k)
     single = count == 1
-    changes = {}
+    changes: dict[str, tuple[np.ndarray, ...]] = {}
     for name, (rows, which, index) in flat.items():
         keep = single[which]
         which, index = which[keep], index[keep]

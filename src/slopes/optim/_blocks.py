@@ -13,11 +13,16 @@ import math
 import numbers
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, overload
 
 import numpy as np
 
 from .._util.pytree import tree_map
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from .._util.pytree import Container, Tree
 
 LearningRate = float | Callable[[int], float]
 
@@ -127,7 +132,7 @@ class SGDState(NamedTuple):
     SGDState(count=1, momentum=array([2.]))
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count: optax's name, kept
     momentum: Any
 
 
@@ -150,7 +155,7 @@ class AdagradState(NamedTuple):
     AdagradState(count=1, sum=array([9.]))
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count: optax's name, kept
     sum: Any
 
 
@@ -179,7 +184,7 @@ class RMSpropState(NamedTuple):
     True
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count: optax's name, kept
     square_avg: Any
     grad_avg: Any
     momentum: Any
@@ -210,7 +215,7 @@ class AdamState(NamedTuple):
     True
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count: optax's name, kept
     exp_avg: Any
     exp_avg_sq: Any
     max_exp_avg_sq: Any
@@ -392,7 +397,15 @@ def _zeros_like(tree: Any) -> Any:
     return zeros(tree) if type(tree) is np.ndarray else tree_map(zeros, tree)
 
 
-def apply_updates(params: Any, updates: Any) -> Any:
+@overload
+def apply_updates(params: NDArray[Any], updates: Any) -> NDArray[np.floating[Any]]: ...
+
+
+@overload
+def apply_updates(params: Tree, updates: Any) -> Tree: ...
+
+
+def apply_updates(params: Any, updates: Any) -> NDArray[np.floating[Any]] | Container:
     """Return ``params + updates`` leaf by leaf, as new arrays.
 
     Floating-point parameters keep their dtype (float32 stays float32);

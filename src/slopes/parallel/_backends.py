@@ -160,7 +160,7 @@ def run_futures(
     deadline: Deadline | None,
     where: str,
     n_inline: int,
-) -> list[tuple[Any, ...]]:
+) -> list[Outcome]:
     """Run ``chunks`` through futures with retries, until ``deadline`` (``time.monotonic``).
 
     ``submitter()`` gives the current ``submit``; ``renew()`` (if any) gives a
@@ -317,7 +317,13 @@ class LokyBackend(Backend):
         _started_pool = StartedPool(self.n_workers, executor)
         return executor
 
-    def run(self, payload, chunks, on_done, deadline):
+    def run(
+        self,
+        payload: Payload,
+        chunks: Sequence[Sequence[Any]],
+        on_done: Callable[[int], None],
+        deadline: Deadline | None,
+    ) -> list[Outcome]:
         return run_futures(
             lambda: self._executor().submit,
             lambda: self._executor().submit,
@@ -348,7 +354,13 @@ class ExecutorBackend(Backend):
         self.executor = executor
         self.n_workers = cpu_count() if size is None else size
 
-    def run(self, payload, chunks, on_done, deadline):
+    def run(
+        self,
+        payload: Payload,
+        chunks: Sequence[Sequence[Any]],
+        on_done: Callable[[int], None],
+        deadline: Deadline | None,
+    ) -> list[Outcome]:
         return run_futures(
             lambda: self.executor.submit,
             None,
@@ -373,13 +385,20 @@ class DaskBackend(Backend):
         self._n_workers: int | None = None
 
     @property
+    # a property where the base class has a plain attribute: mypy calls it an override
     def n_workers(self) -> int:  # type: ignore[override]
         # asked only when needed: it is a round trip to the scheduler (~1 ms)
         if self._n_workers is None:
             self._n_workers = max(1, sum(self.client.nthreads().values()))
         return self._n_workers
 
-    def run(self, payload, chunks, on_done, deadline):
+    def run(
+        self,
+        payload: Payload,
+        chunks: Sequence[Sequence[Any]],
+        on_done: Callable[[int], None],
+        deadline: Deadline | None,
+    ) -> list[Outcome]:
         # The Client's Executor view gives concurrent.futures futures, so the
         # same retry loop serves Dask; pure=False because a chunk is not a
         # pure function of its arguments' hash (f may be random or impure).
@@ -407,7 +426,13 @@ class MapBackend(Backend):
         self.mapper = mapper
         self.n_workers = cpu_count() if size is None else size
 
-    def run(self, payload, chunks, on_done, deadline):
+    def run(
+        self,
+        payload: Payload,
+        chunks: Sequence[Sequence[Any]],
+        on_done: Callable[[int], None],
+        deadline: Deadline | None,
+    ) -> list[Outcome]:
         call = functools.partial(run_item, payload.key)  # picklable by plain pickle
         data = [payload.args(i < self.n_workers)[0] for i in range(len(chunks))]
         outcomes = self._map(call, data, chunks, deadline)

@@ -8,12 +8,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._common import clip_path, extract_path, field, fit_figure, path_window, status_word
 from ._descent import draw_contours, square_up
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["animate"]
 
@@ -26,7 +29,7 @@ def animate(
     fps: float = 5.0,
     max_frames: int = 150,
     dpi: int = 100,
-) -> Any:
+) -> Figure:
     """Write a descent as an animated GIF, one frame per iterate.
 
     Parameters
@@ -108,7 +111,8 @@ def animate(
     square_up(ax, xlim, ylim)
     ax.set_title(f"step {len(drawn) - 1}   f = -0.0000e+00")  # the widest title: room for it
     fit_figure(fig)  # trim what equal scales leave empty
-    writer = PillowWriter(fps=fps)
+    # matplotlib's stub says int; Pillow's frame duration is 1000 / fps, so any float works
+    writer = PillowWriter(fps=fps)  # type: ignore[arg-type]
     with writer.saving(fig, str(target), dpi=dpi):
         for k in frames.astype(int):
             line.set_data(drawn[: k + 1, 0], drawn[: k + 1, 1])

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "BatchCaller",
@@ -58,7 +61,7 @@ def status_word(obj: Any) -> str | None:
     return None if status is None else str(status)
 
 
-def new_axes(ax: Any, figsize: tuple[float, float] = (6.0, 4.5)) -> Any:
+def new_axes(ax: Any, figsize: tuple[float, float] = (6.0, 4.5)) -> Axes:
     """The caller's Axes, or the Axes of a new pyplot figure (shown inline in notebooks)."""
     if ax is not None:
         return ax

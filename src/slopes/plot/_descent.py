@@ -6,7 +6,7 @@ Public through :mod:`slopes.plot` as :func:`trajectory` and :func:`learning_rate
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
 import numpy as np
 
@@ -21,6 +21,10 @@ from ._common import (
     path_window,
     status_word,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "STATUS_WORDS",
@@ -74,9 +78,9 @@ class LearningRates(NamedTuple):
 def draw_contours(
     ax: Any,
     f: Callable,
-    xlim: Sequence[float],
-    ylim: Sequence[float],
-    levels: int | Sequence[float] | None = None,
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+    levels: Any = None,  # None, how many (an int) or the levels themselves (numbers)
     *,
     filled: bool = True,
     resolution: int | None = None,
@@ -193,14 +197,14 @@ def trajectory(
     f: Callable | None = None,
     *,
     labels: Sequence[str] | None = None,
-    ax: Any = None,
+    ax: Axes | None = None,
     levels: int | Sequence[float] | None = None,
     xlim: Sequence[float] | None = None,
     ylim: Sequence[float] | None = None,
     legend: bool = True,
     title: str | None = None,
     colors: Sequence[str] | None = None,
-) -> Any:
+) -> Axes:
     """Draw one or several descent paths over filled contours of f.
 
     Parameters
@@ -356,7 +360,9 @@ def trajectory(
     if title:
         ax.set_title(title)
     if legend:
-        placement = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0)} if outside else {}
+        placement: dict[str, Any] = (
+            {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0)} if outside else {}
+        )
         handles, _ = ax.get_legend_handles_labels()
         ax.legend(
             handles=[*handles, *marker_handles(minimum)],
@@ -387,6 +393,42 @@ def _optimizer_for(optimizer: Any, lr: float) -> Any:
     )
 
 
+@overload
+def learning_rates(
+    f: Callable,
+    x0: Sequence[float],
+    lrs: Sequence[float] = ...,
+    *,
+    steps: int = ...,
+    optimizer: Any = ...,
+    grad: Callable | None = ...,
+    values: bool = ...,
+    full_output: Literal[False] = ...,
+) -> Figure: ...
+@overload
+def learning_rates(
+    f: Callable,
+    x0: Sequence[float],
+    lrs: Sequence[float] = ...,
+    *,
+    steps: int = ...,
+    optimizer: Any = ...,
+    grad: Callable | None = ...,
+    values: bool = ...,
+    full_output: Literal[True],
+) -> LearningRates: ...
+@overload
+def learning_rates(
+    f: Callable,
+    x0: Sequence[float],
+    lrs: Sequence[float] = ...,
+    *,
+    steps: int = ...,
+    optimizer: Any = ...,
+    grad: Callable | None = ...,
+    values: bool = ...,
+    full_output: bool,
+) -> Figure | LearningRates: ...
 def learning_rates(
     f: Callable,
     x0: Sequence[float],
@@ -397,7 +439,7 @@ def learning_rates(
     grad: Callable | None = None,
     values: bool = True,
     full_output: bool = False,
-) -> Any:
+) -> Figure | LearningRates:
     """Run :func:`slopes.minimize` once per learning rate and draw the runs side by side.
 
     The chapter's lesson in one figure: too small a learning rate barely

@@ -5,7 +5,7 @@ gradients and descent, drawn with matplotlib.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +13,9 @@ from ._animate import animate
 from ._common import as_window, batch_caller, new_axes
 from ._descent import LearningRates, draw_contours, learning_rates, square_up, trajectory
 from ._training import training
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "LearningRates",
@@ -30,10 +33,10 @@ def function(
     xlim: Sequence[float] | None = None,
     tangent_at: Sequence[float] = (5.0, 10.0),
     *,
-    ax: Any = None,
+    ax: Axes | None = None,
     num: int = 200,
     label: str = "f(x)",
-) -> Any:
+) -> Axes:
     """Draw y = f(x) with its tangent lines at chosen points.
 
     Parameters
@@ -142,7 +145,9 @@ def _domain(f: Any, axis: int, default: tuple[float, float]) -> tuple[float, flo
     return low, high
 
 
-def _grid_gradients(f, grad, points, step):
+def _grid_gradients(
+    f: Callable, grad: Callable | None, points: np.ndarray, step: float
+) -> np.ndarray:
     """-grad f at each point: the given gradient, or central differences batched over f."""
     if grad is not None:
         return np.array([np.asarray(grad(p.copy()), dtype=float).reshape(2) for p in points])
@@ -163,12 +168,12 @@ def gradient_field(
     ylim: Sequence[float] | None = None,
     *,
     n: int = 17,
-    ax: Any = None,
+    ax: Axes | None = None,
     grad: Callable | None = None,
     contours: bool = True,
     normalize: bool = False,
     step: float = 1e-4,
-) -> Any:
+) -> Axes:
     """Draw the arrows of -grad f on an n-by-n grid: the way downhill everywhere.
 
     Parameters

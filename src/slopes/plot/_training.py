@@ -6,11 +6,15 @@ Public through :mod:`slopes.plot` as :func:`training`.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from ._common import field
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["training", "training_series"]
 
@@ -58,7 +62,7 @@ def training_series(history: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     return np.asarray(loss, dtype=float).ravel(), metrics
 
 
-def training(fit_result: Any, ax: Any = None) -> Any:
+def training(fit_result: Any, ax: tuple[Axes, Axes] | None = None) -> Figure:
     """Draw the loss of every step and the train/test accuracy of every epoch.
 
     Parameters
@@ -104,7 +108,7 @@ def training(fit_result: Any, ax: Any = None) -> Any:
             loss_ax, metric_ax = ax
         except (TypeError, ValueError):
             raise ValueError("`ax` must be a pair of Axes (loss_ax, accuracy_ax)") from None
-        fig = loss_ax.figure
+        fig = cast("Figure", loss_ax.figure)  # (a SubFigure's Axes give the SubFigure)
 
     steps = np.arange(1, len(loss) + 1)
     loss_ax.plot(steps, loss, color="C0", linewidth=1.0, label="minibatch loss")

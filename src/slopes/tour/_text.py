@@ -406,6 +406,7 @@ def diagnosis(res: Any, lr: float, lang: str) -> str:
         status = "diverged_at_start" if res.nit == 0 else "diverged_nonfinite"
     if status.startswith("diverged") or status == "stalled":
         advised = _diagnose.advised_lr(res.status, {"suggested_lr": res.suggested_lr, "lr": lr})
+        assert advised is not None  # lr is a number here, so there is always an advice
         fields["advice"] = advised[1]
         fields["decrease"] = f"{f_hist[0] - np.min(finite_f):.3g}"
     elif status == "max_steps":

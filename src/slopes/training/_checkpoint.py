@@ -166,7 +166,7 @@ def unpack_tree(template: Any, prefix: str, arrays: dict[str, np.ndarray]) -> An
     be finite and integer ones non-negative (a saved run never diverged).
     """
     leaves, treedef = flatten(template)
-    restored = []
+    restored: list[Any] = []
     for i, leaf in enumerate(leaves):
         key = f"{prefix}/{i}"
         if leaf is None:
@@ -201,7 +201,7 @@ def _check_values(key: str, value: np.ndarray) -> None:
 def save(path: str, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     """Write ``meta`` (JSON-able) and ``arrays`` to ``path`` atomically."""
     folder = os.path.dirname(os.path.abspath(path))
-    payload = dict(arrays)
+    payload: dict[str, Any] = dict(arrays)  # Any: savez's **kwds could fill its bool options
     payload["__meta__"] = np.array(json.dumps({"format": FORMAT, **meta}))
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=_temporary_prefix(path), suffix=".tmp")
     try:

@@ -8,7 +8,7 @@ import os
 import time
 from collections.abc import Callable
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from ..optim import Optimizer
 from . import _checkpoint as _checkpoint
 from ._gradient import NumericalGradient
 from ._input import Metric, fit_iv, gradient_rule
+
+if TYPE_CHECKING:
+    from .._util.pytree import ArrayInput, Container
 
 __all__ = ["FitResult", "FitStep", "TrainingHistory", "fit"]
 
@@ -100,9 +103,9 @@ def _all_finite(tree: Any) -> bool:
 
 
 def fit(
-    loss: Callable[[Any, np.ndarray, np.ndarray], float],
-    params: Any,
-    X: Any,
+    loss: Callable[[Any, np.ndarray, np.ndarray], float | np.ndarray],  # an array: vectorized
+    params: ArrayInput | Container,
+    X: Any,  # array_like: Any since fit re-binds the name to the checked array
     y: Any,
     *,
     optimizer: Any,
@@ -276,7 +279,7 @@ def fit(
     numerical = (
         None if grad is not None else NumericalGradient(loss, params, rule, workers, vectorized)
     )
-    gradient_fn = grad if grad is not None else numerical
+    gradient_fn = grad if grad is not None else cast(NumericalGradient, numerical)
     nfev, started = 1, time.perf_counter()  # 1: the check of `loss` above
     postfix: dict[str, str] = {}
     total = epochs * n_batches

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -93,7 +93,7 @@ def _options_iv(
     optimizer: Any,
     grad: Any,
     callbacks: Any,
-) -> list[Callable]:
+) -> list[Callable[..., Any]]:
     if not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
         raise TypeError(
             "`optimizer` must have init and update, e.g. slopes.optim.sgd(lr=0.1); "
@@ -157,7 +157,8 @@ def fit_iv(
         raise TypeError(f"`seed` must be a non-negative integer, got {seed!r}")
     if seed < 0:
         raise ValueError(f"`seed` must be a non-negative integer, got {seed}")
-    test = None if eval_data is None else check_data(*eval_data, owner, ("X_test", "y_test"))
+    pair = cast("tuple[Any, Any] | None", eval_data)  # checked above: None or two items
+    test = None if pair is None else check_data(*pair, owner, ("X_test", "y_test"))
     metric_fns = resolve_metrics(metrics, loss, owner)
     return X, y, test, metric_fns, callbacks
 

@@ -25,6 +25,7 @@ live in :mod:`evaluate_block` (the part that runs on workers).
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -222,7 +223,7 @@ class Evaluator:
         all_rows = np.arange(min(per_task, count))
         view = stack.view()
         view.flags.writeable = False
-        pieces = []
+        pieces: list[np.ndarray] = []
         failed_at = None  # the first point of a chunk where f raised ValueError
         # one errstate for all chunks (evaluate_block enters one per chunk, which
         # cost a few us each at one point per chunk)
@@ -286,7 +287,7 @@ class Evaluator:
 
     def _check_values(self, raw: Any, count: int) -> np.ndarray:
         if self.vectorized:
-            values = np.asarray(raw)
+            values: Any = np.asarray(raw)  # then f's values in the forms checked below
             if values.dtype == np.float64 and values.shape == (count,) and self.out_shape == ():
                 return values  # the common case, without the general checks
             expected = None if self.out_shape is None else (count, *self.out_shape)
@@ -323,7 +324,8 @@ class Evaluator:
                         f"`f` returned shape {value.shape} at one point and {self.out_shape} "
                         "at another"
                     )
-            stacked = np.stack(values) if values else np.zeros((0, *self.out_shape))
+            # out_shape is known here (None only until first_output sets it)
+            stacked = np.stack(values) if values else np.zeros((0, *self.out_shape))  # type: ignore[misc]
         return self._check_dtype(stacked)
 
     def _check_dtype(self, values: np.ndarray, real_input: bool = False) -> np.ndarray:
@@ -429,7 +431,7 @@ class Evaluator:
             per_task = max(1, min(POINTS_PER_TASK, count // TASKS_PER_GROUP))
         else:  # in this process: blocks only bound the memory of the points
             per_task = max(1, min(1024, BLOCK_ELEMENTS // row_size))
-        starts = range(0, count, per_task)
+        starts: Sequence[int] = range(0, count, per_task)
         if not use_map and self.vectorized and self.kind == "coordinate" and self._reuse:
             pieces = self._in_place(lines, offsets, per_task)
         elif not use_map:

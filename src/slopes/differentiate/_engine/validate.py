@@ -235,7 +235,16 @@ def check_resolution(flat: np.ndarray, steps: np.ndarray, name: str = "step") ->
         )
 
 
-def _common(f, x, method, n, order, step, vectorized, full_output) -> Prepared:
+def _common(
+    f: Any,
+    x: Any,
+    method: str,
+    n: int,
+    order: int,
+    step: Any,
+    vectorized: bool | int,
+    full_output: bool,
+) -> Prepared:
     _check_callable(f)
     _check_flags(vectorized, full_output)
     _check_method(method, n, order)
@@ -248,7 +257,16 @@ def _common(f, x, method, n, order, step, vectorized, full_output) -> Prepared:
     return Prepared(flat, unravel, spec, shape, steps, flat.dtype)
 
 
-def _derivative_iv(f, x, n, method, order, step, vectorized, full_output) -> Prepared:
+def _derivative_iv(
+    f: Any,
+    x: Any,
+    n: int,
+    method: str,
+    order: int,
+    step: Any,
+    vectorized: bool | int,
+    full_output: bool,
+) -> Prepared:
     prepared = _common(f, x, method, n, order, step, vectorized, full_output)
     if prepared.shape is None:
         raise TypeError(
@@ -258,15 +276,28 @@ def _derivative_iv(f, x, n, method, order, step, vectorized, full_output) -> Pre
     return prepared
 
 
-def _gradient_iv(f, x, method, order, step, vectorized, full_output) -> Prepared:
+def _gradient_iv(
+    f: Any, x: Any, method: str, order: int, step: Any, vectorized: bool | int, full_output: bool
+) -> Prepared:
     return _common(f, x, method, 1, order, step, vectorized, full_output)
 
 
-def _jacobian_iv(f, x, method, order, step, vectorized, full_output) -> Prepared:
+def _jacobian_iv(
+    f: Any, x: Any, method: str, order: int, step: Any, vectorized: bool | int, full_output: bool
+) -> Prepared:
     return _common(f, x, method, 1, order, step, vectorized, full_output)
 
 
-def _hessian_iv(f, x, grad, method, order, step, vectorized, full_output) -> Prepared:
+def _hessian_iv(
+    f: Any,
+    x: Any,
+    grad: Any,
+    method: str,
+    order: int,
+    step: Any,
+    vectorized: bool | int,
+    full_output: bool,
+) -> Prepared:
     if grad is not None:
         _check_callable(grad, "grad")
     if method == "complex":
@@ -277,7 +308,7 @@ def _hessian_iv(f, x, grad, method, order, step, vectorized, full_output) -> Pre
     return _common(f, x, method, 1, order, step, vectorized, full_output)
 
 
-def _check_grad_iv(f, grad, x, rtol, atol) -> Prepared:
+def _check_grad_iv(f: Any, grad: Any, x: Any, rtol: Any, atol: Any) -> Prepared:
     _check_callable(f)
     _check_callable(grad, "grad")
     for name, value in (("rtol", rtol), ("atol", atol)):
@@ -435,7 +466,7 @@ def prepare_tolerances(tolerances: Any, maxiter: Any) -> tuple[Any, int]:
             "`tolerances` takes the keys 'atol' and 'rtol', got "
             + ", ".join(repr(key) for key in unknown)
         )
-    values = {}
+    values: dict[str, Any] = {}  # Any: mypy would match **values to Tolerance's bool too
     for key in ("atol", "rtol"):
         value = tolerances.get(key, 0.0)
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
