@@ -27,6 +27,7 @@ array([1., 0.])
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -43,33 +44,17 @@ class Arithmetic:
     float is one line with one output, so for :data:`FLOATS` they return it.
     """
 
-    def where(self, condition: Any, a: Any, b: Any) -> Any:
-        raise NotImplementedError
-
-    def maximum(self, a: Any, b: Any) -> Any:
-        raise NotImplementedError
-
-    def minimum(self, a: Any, b: Any) -> Any:
-        raise NotImplementedError
-
-    def absolute(self, a: Any) -> Any:
-        raise NotImplementedError
-
-    def invert(self, condition: Any) -> Any:
-        raise NotImplementedError
-
-    def quotient(self, a: Any, b: Any) -> Any:
-        """``a / b`` where ``b > 0``, else infinity (a ratio with nothing below it)."""
-        raise NotImplementedError
-
-    def line_max(self, a: Any) -> Any:
-        raise NotImplementedError
-
-    def line_all(self, a: Any) -> Any:
-        raise NotImplementedError
-
-    def line_any(self, a: Any) -> Any:
-        raise NotImplementedError
+    # each implementation binds these to functions (builtins and ufuncs where they
+    # fit: no Python frame of its own per operation)
+    where: Callable[[Any, Any, Any], Any]  # a where condition, else b
+    maximum: Callable[[Any, Any], Any]
+    minimum: Callable[[Any, Any], Any]
+    absolute: Callable[[Any], Any]
+    invert: Callable[[Any], Any]  # logical not
+    quotient: Callable[[Any, Any], Any]  # a / b where b > 0, else infinity
+    line_max: Callable[[Any], Any]
+    line_all: Callable[[Any], Any]
+    line_any: Callable[[Any], Any]
 
     @staticmethod
     def any_of(conditions: Any) -> Any:

@@ -222,7 +222,7 @@ def elementwise(f: Any, prepared: Prepared, settings: Settings, *, n: int) -> Es
     try:
         return _elementwise(f, prepared, settings, n=n, split=False)
     except ComplexValues as found:
-        replayed = []
+        replayed: list[bool] = []
         out = _elementwise(f, prepared, settings, n=n, split=True, found=found, replayed=replayed)
         size = prepared.flat.size
         if replayed[0]:  # the rerun took those points from the call that found them
@@ -321,6 +321,8 @@ def _fixed(
     m = x.size
     if method == "complex":
         return _complex_step(lines, x, step, k=k, per_element=per_element)
+    if step is None:  # (only the complex step chooses its own)
+        raise ValueError("a fixed stencil needs `step`")
     with np.errstate(all="ignore"):
         value = fixed_step(lines, step, method=method, n=n, order=order, k=k)
     value = value.astype(np.result_type(x.dtype, np.float32), copy=False)
@@ -494,13 +496,13 @@ def along_coordinates(
     and imaginary parts as separate outputs (:func:`join_complex`; the
     evaluations that found it count in ``nfev``); otherwise it is a TypeError.
     """
-    options = dict(value_noise=value_noise, n=n, quick=quick, careful=careful)
+    options: dict[str, Any] = dict(value_noise=value_noise, n=n, quick=quick, careful=careful)
     if not allow_complex:
         return _along(f, prepared, settings, scalar, split=False, **options)
     try:
         return _along(f, prepared, settings, scalar, split=False, **options)
     except ComplexValues as found:
-        replayed: list = []
+        replayed: list[bool] = []
         out = _along(
             f, prepared, settings, scalar, split=True, found=found, replayed=replayed, **options
         )

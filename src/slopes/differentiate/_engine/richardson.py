@@ -45,7 +45,7 @@ Adaptive algorithm (``step=None``)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -125,6 +125,16 @@ SUCCESS_RTOL = 5e-7
 # ... in float64; a lower precision gets eps ** (1/3) (see claimable)
 FLOAT64_EPS = float(np.finfo(np.float64).eps)
 ZERO_ATOL = 1e-10  # ... or where the value is 0 within an estimate below this
+
+
+class LineSource(Protocol):
+    """What the engine evaluates f through: :class:`Lines`, or a subset of them
+    (:class:`quick.SubLines`)."""
+
+    shared_base: bool
+    evaluator: Any
+
+    def values(self, lines: np.ndarray, offsets: np.ndarray, k: int) -> np.ndarray: ...
 
 
 class Lines:
@@ -269,7 +279,7 @@ class _LineState:
     start: np.ndarray  # the family each line started with (a domain bound can choose it)
 
     @classmethod
-    def start(cls, h: np.ndarray, k: int, method: str) -> _LineState:
+    def initial(cls, h: np.ndarray, k: int, method: str) -> _LineState:
         m = h.size
         return cls(
             value=np.full((m, k), np.nan),
@@ -367,7 +377,7 @@ def fixed_step(g: Lines, h: np.ndarray, *, method: str, n: int, order: int, k: i
 
 
 def adaptive(
-    g: Lines,
+    g: LineSource,
     x: np.ndarray,
     *,
     method: str,
@@ -427,9 +437,10 @@ def adaptive(
     """
     m = x.size
     eps = float(np.finfo(dtype).eps)
-    central = family("central", n, order, levels) if method == "central" else None
-    one_sided = {side: family(side, n, order, levels) for side in ("forward", "backward")}
-    families = {"central": central, **one_sided}
+    # the stencil families this call may use: central only where the caller asked for it
+    families = {side: family(side, n, order, levels) for side in ("forward", "backward")}
+    if method == "central":
+        families["central"] = family("central", n, order, levels)
     start_method = method
     p_top = families[start_method][2][-1]
     factor = relative_factor(dtype, p_top, n)
@@ -447,7 +458,7 @@ def adaptive(
             "backward": np.minimum(reach, below),
         }
     limits = {  # the largest step of each family
-        name: sides[name] / float(np.max(np.abs(fam[0]))) for name, fam in families.items() if fam
+        name: sides[name] / float(np.max(np.abs(fam[0]))) for name, fam in families.items()
     }
     start = np.full(m, start_method, dtype=object)
     if room is not None:
@@ -456,7 +467,7 @@ def adaptive(
         usual = factor * np.maximum(np.maximum(np.abs(x), scale_floor), 1.0)
         start = _start_in_domain(start_method, usual, limits, room)
     h = _capped_by_start(x, h, limits, start)
-    state = _LineState.start(h, k, start_method)
+    state = _LineState.initial(h, k, start_method)
     state.mode = start.copy()
     state.start = start
     state.scale = np.maximum(np.maximum(np.abs(x), scale_floor), 1.0)
@@ -467,7 +478,7 @@ def adaptive(
         state.next_h = h.copy()
         for name in ("central", "forward", "backward"):
             lines = np.flatnonzero(state.active & (state.mode == name))
-            if lines.size == 0 or families[name] is None:
+            if lines.size == 0 or name not in families:
                 continue
             offsets, weights, orders = families[name]
             h[lines] = _capped(x[lines], h[lines], limits[name][lines])
@@ -547,7 +558,9 @@ def adaptive(
     )
 
 
-def _nearest_first(name: str, values: np.ndarray, weights: np.ndarray) -> tuple:
+def _nearest_first(
+    name: str, values: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """The stencil values and weights in the order of increasing distance from x.
 
     A backward family's points are a forward family's mirrored (offsets ``-7.293 .. 0``
@@ -561,12 +574,22 @@ def _nearest_first(name: str, values: np.ndarray, weights: np.ndarray) -> tuple:
     return values, weights
 
 
-def _confirm_large(g, trials, status, best_step, nfev, setup, value_noise, row, among) -> None:
+def _confirm_large(
+    g: Any,
+    trials: Trials,
+    status: np.ndarray,
+    best_step: np.ndarray,
+    nfev: np.ndarray,
+    setup: Confirmation,
+    value_noise: float,
+    row: int,
+    among: np.ndarray,
+) -> None:
     """A success at a large step needs a confirming trial (see :func:`confirm_large`);
     ``among``: the lines that started with ``setup.family``."""
     offsets, weights, orders = setup.family
 
-    def evaluate(lines: np.ndarray, h: np.ndarray):
+    def evaluate(lines: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray, Any]:
         h = _capped(setup.x[lines], np.maximum(h, setup.h_min), setup.limit[lines])
         point_lines, point_offsets = _grid(lines, h, offsets)
         values = g.values(point_lines, point_offsets, setup.k)
@@ -592,7 +615,9 @@ def _confirm_large(g, trials, status, best_step, nfev, setup, value_noise, row, 
     status[failed] = UNRELIABLE
 
 
-def _confirm(estimate, error, lines, h, state) -> None:
+def _confirm(
+    estimate: np.ndarray, error: np.ndarray, lines: np.ndarray, h: np.ndarray, state: _LineState
+) -> None:
     """One-sided stencils next to a singularity (sqrt at 0) can look asymptotic at
     one step while diverging as h -> 0. So a one-sided line that would stop with
     success is evaluated once more at a quarter of its best step, and the two
@@ -625,7 +650,15 @@ def _confirm(estimate, error, lines, h, state) -> None:
     state.active[starting] = True
 
 
-def _handle_nonfinite(g, lines, values, offsets, name, state: _LineState, k) -> None:
+def _handle_nonfinite(
+    g: Any,
+    lines: np.ndarray,
+    values: np.ndarray,
+    offsets: np.ndarray,
+    name: str,
+    state: _LineState,
+    k: int,
+) -> None:
     if lines.size == 0:
         return
     base = g.values(lines, np.zeros(lines.size), k)
@@ -738,7 +771,15 @@ def judge(
     )
 
 
-def _update(table: Table, lines, h, name, p, state: _LineState, rule: Rule) -> None:
+def _update(
+    table: Table,
+    lines: np.ndarray,
+    h: np.ndarray,
+    name: str,
+    p: int,
+    state: _LineState,
+    rule: Rule,
+) -> None:
     """Keep each line's best trial, then decide (:func:`judge`): accept, stop, or
     move the step.
 

@@ -249,10 +249,8 @@ def _judged(
         guess = ops.minimum(guess, _bound_guess(diffs, resolved, bound))
     # an output with nothing resolved tells nothing about truncation: 0 here
     guess = ops.where(resolved[0], ops.minimum(bound, guess), 0.0)
-    if ops is ARRAYS:
-        diffs, resolved = np.stack(diffs), np.stack(resolved)
-    else:
-        diffs, resolved = tuple(diffs), tuple(resolved)
+    # per level: one stacked array (arrays), or a tuple of floats and bools (floats)
+    levels: Any = np.stack if ops is ARRAYS else tuple
     return Table(
         best=best,
         truncation=ops.where(resolved[-1], truncation, guess),
@@ -261,8 +259,8 @@ def _judged(
         asymptotic=asymptotic,
         any_resolved=ops.any_of(resolved),
         top_resolved=resolved[-1],
-        diffs=diffs,
-        resolved=resolved,
+        diffs=levels(diffs),
+        resolved=levels(resolved),
         flat=flat,
         scale=scale,
     )

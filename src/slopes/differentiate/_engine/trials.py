@@ -62,7 +62,7 @@ def confirm_large(
     return failed
 
 
-def confirmed(trials, best_step, n) -> np.ndarray:
+def confirmed(trials: Any, best_step: np.ndarray, n: int) -> np.ndarray:
     """Whether each line has a confirming trial (see :func:`confirm_large`)."""
     best = np.max(np.where((trials.step == best_step)[..., None], trials.slack, 0.0), axis=0)
     with np.errstate(all="ignore"):
@@ -71,7 +71,7 @@ def confirmed(trials, best_step, n) -> np.ndarray:
     return np.any(trials.asymptotic & (trials.step < best_step[None, :]) & bounded, axis=0)
 
 
-def record(trials, table, lines, index, h) -> None:
+def record(trials: Any, table: Any, lines: np.ndarray, index: np.ndarray, h: np.ndarray) -> None:
     """Store one trial's table for ``lines`` in row ``index`` of ``trials``."""
     trials.step[index, lines] = h
     trials.value[index, lines] = table.best
@@ -80,7 +80,7 @@ def record(trials, table, lines, index, h) -> None:
     trials.asymptotic[index, lines] = table.asymptotic.all(axis=1)
 
 
-def consistent(trials, value, best_step) -> np.ndarray:
+def consistent(trials: Any, value: np.ndarray, best_step: np.ndarray) -> np.ndarray:
     """Whether each line's result agrees with its other trials at smaller steps.
 
     A table that is truly asymptotic at a step ``h`` stays so at every smaller
