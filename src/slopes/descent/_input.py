@@ -10,7 +10,7 @@ import contextlib
 import math
 import numbers
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from ..differentiate._engine.evaluate_block import describe_point
 from ..differentiate._engine.gradient_steps import GradientStep, check_gradient_step
 from ..differentiate._numerical_gradient import numerical_gradient
 from ..optim import Optimizer, sgd
+from ..parallel._errors import PointError, raise_at
 
 # ---------------------------------------------------------------------------
 # input validation, in one place
@@ -113,8 +114,9 @@ def start_point(x0: Any) -> tuple[Any, np.ndarray, Callable[[np.ndarray], Any], 
     return x, flat, unravel, leaf
 
 
-def reraise_at(name: str, error: Exception, x: Any) -> None:
-    """Raise ``error`` again naming the point where ``name`` (f or grad) failed.
+def reraise_at(name: str, error: Exception, x: Any) -> NoReturn:
+    """Raise ``error`` again naming the point where ``name`` (f or grad) failed
+    (the one re-raise rule of slopes, :func:`slopes.parallel._errors.raise_at`).
 
     The message reads ``f raised ValueError at x=[-3. 4.]: <original message>``,
     as the differentiation functions word it; the new exception has the
@@ -122,12 +124,7 @@ def reraise_at(name: str, error: Exception, x: Any) -> None:
     RuntimeError otherwise), and is chained from the original, whose
     traceback shows where in f it happened.
     """
-    message = f"{name} raised {type(error).__name__} at x={describe_point(x)}: {error}"
-    try:
-        new = type(error)(message)
-    except Exception:  # a constructor that wants more than a message
-        new = RuntimeError(message)
-    raise new from error
+    raise_at(PointError(f"x={describe_point(x)}", error, function=name))
 
 
 def scalar_value(value: Any) -> float:

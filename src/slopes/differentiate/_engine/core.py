@@ -66,16 +66,17 @@ class DiffResult(Result):
         The derivative (same as the plain return value).
     error : ndarray or pytree
         Estimated absolute error of each element (nan with a fixed step).
-    nfev : int or ndarray
-        Function evaluations (per element for ``derivative``, total otherwise).
+    nfev : int
+        The points at which f was evaluated in the whole call (as everywhere in
+        slopes). ``derivative`` also reports ``nfev_per_element``.
     step : ndarray or pytree
         The step used for each element (or coordinate).
     success : ndarray of bool
         True where the value is finite and its error estimate is meaningful.
     status : ndarray of int
-        ``CONVERGED`` (0), ``ONE_SIDED`` (1), ``FIXED_STEP`` (2),
-        ``UNRELIABLE`` (-1), ``NONFINITE`` (-2) or ``IMPRECISE`` (-3); see
-        ``message``.
+        Codes of :class:`slopes.Status`: ``CONVERGED`` (0), ``ONE_SIDED`` (1),
+        ``FIXED_STEP`` (2), ``UNRELIABLE`` (-1), ``NONFINITE`` (-2) or
+        ``IMPRECISE`` (-3); see ``message``.
     message : str
         The statuses that occur, in words.
     """
