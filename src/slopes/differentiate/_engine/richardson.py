@@ -55,6 +55,7 @@ from .steps import (
     default_reach,
     exact_step,
     initial_step,
+    optimal_step,
     relative_factor,
     smallest_step,
 )
@@ -693,6 +694,7 @@ class Verdict:
     natural: Any  # max|f| / scale**n (see SUCCESS_RTOL)
     truncation: Any  # the step model's two terms, worst over the outputs
     rounding: Any
+    claimable: Any  # the trial's error estimate is small enough to claim (see claimable)
     h_star: Any  # the step the model predicts best
     aim: Any  # 1e3 eps |value|: the rounding an unresolved table must reach
 
@@ -734,9 +736,8 @@ def judge(
     bounded = rounding <= UNRESOLVED_RTOL * ops.maximum(magnitude, natural)
     known = resolved | small_enough | flat_known | settled | bounded
     truncation = ops.line_max(table.truncation)
-    # the step minimising T h^p + R / h^n given both terms at h (steps.optimal_step)
-    factor = ops.quotient(n * rounding, p * truncation) ** (1.0 / (p + n))
-    e_star = truncation * factor**p + rounding / factor**n
+    # the step minimising T h^p + R / h^n given both terms at h
+    h_star, e_star = optimal_step(h, truncation, rounding, p, n, ops)
     # compare the model with itself: the measured error also holds unresolved noise
     accept_factor = CAREFUL_ACCEPT if careful else ACCEPT_FACTOR
     accept_resolved = resolved & asymptotic & (truncation + rounding <= accept_factor * e_star)
@@ -755,7 +756,8 @@ def judge(
     # a trial whose reported error is too large to claim does not end the search
     # (its lower orders resolved, the top one not: the bound is pessimistic, and a
     # smaller step shrinks it); the search ends anyway after max_trials
-    accept = accept & (claimable(table.best, table.error, natural, eps, ops) | flat_known)
+    small_error = claimable(table.best, table.error, natural, eps, ops)
+    accept = accept & (small_error | flat_known)
     return Verdict(
         asymptotic=asymptotic,
         known=known,
@@ -766,7 +768,8 @@ def judge(
         natural=natural,
         truncation=truncation,
         rounding=rounding,
-        h_star=h * factor,
+        claimable=small_error,
+        h_star=h_star,
         aim=aim,
     )
 
@@ -835,7 +838,7 @@ def _update(
     # (where rounding dominates the reported error, a smaller step only makes it
     # worse: exp, n = 4, at -1 has 3e-7 of rounding at the first step; the model grows it)
     pessimistic = resolved & ~table.top_resolved.all(axis=1)
-    pessimistic &= ~claimable(table.best, table.error, verdict.natural, eps)
+    pessimistic &= ~verdict.claimable
     pessimistic &= table.error.max(axis=1) - rounding >= rounding
     move = np.where(
         ~asymptotic | pessimistic,

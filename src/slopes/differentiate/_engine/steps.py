@@ -26,9 +26,13 @@ This module imports nothing but numpy.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from .arithmetic import ARRAYS, Arithmetic
 
 __all__ = [
     "REACH_FACTOR",
@@ -112,9 +116,12 @@ def exact_step(x: np.ndarray, h: np.ndarray) -> np.ndarray:
 
 
 def optimal_step(
-    h: np.ndarray, truncation: np.ndarray, rounding: np.ndarray, p: int, n: int
-) -> tuple[np.ndarray, np.ndarray]:
+    h: Any, truncation: Any, rounding: Any, p: int, n: int, ops: Arithmetic = ARRAYS
+) -> tuple[Any, Any]:
     """The step minimising ``T h^p + R / h^n`` given both terms at ``h``, and that minimum.
+
+    On arrays of lines, or with ``ops=FLOATS`` on one line's floats (the scalar
+    first trial, :func:`richardson.judge`).
 
     Examples
     --------
@@ -122,9 +129,8 @@ def optimal_step(
     >>> h_star, e_star
     (array([1.]), array([2.]))
     """
-    with np.errstate(all="ignore"):
-        ratio = np.where(truncation > 0, n * rounding / (p * truncation), np.inf)
-        factor = ratio ** (1.0 / (p + n))
+    with np.errstate(all="ignore") if ops is ARRAYS else contextlib.nullcontext():
+        factor = ops.quotient(n * rounding, p * truncation) ** (1.0 / (p + n))
         best = truncation * factor**p + rounding / factor**n
     return h * factor, best
 
