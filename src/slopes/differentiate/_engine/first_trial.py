@@ -100,10 +100,9 @@ def _exact(x: float, h: float) -> float:
     return exact if exact > 0 and math.isfinite(exact) else h
 
 
-def _first_step(x: float, n: int, factor: float, width: float) -> float:
-    """The general engine's first step (``initial_step``, then capped by the reach)."""
+def _first_step(x: float, n: int, factor: float, limit: float) -> float:
+    """The general engine's first step (``initial_step``, then capped at ``limit``)."""
     h = _exact(x, max(factor * (abs(x) if x != 0 else 1.0), smallest_step(np.dtype(float), n)))
-    limit = REACH_FACTOR * max(abs(x), 1.0) / width  # see steps.default_reach
     capped = min(h, limit)
     exact = _exact(x, capped)
     return exact if exact <= limit else capped
@@ -114,7 +113,10 @@ def first_trial(f: Any, x: float, *, n: int, order: int, levels: int) -> FirstTr
     does not settle the derivative."""
     plain = _plain_family(n, order, levels)
     offsets = plain.offsets
-    h = _first_step(x, n, plain.factor, offsets[-1])
+    # the family's largest step: its widest point at the default reach (steps.default_reach)
+    scale = max(abs(x), 1.0)
+    limit = REACH_FACTOR * scale / offsets[-1]
+    h = _first_step(x, n, plain.factor, limit)
     raw = {}
     values = {}
     with np.errstate(all="ignore"):
@@ -136,8 +138,6 @@ def first_trial(f: Any, x: float, *, n: int, order: int, levels: int) -> FirstTr
     column = [values[o] for o in offsets]
     width = offsets[-1] - offsets[0]
     table = line_table(column, plain.weights, plain.sums, plain.orders, h, n, _EPS, abs(x), width)
-    scale = max(abs(x), 1.0)
-    limit = REACH_FACTOR * scale / offsets[-1]  # see _first_step
     try:
         verdict = judge(
             table, h, limit, scale, n=n, p=plain.orders[-1], eps=_EPS, careful=False, ops=FLOATS
