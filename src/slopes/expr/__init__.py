@@ -46,16 +46,15 @@ slopes.expr.ExpressionError: attribute access (`.`) is not allowed (column 17)
                     ^
 """
 
-from ._language import (
+from ._language import Expression, compile_expression
+from ._vocabulary import (
     CONSTANTS,
     FUNCTIONS,
     MAX_DEPTH,
     MAX_LENGTH,
     MAX_NODES,
     MAX_VARIABLES,
-    Expression,
     ExpressionError,
-    compile_expression,
 )
 
 __all__ = [

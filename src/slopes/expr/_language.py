@@ -12,12 +12,6 @@ import numpy as np
 
 from ._compile import Compiler, check_size, check_text, run_program
 from ._vocabulary import (
-    CONSTANTS,
-    FUNCTIONS,
-    MAX_DEPTH,
-    MAX_LENGTH,
-    MAX_NODES,
-    MAX_VARIABLES,
     ExpressionError,
     Op,
 )
@@ -25,17 +19,7 @@ from ._vocabulary import (
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
-__all__ = [
-    "CONSTANTS",
-    "FUNCTIONS",
-    "MAX_DEPTH",
-    "MAX_LENGTH",
-    "MAX_NODES",
-    "MAX_VARIABLES",
-    "Expression",
-    "ExpressionError",
-    "compile_expression",
-]
+__all__ = ["Expression", "compile_expression"]
 
 
 class Expression:
