@@ -192,7 +192,8 @@ def quick_pass(
     known = (modelled | flat) & finite
     line_t = np.max(np.where(known, truncation, np.inf), axis=1)
     line_r = np.max(rounding, axis=1)
-    _, e_star = optimal_step(h, line_t, line_r, 4, 1)
+    with np.errstate(all="ignore"):
+        _, e_star = optimal_step(h, line_t, line_r, 4, 1)
     # a line with no modelled output (f does not depend on it) is left to the engine
     accept = (known & (q <= QUICK_MAX_RATE)).all(axis=1) & (modelled & finite).any(axis=1)
     with np.errstate(invalid="ignore"):
